@@ -1,0 +1,102 @@
+# kscope: one entry point for build, static build, tests, benchmarks and dependencies.
+#
+# A tool is whatever has a bpf/<tool>.bpf.c: its loader is user/<tool>.c, its private
+# (BPF-free, unit-testable) modules are user/<tool>_<what>.c, and it links the common
+# library built from user/lib/*.c.  Workload generators are tools/*.c, unit tests
+# tests/unit/test_*.c.  Nothing here needs editing when a tool is added.
+
+CLANG ?= clang
+BPFTOOL ?= bpftool
+LLVM_STRIP ?= llvm-strip
+CC ?= cc
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BUILD := build
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CFLAGS ?= -g -O2
+CFLAGS += -Wall -Wextra -std=gnu11 -DKSCOPE_VERSION='"$(VERSION)"'
+INCLUDES := -Iuser -Iuser/lib -I$(BUILD) -Ibpf
+BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
+LIBS := -lbpf -lelf -lz
+STATIC_LIBS := -static -lbpf -lelf -lz
+
+TOOLS := $(sort $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c)))
+LIB_OBJS := $(patsubst user/lib/%.c,$(BUILD)/lib/%.o,$(wildcard user/lib/*.c))
+MOD_SRCS := $(foreach t,$(TOOLS),$(wildcard user/$(t)_*.c))
+GENERATORS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+BPF_HEADERS := $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h
+LIB_HEADERS := $(wildcard user/lib/*.h) $(wildcard bpf/*.h)
+
+.PHONY: all tools generators static unit test demo bench deps vmlinux fuzz clean format
+.SECONDARY:
+.SECONDEXPANSION:
+
+all: tools generators
+
+tools: $(TOOLS:%=$(BUILD)/%)
+generators: $(GENERATORS)
+unit: $(UNIT_TESTS)
+static: $(TOOLS:%=$(BUILD)/static/%)
+
+$(BUILD) $(BUILD)/lib $(BUILD)/mod $(BUILD)/tools $(BUILD)/unit $(BUILD)/static:
+	mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(LLVM_STRIP) -g $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(BUILD)/lib/%.o: user/lib/%.c $(LIB_HEADERS) | $(BUILD)/lib
+	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(BUILD)/libkscope.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/mod/%.o: user/%.c $(LIB_HEADERS) $(wildcard user/*.h) | $(BUILD)/mod
+	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(BUILD)/%.o: user/%.c $(BUILD)/%.skel.h $(LIB_HEADERS) $(wildcard user/*.h) | $(BUILD)
+	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+tool_mods = $(patsubst user/%.c,$(BUILD)/mod/%.o,$(wildcard user/$(1)_*.c))
+
+$(BUILD)/%: $(BUILD)/%.o $$(call tool_mods,$$*) $(BUILD)/libkscope.a
+	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/static/%: $(BUILD)/%.o $$(call tool_mods,$$*) $(BUILD)/libkscope.a | $(BUILD)/static
+	$(CC) $(CFLAGS) $^ $(STATIC_LIBS) -o $@
+
+$(BUILD)/tools/%: tools/%.c $(wildcard tools/*.h) | $(BUILD)/tools
+	$(CC) $(CFLAGS) -Itools $< -o $@ -lpthread
+
+$(BUILD)/unit/%: tests/unit/%.c $(patsubst user/%.c,$(BUILD)/mod/%.o,$(MOD_SRCS)) $(BUILD)/libkscope.a | $(BUILD)/unit
+	$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit $^ $(LIBS) -o $@
+
+# deps installs what a fresh Debian machine lacks and mounts tracefs; it is the first step
+# of demo and test so that the README's two commands work with nothing installed by hand.
+deps:
+	tools/deps.sh
+
+demo: deps
+	$(MAKE) all
+	tools/demo.sh
+
+test: deps
+	$(MAKE) all unit
+	tests/run
+
+bench: deps
+	$(MAKE) all
+	tools/bench/run.sh $(BENCH)
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+format:
+	clang-format -i bpf/*.c bpf/*.h user/*.c user/lib/*.c user/lib/*.h tools/*.c tests/unit/*.c
+
+clean:
+	rm -rf $(BUILD)

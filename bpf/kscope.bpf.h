@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers every kscope BPF program uses: the log2 slot, the in-kernel pid/cgroup filter and
+ * ring-buffer reservation that counts what it could not deliver.  Include after vmlinux.h.
+ */
+#ifndef KSCOPE_BPF_H
+#define KSCOPE_BPF_H
+
+#include <bpf/bpf_helpers.h>
+#include "kscope.h"
+
+/* Filters, set by the loader through the skeleton's rodata before load. */
+const volatile __u32 filter_tgid = 0;
+const volatile __u64 filter_cgroup_id = 0;
+const volatile __u32 filter_cgroup_level = 0;
+
+/* Events that bpf_ringbuf_reserve() could not place: the loader reports them as lost. */
+__u64 kscope_lost_events = 0;
+
+static __always_inline __u32 kscope_log2_slot(__u64 v)
+{
+	if (!v)
+		return 0;
+	return 64 - __builtin_clzll(v);
+}
+
+/*
+ * True when the current task passes the -p and -c filters.  The cgroup filter matches the
+ * cgroup and everything below it (a container's processes often sit in child cgroups), by
+ * comparing the current task's ancestor at the filter's depth.
+ */
+static __always_inline bool kscope_task_selected(void)
+{
+	if (filter_tgid && (bpf_get_current_pid_tgid() >> 32) != filter_tgid)
+		return false;
+	if (filter_cgroup_id &&
+	    bpf_get_current_ancestor_cgroup_id(filter_cgroup_level) != filter_cgroup_id)
+		return false;
+	return true;
+}
+
+static __always_inline void *kscope_event_reserve(void *ringbuf, __u64 size)
+{
+	void *e = bpf_ringbuf_reserve(ringbuf, size, 0);
+
+	if (!e)
+		__sync_fetch_and_add(&kscope_lost_events, 1);
+	return e;
+}
+
+#endif /* KSCOPE_BPF_H */

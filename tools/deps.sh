@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install what a fresh Debian machine lacks for building, testing and benchmarking kscope,
+# and mount tracefs (libbpf attaches tracepoints through it). Safe to run again: it only
+# touches what is missing.
+set -euo pipefail
+
+packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc bats
+	  iproute2 strace libbpf-tools bpftrace)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps: missing packages: ${missing[*]}; run as root (sudo make ...) to install them" >&2
+		exit 1
+	fi
+	echo "deps: installing ${missing[*]}"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -d /sys/kernel/tracing/events ] && [ "$(id -u)" -eq 0 ]; then
+	mkdir -p /sys/kernel/tracing
+	mount -t tracefs tracefs /sys/kernel/tracing ||
+		echo "deps: could not mount tracefs at /sys/kernel/tracing; tracepoints will not attach" >&2
+fi
+exit 0

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cgroup v2 ids, paths and the containers behind them.  BPF reports
+ * bpf_get_current_cgroup_id(); this turns it into the cgroup path and from the path into a
+ * container id (docker, containerd/CRI, CRI-O, podman) and a Kubernetes pod uid.
+ */
+#ifndef KSCOPE_CGROUP_H
+#define KSCOPE_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+struct container {
+	char id[65];		/* full container id, "" when the path names none */
+	char runtime[12];	/* "docker", "containerd", "crio", "podman", "" */
+	char pod_uid[40];	/* Kubernetes pod uid with dashes, "" when not in a pod */
+};
+
+/* Mount point of the cgroup v2 hierarchy (/sys/fs/cgroup or /sys/fs/cgroup/unified), or NULL. */
+const char *cgroup_root(void);
+
+/*
+ * Resolve a -c argument: an absolute path, or a path relative to the cgroup v2 root.  Fills
+ * id and level (depth below the root).  Returns 0, or -1 with a reason in why.
+ */
+int cgroup_resolve(const char *arg, __u64 *id, int *level, char *why, size_t why_len);
+
+/* The kernel's cgroup id for a cgroup v2 directory (its file handle), 0 on failure. */
+__u64 cgroup_id_of_path(const char *path);
+
+/*
+ * Path below the cgroup v2 root ("/system.slice/docker-ab12.scope") for an id.  The tree is
+ * walked once and again when an unknown id shows up (at most once a second); NULL when the
+ * cgroup is gone.  The string stays valid until cgroup_cache_free().
+ */
+const char *cgroup_path_of_id(__u64 id);
+void cgroup_cache_free(void);
+
+/* Pure: read a container id and pod uid out of a cgroup path.  False when there is none. */
+bool cgroup_parse_container(const char *path, struct container *c);
+
+/*
+ * What a table or JSON shows for a cgroup: the 12-character container id, else the pod uid,
+ * else the path, else "cgroup:<id>".  buf of at least 64 bytes; the result is untrusted text.
+ */
+const char *cgroup_label(__u64 id, char *buf, size_t len);
+
+#endif /* KSCOPE_CGROUP_H */

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Network namespaces: --netns NAME|PATH, and the inode BPF compares against. */
+#ifndef KSCOPE_NETNS_H
+#define KSCOPE_NETNS_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+/*
+ * Open a namespace by name (/run/netns/NAME, as `ip netns` makes them) or path
+ * (/proc/PID/ns/net).  Returns an fd and its inode number, or -1 with a reason in why.
+ */
+int netns_open(const char *arg, __u32 *inum, char *why, size_t why_len);
+/* inode of our own network namespace */
+__u32 netns_self_inum(void);
+/* Run fn(ctx) inside the namespace fd, then come back.  Returns fn's result or -errno. */
+int netns_run_in(int fd, int (*fn)(void *ctx), void *ctx);
+
+#endif /* KSCOPE_NETNS_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Messages and formatting.  One error path that knows about --json; notes for degraded modes;
+ * safe rendering of strings from other processes in tables; human units.
+ */
+#ifndef KSCOPE_OUT_H
+#define KSCOPE_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+/* Set once by the tool (opts_parse does it): the prefix of messages and the JSON mode. */
+void out_init(const char *tool_name, bool json, bool verbose);
+const char *out_tool_name(void);
+bool out_json(void);
+bool out_verbose(void);
+
+/*
+ * A runtime failure: "tool: <sentence>" on stderr, or {"error": "<sentence>"} on stdout with
+ * --json.  The sentence says what to do, not an errno.
+ */
+void out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A one-line note on stderr ("tool: note: ..."): degraded modes, lost events. */
+void out_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Only with -v. */
+void out_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Render untrusted bytes (comm, paths, cgroup names) for a terminal table: printable ASCII
+ * stays, a backslash becomes "\\", anything else "\xNN".  Stops at NUL or in_len.
+ */
+size_t out_sanitize(char *out, size_t out_len, const char *in, size_t in_len);
+
+/* "1.5 GiB", "512 B": buf of at least 16 bytes */
+const char *out_bytes(char *buf, size_t len, __u64 bytes);
+/* "850 ns", "12.3 us", "4.56 ms", "1.20 s" */
+const char *out_duration(char *buf, size_t len, __u64 ns);
+/* "HH:MM:SS" of now, for -T */
+const char *out_clock(char *buf, size_t len);
+
+/* Seconds since boot, the clock bpf_ktime_get_ns() reads. */
+__u64 out_monotonic_ns(void);
+
+#endif /* KSCOPE_OUT_H */

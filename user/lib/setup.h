@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every loader does before opening its skeleton: check privileges and kernel BTF, make
+ * sure tracefs is mounted (libbpf attaches tracepoints through it), route libbpf's own output
+ * to -v only.  Each failure is one sentence that says what to do.
+ */
+#ifndef KSCOPE_SETUP_H
+#define KSCOPE_SETUP_H
+
+#include <stdbool.h>
+#include <bpf/libbpf.h>
+
+/* Returns 0, or -1 after out_error() has said why; the tool exits 1. */
+int setup_check(void);
+
+/* Mount point of tracefs, mounting it at /sys/kernel/tracing when needed; NULL if impossible. */
+const char *setup_tracefs(void);
+
+/*
+ * Explain a libbpf failure of open/load/attach (err is libbpf's negative errno) in one
+ * sentence through out_error().  what names the step: "load the BPF programs".
+ */
+void setup_explain(int err, const char *what);
+
+/* Sum of recursion_misses over the object's loaded programs: events the kernel skipped. */
+__u64 setup_prog_misses(struct bpf_object *obj);
+
+#endif /* KSCOPE_SETUP_H */
