@@ -1,0 +1,58 @@
+# Shared by the bats files: paths, network namespaces and cgroups that a test creates and
+# removes, and the check that a tool left nothing attached.  Load with: load lib
+
+KSCOPE_ROOT=${KSCOPE_ROOT:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}
+BUILD=$KSCOPE_ROOT/build
+GEN=$BUILD/tools
+
+# cgroup v2 mount point: /sys/fs/cgroup on unified hosts, /sys/fs/cgroup/unified on hybrid ones
+cgroup2_root() {
+	awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo
+}
+
+# netns_create NAME: a fresh network namespace with loopback up; echo its name
+netns_create() {
+	local name="kscope-test-$1-$$"
+	ip netns add "$name"
+	ip -n "$name" link set lo up
+	echo "$name"
+}
+
+netns_delete() {
+	ip netns delete "$1" 2>/dev/null || true
+}
+
+# cgroup_create RELPATH: mkdir below the cgroup v2 root (parents too); echo the full path
+cgroup_create() {
+	local path
+	path="$(cgroup2_root)/$1"
+	mkdir -p "$path"
+	echo "$path"
+}
+
+# cgroup_delete PATH: move any leftover tasks to the root, then remove it (deepest first)
+cgroup_delete() {
+	local root path="$1"
+	root=$(cgroup2_root)
+	[ -d "$path" ] || return 0
+	find "$path" -depth -type d | while read -r d; do
+		while read -r pid; do echo "$pid" >"$root/cgroup.procs" 2>/dev/null; done <"$d/cgroup.procs"
+		rmdir "$d" 2>/dev/null
+	done
+	return 0
+}
+
+# progs_left PREFIX: how many loaded BPF programs have a name starting with PREFIX
+progs_left() {
+	bpftool prog list 2>/dev/null | grep -cE "^[0-9]+: [a-z_]+ +name $1" || true
+}
+
+# wait_for_file FILE [SECONDS]: until it exists and is non-empty
+wait_for_file() {
+	local i
+	for ((i = 0; i < ${2:-10} * 10; i++)); do
+		[ -s "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
