@@ -28,7 +28,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/te
 BPF_HEADERS := $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h
 LIB_HEADERS := $(wildcard user/lib/*.h) $(wildcard bpf/*.h)
 
-.PHONY: all tools generators static unit test demo bench deps vmlinux fuzz clean format
+.PHONY: all tools generators static unit test demo bench deps vmlinux fuzz vmtest clean format
 .SECONDARY:
 .SECONDEXPANSION:
 
@@ -91,6 +91,23 @@ test: deps
 bench: deps
 	$(MAKE) all
 	tools/bench/run.sh $(BENCH)
+
+# Fuzz targets: tests/fuzz/fuzz_<tool>_<what>.c exercise user/<tool>_<what>.c with libFuzzer.
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c user/%.c $(LIB_OBJS:$(BUILD)/lib/%.o=user/lib/%.c)
+	mkdir -p $(BUILD)/fuzz
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(INCLUDES) $(filter %.c,$^) \
+		$(LIBS) -o $@
+
+fuzz: $(FUZZ_TARGETS)
+	for t in $(FUZZ_TARGETS); do mkdir -p $$t.corpus; \
+		$$t -max_total_time=$(FUZZ_SECONDS) $$t.corpus || exit 1; done
+
+# Guest kernels under QEMU (tests/vm/): the static binaries and generators, booted and checked.
+vmtest: static generators
+	tests/vm/run $(VMTEST)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
