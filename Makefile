@@ -14,7 +14,8 @@ BUILD := build
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CFLAGS ?= -g -O2
-CFLAGS += -Wall -Wextra -std=gnu11 -DKSCOPE_VERSION='"$(VERSION)"'
+# option and plan tables are positional initializers that leave trailing fields zero on purpose
+CFLAGS += -Wall -Wextra -Wno-missing-field-initializers -std=gnu11 -DKSCOPE_VERSION='"$(VERSION)"'
 INCLUDES := -Iuser -Iuser/lib -I$(BUILD) -Ibpf
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
 LIBS := -lbpf -lelf -lz

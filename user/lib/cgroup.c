@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <linux/magic.h>
+#include "cgroup.h"
+
+struct cgroup_entry {
+	__u64 id;
+	char *path;	/* below the root, starting with '/' */
+};
+
+static struct {
+	char root[256];
+	bool root_known;
+	struct cgroup_entry *entries;
+	size_t n, cap;
+	time_t scanned_at;
+} cache;
+
+const char *cgroup_root(void)
+{
+	char line[4096];
+	FILE *f;
+
+	if (cache.root_known)
+		return cache.root[0] ? cache.root : NULL;
+	cache.root_known = true;
+	f = fopen("/proc/self/mountinfo", "r");
+	if (!f)
+		return NULL;
+	/* "36 35 0:30 / /sys/fs/cgroup/unified rw,... - cgroup2 cgroup2 rw" */
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[256], fstype[64];
+		char *sep = strstr(line, " - ");
+
+		if (!sep || sscanf(sep, " - %63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1) {
+			snprintf(cache.root, sizeof(cache.root), "%s", mnt);
+			break;
+		}
+	}
+	fclose(f);
+	return cache.root[0] ? cache.root : NULL;
+}
+
+__u64 cgroup_id_of_path(const char *path)
+{
+	struct {
+		struct file_handle fh;
+		__u64 id;
+	} h = {.fh.handle_bytes = sizeof(__u64)};
+	struct stat st;
+	int mount_id;
+
+	/* the kernel's cgroup id is the kernfs node id, which is what the file handle holds */
+	if (!name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0))
+		return h.id;
+	if (!stat(path, &st))
+		return st.st_ino;
+	return 0;
+}
+
+int cgroup_resolve(const char *arg, __u64 *id, int *level, char *why, size_t why_len)
+{
+	const char *root = cgroup_root();
+	char path[4096], real[PATH_MAX];
+	struct statfs sfs;
+	size_t rlen;
+
+	if (!root) {
+		snprintf(why, why_len, "no cgroup v2 hierarchy is mounted on this host");
+		return -1;
+	}
+	if (arg[0] == '/')
+		snprintf(path, sizeof(path), "%s", arg);
+	else
+		snprintf(path, sizeof(path), "%s/%s", root, arg);
+	if (!realpath(path, real)) {
+		snprintf(why, why_len, "%s", errno == ENOENT ? "no such cgroup" : strerror(errno));
+		return -1;
+	}
+	rlen = strlen(root);
+	if (statfs(real, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC || strncmp(real, root, rlen) ||
+	    (real[rlen] && real[rlen] != '/')) {
+		snprintf(why, why_len, "not a cgroup v2 directory (the v2 hierarchy is at %s)", root);
+		return -1;
+	}
+	*level = 0;
+	for (const char *p = real + rlen; *p; p++)
+		if (*p == '/' && p[1])
+			(*level)++;
+	*id = cgroup_id_of_path(real);
+	if (!*id) {
+		snprintf(why, why_len, "cannot read its cgroup id: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void cache_add(__u64 id, const char *rel)
+{
+	if (cache.n == cache.cap) {
+		size_t cap = cache.cap ? cache.cap * 2 : 256;
+		struct cgroup_entry *e = realloc(cache.entries, cap * sizeof(*e));
+
+		if (!e)
+			return;
+		cache.entries = e;
+		cache.cap = cap;
+	}
+	cache.entries[cache.n].id = id;
+	cache.entries[cache.n].path = strdup(rel[0] ? rel : "/");
+	if (cache.entries[cache.n].path)
+		cache.n++;
+}
+
+/* depth-first walk; rel is the path below the root ("" for the root itself) */
+static void cache_walk(const char *root, char *rel, size_t rel_len, int depth)
+{
+	char full[4096];
+	struct dirent *d;
+	DIR *dir;
+	size_t len = strlen(rel);
+
+	snprintf(full, sizeof(full), "%s%s", root, rel);
+	cache_add(cgroup_id_of_path(full), rel);
+	if (depth > 32)
+		return;
+	dir = opendir(full);
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		if (d->d_type != DT_DIR || d->d_name[0] == '.')
+			continue;
+		if (len + 1 + strlen(d->d_name) >= rel_len)
+			continue;
+		snprintf(rel + len, rel_len - len, "/%s", d->d_name);
+		cache_walk(root, rel, rel_len, depth + 1);
+		rel[len] = '\0';
+	}
+	closedir(dir);
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct cgroup_entry *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void cgroup_cache_free(void)
+{
+	for (size_t i = 0; i < cache.n; i++)
+		free(cache.entries[i].path);
+	free(cache.entries);
+	cache.entries = NULL;
+	cache.n = cache.cap = 0;
+}
+
+static void cache_rescan(void)
+{
+	const char *root = cgroup_root();
+	char rel[4096] = "";
+
+	cgroup_cache_free();
+	cache.scanned_at = time(NULL);
+	if (!root)
+		return;
+	cache_walk(root, rel, sizeof(rel), 0);
+	qsort(cache.entries, cache.n, sizeof(cache.entries[0]), entry_cmp);
+}
+
+static const char *cache_find(__u64 id)
+{
+	struct cgroup_entry key = {.id = id}, *e;
+
+	if (!cache.n)
+		return NULL;
+	e = bsearch(&key, cache.entries, cache.n, sizeof(key), entry_cmp);
+	return e ? e->path : NULL;
+}
+
+const char *cgroup_path_of_id(__u64 id)
+{
+	const char *path = cache_find(id);
+
+	/* new cgroups appear all the time on a container host; rescan, but not in a tight loop */
+	if (!path && time(NULL) != cache.scanned_at) {
+		cache_rescan();
+		path = cache_find(id);
+	}
+	return path;
+}
+
+static bool is_hex_id(const char *s, size_t len)
+{
+	if (len != 64)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* "kubepods-burstable-pod1234_5678....slice" or "pod1234-5678..." (cgroupfs driver) */
+static bool parse_pod_uid(const char *comp, size_t len, char *uid, size_t uid_len)
+{
+	const char *p = NULL;
+	size_t n;
+
+	if (len > 3 && !strncmp(comp, "pod", 3))
+		p = comp + 3;
+	else if (!strncmp(comp, "kubepods", 8))
+		p = memmem(comp, len, "-pod", 4), p = p ? p + 4 : NULL;
+	if (!p)
+		return false;
+	n = comp + len - p;
+	if (n > 6 && !strncmp(comp + len - 6, ".slice", 6))
+		n -= 6;
+	if (n != 36 || n >= uid_len)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i] == '_' ? '-' : p[i];
+
+		if (!isxdigit((unsigned char)c) && c != '-')
+			return false;
+		uid[i] = tolower((unsigned char)c);
+	}
+	uid[n] = '\0';
+	return true;
+}
+
+static const struct {
+	const char *prefix;
+	const char *runtime;
+} scope_prefixes[] = {
+	{"docker-", "docker"},
+	{"cri-containerd-", "containerd"},
+	{"crio-conmon-", "crio"},
+	{"crio-", "crio"},
+	{"libpod-conmon-", "podman"},
+	{"libpod-", "podman"},
+};
+
+/* one path component: "docker-<id>.scope" (systemd driver) or a bare id (cgroupfs driver) */
+static bool parse_container_comp(const char *comp, size_t len, const char *parent,
+				 size_t parent_len, struct container *c)
+{
+	if (len > 6 && !strncmp(comp + len - 6, ".scope", 6))
+		len -= 6;
+	for (size_t i = 0; i < sizeof(scope_prefixes) / sizeof(scope_prefixes[0]); i++) {
+		size_t plen = strlen(scope_prefixes[i].prefix);
+
+		if (len > plen && !strncmp(comp, scope_prefixes[i].prefix, plen) &&
+		    is_hex_id(comp + plen, len - plen)) {
+			memcpy(c->id, comp + plen, 64);
+			c->id[64] = '\0';
+			snprintf(c->runtime, sizeof(c->runtime), "%s", scope_prefixes[i].runtime);
+			return true;
+		}
+	}
+	if (!is_hex_id(comp, len))
+		return false;
+	memcpy(c->id, comp, 64);
+	c->id[64] = '\0';
+	if (parent_len == 6 && !strncmp(parent, "docker", 6))
+		snprintf(c->runtime, sizeof(c->runtime), "docker");
+	else if (parent_len == 13 && !strncmp(parent, "libpod_parent", 13))
+		snprintf(c->runtime, sizeof(c->runtime), "podman");
+	else
+		c->runtime[0] = '\0';
+	return true;
+}
+
+bool cgroup_parse_container(const char *path, struct container *c)
+{
+	const char *comp = path, *parent = "";
+	size_t parent_len = 0;
+	bool found = false;
+
+	memset(c, 0, sizeof(*c));
+	while (*comp) {
+		const char *end = strchr(comp, '/');
+		size_t len = end ? (size_t)(end - comp) : strlen(comp);
+
+		if (len) {
+			char uid[40];
+
+			if (parse_pod_uid(comp, len, uid, sizeof(uid)))
+				memcpy(c->pod_uid, uid, sizeof(uid));
+			/* the innermost container wins (a pod's container below the pod) */
+			if (parse_container_comp(comp, len, parent, parent_len, c))
+				found = true;
+			parent = comp;
+			parent_len = len;
+		}
+		if (!end)
+			break;
+		comp = end + 1;
+	}
+	return found || c->pod_uid[0];
+}
+
+const char *cgroup_label(__u64 id, char *buf, size_t len)
+{
+	const char *path = cgroup_path_of_id(id);
+	struct container c;
+
+	if (!path)
+		snprintf(buf, len, "cgroup:%llu", (unsigned long long)id);
+	else if (cgroup_parse_container(path, &c) && c.id[0])
+		snprintf(buf, len, "%.12s", c.id);
+	else if (c.pod_uid[0])
+		snprintf(buf, len, "pod:%s", c.pod_uid);
+	else
+		snprintf(buf, len, "%s", path);
+	return buf;
+}

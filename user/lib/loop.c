@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <signal.h>
+#include <time.h>
+#include "loop.h"
+#include "out.h"
+#include "setup.h"
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+void loop_signals(void)
+{
+	/* no SA_RESTART: the signal must interrupt the wait so the loop ends at once */
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+bool loop_stopping(void)
+{
+	return stopping;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+int loop_run(const struct common_opts *common, struct events *ev, loop_tick_fn tick, void *ctx)
+{
+	__u64 interval_ns = (__u64)common->interval_ms * 1000000ull;
+	__u64 next = out_monotonic_ns() + interval_ns;
+	long done = 0;
+	int err;
+
+	loop_signals();
+	while (!stopping) {
+		__u64 now = out_monotonic_ns();
+		int wait_ms;
+
+		if (now >= next) {
+			err = tick(ctx);
+			if (err)
+				return err;
+			if (common->count && ++done >= common->count)
+				break;
+			next += interval_ns;
+			/* a tick that overran skips the intervals it missed instead of bursting */
+			if (next < now)
+				next = now + interval_ns;
+			continue;
+		}
+		wait_ms = (next - now) / 1000000 + 1;
+		if (!ev) {
+			sleep_ms(wait_ms);
+			continue;
+		}
+		err = events_poll(ev, wait_ms < 100 ? wait_ms : 100);
+		if (err < 0) {
+			setup_explain(err, "read the event ring buffer");
+			return 1;
+		}
+	}
+	return 0;
+}

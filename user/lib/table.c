@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include "table.h"
+
+size_t table_top(void *rows, size_t n, size_t size, int (*cmp)(const void *, const void *),
+		 size_t top)
+{
+	qsort(rows, n, size, cmp);
+	return top && n > top ? top : n;
+}
+
+void table_more(FILE *f, size_t shown, size_t total)
+{
+	if (total > shown)
+		fprintf(f, "  ... and %zu more\n", total - shown);
+}
