@@ -36,7 +36,7 @@
 #define HUGE_ALIGN (2 * MIB)
 
 enum via { VIA_FORK, VIA_CLONE, VIA_CLONE3, VIA_VFORK };
-static const char *const via_names[] = { "fork", "clone", "clone3", "vfork" };
+static const char *const via_names[] = {"fork", "clone", "clone3", "vfork"};
 
 static volatile sig_atomic_t go;
 
@@ -115,8 +115,7 @@ static void child(uint64_t t0, uint64_t *stamp, char **exec_argv)
 	_exit(0);
 }
 
-static pid_t fork_once(enum via via, uint64_t *t0, uint64_t *t1, uint64_t *stamp,
-		       char **exec_argv)
+static pid_t fork_once(enum via via, uint64_t *t0, uint64_t *t1, uint64_t *stamp, char **exec_argv)
 {
 	struct clone_args ca;
 	pid_t pid;
@@ -148,11 +147,15 @@ static pid_t fork_once(enum via via, uint64_t *t0, uint64_t *t1, uint64_t *stamp
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "mib", required_argument, NULL, 'm' },   { "pages", required_argument, NULL, 'P' },
-		{ "forks", required_argument, NULL, 'k' }, { "via", required_argument, NULL, 'v' },
-		{ "rate", required_argument, NULL, 'r' },  { "wait", no_argument, NULL, 'w' },
-		{ "exec", no_argument, NULL, 'e' },	   { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"mib", required_argument, NULL, 'm'},
+		{"pages", required_argument, NULL, 'P'},
+		{"forks", required_argument, NULL, 'k'},
+		{"via", required_argument, NULL, 'v'},
+		{"rate", required_argument, NULL, 'r'},
+		{"wait", no_argument, NULL, 'w'},
+		{"exec", no_argument, NULL, 'e'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	unsigned long mib = 0;
 	long forks = 100, rate = 0, i, errors = 0, done = 0;
@@ -162,7 +165,8 @@ int main(int argc, char **argv)
 	uint64_t *stamps, sum = 0, min = UINT64_MAX, max = 0, child_sum = 0, start, wall;
 	sigset_t usr1, old;
 
-	while (!exec_argv && (c = getopt_long(argc, argv, "+m:P:k:v:r:weh", longopts, NULL)) != -1) {
+	while (!exec_argv &&
+	       (c = getopt_long(argc, argv, "+m:P:k:v:r:weh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			mib = parse_num(optarg, 0, 1L << 20);
@@ -237,8 +241,8 @@ int main(int argc, char **argv)
 			uint64_t t = now_ns();
 
 			if (due > t) {
-				struct timespec ts = { .tv_sec = (due - t) / 1000000000ULL,
-						       .tv_nsec = (due - t) % 1000000000ULL };
+				struct timespec ts = {.tv_sec = (due - t) / 1000000000ULL,
+						      .tv_nsec = (due - t) % 1000000000ULL};
 
 				nanosleep(&ts, NULL);
 			}
