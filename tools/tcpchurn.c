@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpchurn: open and close TCP connections to a local server as fast as asked, and count
+ * what happened, so tests and benchmarks have a truth to compare tracers against.
+ *
+ * The server runs in a forked child (its own pid, so a tracer's -p filter can tell the two
+ * sides apart); the client runs in the parent, in one or more threads.  Which side closes
+ * first decides who holds TIME_WAIT:
+ *   client-close  the client closes right after connect(); the server reads EOF, then closes.
+ *                 TIME_WAIT sits on the client: (client addr:ephemeral, server addr:port).
+ *   server-close  the server closes right after accept(); the client reads EOF, then closes.
+ *                 TIME_WAIT sits on the server: (server addr:port, client addr:ephemeral).
+ *
+ * At the end it prints one line of key=value counts on stdout:
+ *   mode=client-close family=4 port=P client_pid=C server_pid=S attempts=N connects=N
+ *   accepted=N client_closes=N server_closes=N eaddrnotavail=N errors=N elapsed_ns=N
+ * client_closes/server_closes count connections that side closed first (active closes; each
+ * leaves one TIME_WAIT socket on that side).  elapsed_ns runs from the first connect() until
+ * the server has closed every accepted connection.
+ *
+ * Truth for tests (set these inside the test's own network namespace, never on the host):
+ * - net.ipv4.tcp_tw_reuse=0: its default, 2, reuses TIME_WAIT ports on loopback, so ports
+ *   never run out and EADDRNOTAVAIL never comes.
+ * - net.ipv4.tcp_rfc1337=1: on loopback with two CPUs the server's delayed ACK and its FIN can
+ *   arrive out of order; the TIME_WAIT socket answers the stale ACK, the peer (already gone)
+ *   answers with an RST, and with rfc1337=0 that RST kills the TIME_WAIT socket.  About 5% of
+ *   TIME_WAIT sockets vanish that way under load, and `ss` then counts fewer than connects.
+ * - server-close with a small port range: a new SYN from a recycled client port legitimately
+ *   takes over the server's TIME_WAIT socket for that 4-tuple; keep the range larger than N.
+ *
+ * Exit status: 0 the churn ran as asked (EADDRNOTAVAIL failures allowed by -k/--max-fail are
+ * counted, not fatal); 1 another error (refused, timed out, ...); 2 bad usage; 3 stopped by
+ * EADDRNOTAVAIL (the first one without -k, the M-th with --max-fail M).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+
+#define MAX_THREADS 256
+#define IO_TIMEOUT_S 5
+
+enum mode { CLIENT_CLOSE, SERVER_CLOSE };
+
+static struct config {
+	enum mode mode;
+	int family;
+	const char *addr;
+	const char *bind_addr;
+	unsigned int port;
+	uint64_t count;
+	unsigned int concurrency;
+	double rate;
+	bool keep_going;
+	uint64_t max_fail;
+	bool print_pids;
+	bool wait_start;
+	bool hold;
+	double hold_s;
+	bool quiet;
+} cfg = {
+	.mode = CLIENT_CLOSE,
+	.count = 1000,
+	.concurrency = 1,
+};
+
+static struct sockaddr_storage server_sa, bind_sa;
+static socklen_t server_len, bind_len;
+
+/* Shared by the client threads. */
+static uint64_t next_index;
+static uint64_t n_attempts, n_connects, n_client_closes, n_eaddrnotavail, n_errors;
+static volatile sig_atomic_t stopping;
+static int stop_reason; /* 0, 1 error, 3 EADDRNOTAVAIL */
+static uint64_t t_start;
+
+/* What the server child reports back over the control socket. */
+struct server_counts {
+	uint64_t accepted;
+	uint64_t closes;
+	uint64_t errors;
+	uint64_t t_done;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: tcpchurn [options]\n"
+		"Open and close TCP connections to a forked local server, then print counts.\n"
+		"  -m, --mode MODE        who closes first: client-close (default), server-close\n"
+		"  -n, --count N          connections to attempt (default 1000)\n"
+		"  -a, --addr ADDR        server address (default 127.0.0.1, or ::1 with -6)\n"
+		"  -P, --port PORT        server port (default: one the kernel picks)\n"
+		"  -6, --ipv6             IPv6 (implied by an IPv6 --addr)\n"
+		"  -b, --bind ADDR        bind the client sockets to ADDR (port: at connect)\n"
+		"  -c, --concurrency N    client threads (default 1, max %d)\n"
+		"  -r, --rate R           at most R connections per second in total\n"
+		"  -k, --keep-going       count EADDRNOTAVAIL from connect() and go on\n"
+		"  -M, --max-fail M       stop after M EADDRNOTAVAIL failures (implies -k)\n"
+		"      --pids             print client_pid= server_pid= port= before starting\n"
+		"      --wait-start       after --pids, wait for SIGUSR1 before the first connect\n"
+		"      --hold[=SECONDS]   after the counts, wait (for SIGINT/SIGTERM/SIGUSR1 or\n"
+		"                         SECONDS) before exiting, server still alive\n"
+		"  -q, --quiet            no error messages per failed connection\n"
+		"  -h, --help             this text\n"
+		"Exit: 0 ran as asked, 1 error, 2 usage, 3 stopped by EADDRNOTAVAIL.\n",
+		MAX_THREADS);
+}
+
+static void die_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "tcpchurn: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'tcpchurn --help'.\n");
+	exit(2);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static uint64_t parse_u64(const char *arg, const char *what, uint64_t min, uint64_t max)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max)
+		die_usage(what, arg);
+	return v;
+}
+
+static double parse_double(const char *arg, const char *what)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v > 0))
+		die_usage(what, arg);
+	return v;
+}
+
+/* Fill sa from a numeric address of the given family (0: guess from the text). */
+static int parse_addr(const char *text, int *family, unsigned int port, struct sockaddr_storage *sa,
+		      socklen_t *len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)sa;
+
+	memset(sa, 0, sizeof(*sa));
+	if (*family != AF_INET6 && inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		*family = AF_INET;
+		*len = sizeof(*sin);
+		return 0;
+	}
+	if (*family != AF_INET && inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		*family = AF_INET6;
+		*len = sizeof(*sin6);
+		return 0;
+	}
+	return -1;
+}
+
+static void set_port(struct sockaddr_storage *sa, unsigned int port)
+{
+	if (sa->ss_family == AF_INET)
+		((struct sockaddr_in *)sa)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)sa)->sin6_port = htons(port);
+}
+
+static void parse_args(int argc, char **argv)
+{
+	enum { OPT_PIDS = 256, OPT_WAIT_START, OPT_HOLD };
+	static const struct option longopts[] = {
+		{"mode", required_argument, NULL, 'm'},
+		{"count", required_argument, NULL, 'n'},
+		{"addr", required_argument, NULL, 'a'},
+		{"port", required_argument, NULL, 'P'},
+		{"ipv6", no_argument, NULL, '6'},
+		{"bind", required_argument, NULL, 'b'},
+		{"concurrency", required_argument, NULL, 'c'},
+		{"rate", required_argument, NULL, 'r'},
+		{"keep-going", no_argument, NULL, 'k'},
+		{"max-fail", required_argument, NULL, 'M'},
+		{"pids", no_argument, NULL, OPT_PIDS},
+		{"wait-start", no_argument, NULL, OPT_WAIT_START},
+		{"hold", optional_argument, NULL, OPT_HOLD},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	int c, family = 0;
+
+	while ((c = getopt_long(argc, argv, "m:n:a:P:6b:c:r:kM:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (!strcmp(optarg, "client-close"))
+				cfg.mode = CLIENT_CLOSE;
+			else if (!strcmp(optarg, "server-close"))
+				cfg.mode = SERVER_CLOSE;
+			else
+				die_usage("unknown mode '%s' (client-close or server-close)",
+					  optarg);
+			break;
+		case 'n':
+			cfg.count = parse_u64(optarg, "bad count '%s'", 1, UINT64_MAX / 2);
+			break;
+		case 'a':
+			cfg.addr = optarg;
+			break;
+		case 'P':
+			cfg.port = parse_u64(optarg, "bad port '%s' (1-65535)", 1, 65535);
+			break;
+		case '6':
+			family = AF_INET6;
+			break;
+		case 'b':
+			cfg.bind_addr = optarg;
+			break;
+		case 'c':
+			cfg.concurrency = parse_u64(optarg, "bad concurrency '%s'", 1, MAX_THREADS);
+			break;
+		case 'r':
+			cfg.rate = parse_double(optarg, "bad rate '%s' (connections per second)");
+			break;
+		case 'k':
+			cfg.keep_going = true;
+			break;
+		case 'M':
+			cfg.max_fail = parse_u64(optarg, "bad failure limit '%s'", 1, UINT64_MAX);
+			cfg.keep_going = true;
+			break;
+		case OPT_PIDS:
+			cfg.print_pids = true;
+			break;
+		case OPT_WAIT_START:
+			cfg.wait_start = true;
+			break;
+		case OPT_HOLD:
+			cfg.hold = true;
+			if (optarg)
+				cfg.hold_s = parse_double(optarg, "bad hold time '%s' (seconds)");
+			break;
+		case 'q':
+			cfg.quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'tcpchurn --help'.\n");
+			exit(2);
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", argv[optind]);
+
+	if (!cfg.addr)
+		cfg.addr = family == AF_INET6 ? "::1" : "127.0.0.1";
+	if (parse_addr(cfg.addr, &family, cfg.port, &server_sa, &server_len))
+		die_usage("bad server address '%s' (numeric IPv4 or IPv6)", cfg.addr);
+	cfg.family = family;
+	if (cfg.bind_addr && parse_addr(cfg.bind_addr, &family, 0, &bind_sa, &bind_len))
+		die_usage("bad bind address '%s' (numeric, same family as the server)",
+			  cfg.bind_addr);
+}
+
+static void set_timeouts(int fd)
+{
+	struct timeval tv = {.tv_sec = IO_TIMEOUT_S};
+
+	/* connect() honours SO_SNDTIMEO: a lost SYN must not hang a test for two minutes */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/* Read until EOF: the peer has closed first. */
+static int wait_eof(int fd)
+{
+	char buf[64];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	return n == 0 ? 0 : -1;
+}
+
+/*
+ * The server child: accept, close in the mode's order, and when the parent says how many
+ * connections the client made, report the counts once all of them are accepted and closed.
+ * Then stay until the parent closes the control socket (so --hold keeps its pid alive).
+ */
+static void server_run(int lfd, int ctl)
+{
+	struct server_counts sc = {};
+	uint64_t expect = UINT64_MAX;
+	bool reported = false;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGUSR1, SIG_IGN);
+
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = lfd, .events = POLLIN},
+					{.fd = ctl, .events = POLLIN}};
+		int fd;
+
+		if (!reported && sc.accepted >= expect) {
+			sc.t_done = now_ns();
+			if (write(ctl, &sc, sizeof(sc)) != sizeof(sc))
+				_exit(1);
+			reported = true;
+		}
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		if (pfd[1].revents) {
+			ssize_t n = read(ctl, &expect, sizeof(expect));
+
+			if (n <= 0)
+				_exit(0);
+			if (n != sizeof(expect))
+				_exit(1);
+			continue;
+		}
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0) {
+			sc.errors++;
+			continue;
+		}
+		sc.accepted++;
+		if (cfg.mode == CLIENT_CLOSE) {
+			set_timeouts(fd);
+			if (wait_eof(fd))
+				sc.errors++;
+		}
+		close(fd);
+		if (cfg.mode == SERVER_CLOSE)
+			sc.closes++;
+	}
+}
+
+static int server_listen(void)
+{
+	struct sockaddr_storage sa = server_sa;
+	socklen_t len = server_len;
+	int fd, one = 1;
+
+	fd = socket(cfg.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	/* server-close leaves TIME_WAIT on the listening port: the next run must still bind */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (cfg.family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, len) || listen(fd, SOMAXCONN) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len)) {
+		close(fd);
+		return -1;
+	}
+	cfg.port = ntohs(sa.ss_family == AF_INET ? ((struct sockaddr_in *)&sa)->sin_port
+						 : ((struct sockaddr_in6 *)&sa)->sin6_port);
+	set_port(&server_sa, cfg.port);
+	return fd;
+}
+
+static void stop(int reason)
+{
+	if (!stop_reason)
+		__atomic_store_n(&stop_reason, reason, __ATOMIC_RELAXED);
+	stopping = 1;
+}
+
+/* One connection; returns false when the run must stop. */
+static bool client_one(void)
+{
+	int fd, one = 1, err;
+
+	__atomic_fetch_add(&n_attempts, 1, __ATOMIC_RELAXED);
+	fd = socket(cfg.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = errno;
+		goto fail;
+	}
+	set_timeouts(fd);
+	if (cfg.bind_addr) {
+		/*
+		 * Like real load generators: bind the address only and let connect() pick the
+		 * port per destination, so exhaustion shows as EADDRNOTAVAIL from connect().
+		 */
+		setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&bind_sa, bind_len)) {
+			err = errno;
+			goto fail;
+		}
+	}
+	if (connect(fd, (struct sockaddr *)&server_sa, server_len)) {
+		err = errno;
+		goto fail;
+	}
+	__atomic_fetch_add(&n_connects, 1, __ATOMIC_RELAXED);
+	if (cfg.mode == SERVER_CLOSE && wait_eof(fd)) {
+		err = errno ? errno : EPROTO;
+		close(fd);
+		goto fail_counted;
+	}
+	close(fd);
+	if (cfg.mode == CLIENT_CLOSE)
+		__atomic_fetch_add(&n_client_closes, 1, __ATOMIC_RELAXED);
+	return true;
+
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (err == EADDRNOTAVAIL) {
+		uint64_t n = __atomic_add_fetch(&n_eaddrnotavail, 1, __ATOMIC_RELAXED);
+
+		if (!cfg.keep_going || (cfg.max_fail && n >= cfg.max_fail)) {
+			stop(3);
+			return false;
+		}
+		return true;
+	}
+fail_counted:
+	__atomic_fetch_add(&n_errors, 1, __ATOMIC_RELAXED);
+	if (!cfg.quiet)
+		fprintf(stderr, "tcpchurn: connection failed: %s\n", strerror(err));
+	stop(1);
+	return false;
+}
+
+static void *client_thread(void *arg)
+{
+	(void)arg;
+	while (!stopping) {
+		uint64_t i = __atomic_fetch_add(&next_index, 1, __ATOMIC_RELAXED);
+
+		if (i >= cfg.count)
+			break;
+		if (cfg.rate > 0) {
+			uint64_t due = t_start + (uint64_t)(i * 1e9 / cfg.rate), now = now_ns();
+
+			if (due > now) {
+				struct timespec ts = {.tv_sec = (due - now) / 1000000000ull,
+						      .tv_nsec = (due - now) % 1000000000ull};
+				nanosleep(&ts, NULL);
+			}
+		}
+		if (!client_one())
+			break;
+	}
+	return NULL;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/*
+ * Wait for USR1, INT or TERM (all blocked by the caller), at most timeout_s when > 0.
+ * INT and TERM mean stop.
+ */
+static void wait_signal(double timeout_s)
+{
+	struct timespec ts = {.tv_sec = (time_t)timeout_s};
+	sigset_t set;
+	int sig;
+
+	ts.tv_nsec = (long)((timeout_s - ts.tv_sec) * 1e9);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	do {
+		sig = timeout_s > 0 ? sigtimedwait(&set, NULL, &ts) : sigwaitinfo(&set, NULL);
+	} while (sig < 0 && errno == EINTR);
+	if (sig == SIGINT || sig == SIGTERM)
+		stopping = 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	struct server_counts sc = {};
+	pthread_t threads[MAX_THREADS];
+	sigset_t usr1, intterm;
+	unsigned int started = 0, i;
+	int lfd, ctl[2], status, ret;
+	uint64_t connects, elapsed;
+	pid_t server;
+
+	parse_args(argc, argv);
+
+	/*
+	 * USR1 is never delivered, only waited for.  INT and TERM set `stopping` through the
+	 * handler while the churn runs (main thread only) and are waited for otherwise.
+	 */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	sigemptyset(&intterm);
+	sigaddset(&intterm, SIGINT);
+	sigaddset(&intterm, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	lfd = server_listen();
+	if (lfd < 0) {
+		fprintf(stderr, "tcpchurn: cannot listen on %s port %u: %s\n", cfg.addr, cfg.port,
+			strerror(errno));
+		return 1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl)) {
+		perror("tcpchurn: socketpair");
+		return 1;
+	}
+	fflush(NULL);
+	server = fork();
+	if (server < 0) {
+		perror("tcpchurn: fork");
+		return 1;
+	}
+	if (server == 0) {
+		close(ctl[0]);
+		server_run(lfd, ctl[1]);
+		_exit(0);
+	}
+	close(ctl[1]);
+	close(lfd);
+
+	if (cfg.print_pids) {
+		printf("client_pid=%d server_pid=%d port=%u\n", getpid(), server, cfg.port);
+		fflush(stdout);
+	}
+	sigprocmask(SIG_BLOCK, &intterm, NULL);
+	if (cfg.wait_start)
+		wait_signal(0);
+
+	/* the client threads inherit INT/TERM blocked: only the main thread takes them */
+	t_start = now_ns();
+	for (i = 0; i < cfg.concurrency && !stopping; i++) {
+		if (pthread_create(&threads[i], NULL, client_thread, NULL)) {
+			fprintf(stderr, "tcpchurn: cannot start client thread %u\n", i);
+			stop(1);
+			break;
+		}
+		started++;
+	}
+	sigprocmask(SIG_UNBLOCK, &intterm, NULL);
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+
+	/* tell the server how many to expect, and wait until it has closed them all */
+	connects = __atomic_load_n(&n_connects, __ATOMIC_RELAXED);
+	if (write(ctl[0], &connects, sizeof(connects)) != sizeof(connects) ||
+	    read(ctl[0], &sc, sizeof(sc)) != sizeof(sc)) {
+		fprintf(stderr, "tcpchurn: the server process went away\n");
+		stop(1);
+	}
+	elapsed = (sc.t_done ? sc.t_done : now_ns()) - t_start;
+
+	printf("mode=%s family=%d port=%u client_pid=%d server_pid=%d attempts=%llu "
+	       "connects=%llu accepted=%llu client_closes=%llu server_closes=%llu "
+	       "eaddrnotavail=%llu errors=%llu elapsed_ns=%llu\n",
+	       cfg.mode == CLIENT_CLOSE ? "client-close" : "server-close",
+	       cfg.family == AF_INET ? 4 : 6, cfg.port, getpid(), server,
+	       (unsigned long long)n_attempts, (unsigned long long)connects,
+	       (unsigned long long)sc.accepted, (unsigned long long)n_client_closes,
+	       (unsigned long long)sc.closes, (unsigned long long)n_eaddrnotavail,
+	       (unsigned long long)(n_errors + sc.errors), (unsigned long long)elapsed);
+	fflush(stdout);
+
+	if (cfg.hold && !stopping) {
+		sigprocmask(SIG_BLOCK, &intterm, NULL);
+		wait_signal(cfg.hold_s);
+	}
+
+	close(ctl[0]);
+	waitpid(server, &status, 0);
+	ret = stop_reason;
+	if (!ret && (sc.errors || !WIFEXITED(status) || WEXITSTATUS(status)))
+		ret = 1;
+	return ret;
+}
