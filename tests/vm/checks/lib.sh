@@ -1,0 +1,47 @@
+# Helpers for the checks run inside the guest (busybox sh).  Each result is one line on the
+# serial console that tests/vm/run counts:  "kscope-vm: ok - WHAT", "... not ok - WHAT",
+# "... skip - WHAT (why)"; diagnostics are "kscope-vm: # ...".
+
+ok() { echo "kscope-vm: ok - $CHECK: $*"; }
+not_ok() { echo "kscope-vm: not ok - $CHECK: $*"; }
+skip() { echo "kscope-vm: skip - $CHECK: $*"; }
+diag() { echo "$@" | sed 's/^/kscope-vm: # /'; }
+
+# check WHAT CMD...: ok when CMD succeeds; otherwise not ok, with CMD's output
+check() {
+	local what=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$what"
+	else
+		not_ok "$what"
+		diag "$out" | tail -20
+	fi
+}
+
+# have TOOL: the static binary is in the initramfs
+have() { [ -x "/kscope/$1" ]; }
+
+# kernel_has SYMBOL: the kernel has the function (kallsyms; root sees it)
+kernel_has() { grep -qE " [tT] $1\$" /proc/kallsyms; }
+
+# wait_for FILE PATTERN SECONDS: until grep -E finds PATTERN in FILE
+wait_for() {
+	local i=0
+	while [ $i -lt $(($3 * 10)) ]; do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# progs_left PREFIX: loaded BPF programs whose name starts with PREFIX
+progs_left() {
+	bpftool prog list 2>/dev/null | grep -cE "^[0-9]+: [a-z_]+ +name $1"
+}
+
+# inject_mce CPU BANK STATUS MCG_STATUS ADDR MISC: ask the host to type it on QEMU's monitor
+inject_mce() {
+	echo "kscope-vm: inject mce $*"
+}
