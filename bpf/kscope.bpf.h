@@ -17,11 +17,30 @@ const volatile __u32 filter_cgroup_level = 0;
 /* Events that bpf_ringbuf_reserve() could not place: the loader reports them as lost. */
 __u64 kscope_lost_events = 0;
 
+/* The BPF backend has no count-leading-zeros: binary search for the highest set bit. */
 static __always_inline __u32 kscope_log2_slot(__u64 v)
 {
+	__u32 slot = 0, shift;
+
 	if (!v)
 		return 0;
-	return 64 - __builtin_clzll(v);
+	shift = (v > 0xffffffffULL) << 5;
+	v >>= shift;
+	slot |= shift;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	slot |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	slot |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	slot |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	slot |= shift;
+	slot |= (v >> 1);
+	return slot + 1;
 }
 
 /*
