@@ -99,7 +99,7 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-struct fadv_hist zero_hist = {};
+static const struct fadv_hist zero_hist;
 
 /*
  * kscope_log2_slot() uses __builtin_clzll, which clang 14 cannot lower for BPF (it crashes);
@@ -183,17 +183,18 @@ static __always_inline int fadv_enter(struct trace_event_raw_sys_enter *ctx)
 static __always_inline void name_remember(struct inflight *in)
 {
 	struct fadv_file_key fk = {.dev = in->dev, .ino = in->ino};
+	struct file *file = (struct file *)in->file;
 	struct fadv_name n = {};
 	struct dentry *dentry;
 	const unsigned char *s;
 
-	if (!in->file || bpf_map_lookup_elem(&names, &fk))
+	if (!file || bpf_map_lookup_elem(&names, &fk))
 		return;
 	/*
 	 * The syscall held a reference to the file until just before this tracepoint; a thread
 	 * closing the fd meanwhile can leave a stale name, never a fault (probe reads).
 	 */
-	dentry = BPF_CORE_READ((struct file *)in->file, f_path.dentry);
+	dentry = BPF_CORE_READ(file, f_path.dentry);
 	s = BPF_CORE_READ(dentry, d_name.name);
 	bpf_probe_read_kernel_str(n.name, sizeof(n.name), s);
 	bpf_map_update_elem(&names, &fk, &n, BPF_NOEXIST);
@@ -277,6 +278,8 @@ static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
 	v->last_fd = in->fd;
 	if (ctx->ret < 0)
 		v->errors++;
+	if (advice == 4 /* POSIX_FADV_DONTNEED */ && !in->pages_dropped)
+		v->dontneed_empty++;
 
 	pk.cgroup_id = key.cgroup_id;
 	pk.tgid = key.tgid;

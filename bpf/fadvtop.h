@@ -33,7 +33,8 @@ struct fadv_val {
 	__u64 lock_wait_ns;  /* time waiting on contended kernel locks during the calls */
 	__u64 lock_waits;
 	__u64 errors;
-	__s32 last_fd; /* for resolving the path lazily through /proc/PID/fd */
+	__u64 dontneed_empty; /* DONTNEED calls that dropped no page of the file */
+	__s32 last_fd;	      /* for resolving the path lazily through /proc/PID/fd */
 	__u32 pad;
 	char comm[KSCOPE_COMM_LEN];
 };

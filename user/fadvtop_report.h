@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fadvtop's pure parts: advice names, per-interval differences of the cumulative BPF
+ * counters, and the diagnosis sentences.  No BPF here, so the unit tests can drive it.
+ */
+#ifndef FADVTOP_REPORT_H
+#define FADVTOP_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "fadvtop.h"
+
+#define FADV_DONTNEED 4
+#define FADV_LINE_LEN 512
+
+/* "normal" .. "noreuse", "other" for slot FADV_NR_ADVICE */
+extern const char *const fadv_advice_names[FADV_ADVICE_SLOTS];
+const char *fadv_advice_name(int advice);
+
+/*
+ * out = cur - prev, field by field.  A counter that went backwards was evicted from the LRU
+ * map and created again: the new value is all there is since.
+ */
+void fadv_val_delta(struct fadv_val *out, const struct fadv_val *cur, const struct fadv_val *prev);
+/* dst += src (counters only; comm and last_fd are taken from src when dst has none) */
+void fadv_val_add(struct fadv_val *dst, const struct fadv_val *src);
+__u64 fadv_val_calls(const struct fadv_val *v);
+
+/* What the diagnosis knows of one container (or cgroup) over the reported period. */
+struct fadv_cg_sum {
+	__u64 cgroup_id;
+	const char *label;   /* "a1b2c3d4e5f6", a pod or a path; untrusted text */
+	const char *pod_uid; /* "" when not in a pod */
+	__u64 calls;
+	__u64 dontneed;
+	__u64 dontneed_empty;
+	bool pages_known; /* false when page-cache removals are not traced here */
+	__u64 total_ns;
+	__u64 lock_wait_ns;
+	__u64 behind_cgroup; /* holder it waited behind longest, 0 unknown */
+	const char *behind_label;
+	bool behind_exact;
+};
+
+/* "950", "12.3k", "4.5M" */
+const char *fadv_count(char *buf, size_t len, double v);
+
+/*
+ * Up to max sentences (each up to len bytes) that say who hammers fadvise and what it costs
+ * the others, from the period's per-container sums.  secs is the period's length.  Returns
+ * how many were written.
+ */
+int fadv_diagnose(const struct fadv_cg_sum *sums, size_t n, double secs,
+		  char (*lines)[FADV_LINE_LEN], int max);
+
+#endif /* FADVTOP_REPORT_H */
