@@ -101,35 +101,6 @@ struct {
 
 static const struct fadv_hist zero_hist;
 
-/*
- * kscope_log2_slot() uses __builtin_clzll, which clang 14 cannot lower for BPF (it crashes);
- * same slot layout, by shifts, until the common header changes (proposal sent to the lead).
- */
-static __always_inline __u32 fadv_log2_slot(__u64 v)
-{
-	__u32 r = 0, shift;
-
-	if (!v)
-		return 0;
-	shift = (v > 0xFFFFFFFFULL) << 5;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xFFFF) << 4;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xFF) << 3;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xF) << 2;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0x3) << 1;
-	v >>= shift;
-	r |= shift;
-	r |= (v >> 1);
-	return r + 1;
-}
-
 static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 {
 	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
@@ -289,7 +260,7 @@ static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
 		h = bpf_map_lookup_elem(&hists, &pk);
 	}
 	if (h) {
-		slot = fadv_log2_slot(dur);
+		slot = kscope_log2_slot(dur);
 		if (slot < HIST_SLOTS)
 			h->slots[slot]++;
 	}
