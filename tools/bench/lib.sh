@@ -1,0 +1,381 @@
+# shellcheck shell=bash
+# The per-round figures are space-separated lists, split on purpose when passed on:
+# shellcheck disable=SC2086
+# tools/bench/lib.sh: the harness every tools/bench/<tool>.sh sources.  Not run on its own.
+#
+# A benchmark runs one workload under several configurations (alone, with the kscope tool,
+# with what an SRE would otherwise use, with anchors such as an empty BPF program on the same
+# hook), alternated round-robin over R rounds so that drift on a shared, noisy machine hits
+# every configuration alike.  Per configuration it reports the two figures DESIGN.md asks for:
+#   wall     (median wall time of the config - median wall time alone) / units, and / events
+#   bpf      in-kernel cost per program run from BPF stats: sum(run_time_ns) / sum(run_cnt)
+#            of the configuration's programs (kernel.bpf_stats_enabled=1 for the duration)
+# plus lost events (the programs' recursion_misses: runs the kernel skipped because another
+# BPF program was running on that CPU) and the ratio of both figures to an anchor config.
+#
+# Usage, in tools/bench/<tool>.sh:
+#
+#   #!/usr/bin/env bash
+#   . "$(dirname "$0")/lib.sh"
+#   bench_init tcpwait "connection" 10  # name, what one unit is, tracepoint events per unit
+#   bench_on_exit "ip netns delete $ns" # extra cleanup (runs on exit, Ctrl-C included)
+#   workload() { ...; }                 # one run of the workload, see below
+#   bench_config alone                  # no tracer: the baseline (always name it "alone")
+#   bench_config tcpwait --ready '^TIME' -- "$BENCH_BUILD/tcpwait" 1
+#   bench_config tcpstates -- /usr/sbin/tcpstates
+#   bench_config bpftrace --timeout 60 -- bpftrace -e 'tracepoint:sock:inet_sock_set_state { @ = count(); }'
+#   bench_config emptyprobe --ready '^ready' -- "$BENCH_GEN/emptyprobe" sock:inet_sock_set_state
+#   bench_anchor emptyprobe             # the ratio columns divide by this config's figures
+#   bench_run workload                  # rounds, table, exit status
+#
+# The workload function is called once per round and configuration, with BENCH_CONFIG and
+# BENCH_ROUND set.  It must set BENCH_UNITS (units of work done in this run, e.g. connections
+# actually made) and may set BENCH_WALL_NS (the time the work itself took, e.g. a generator's
+# own elapsed_ns, which leaves out netns set-up and process start); otherwise the harness
+# times the whole call.  A non-zero return fails the benchmark (bad numbers are worse than
+# none).  Helper: bench_kv KEY "line"  prints the value of KEY=VALUE in a line.
+#
+# bench_config NAME [options] -- COMMAND...   a tracer started in the background per run:
+#   --ready REGEX   also wait until its output (stdout+stderr) matches REGEX
+#   --progs pid     its BPF programs are those its process holds (/proc/PID/fdinfo prog_id);
+#                   the default
+#   --progs name:PREFIX  those whose name starts with PREFIX (tools whose programs outlive
+#                   or live outside the started process)
+#   --min-progs N   wait until at least N programs are loaded (default 1)
+#   --timeout S     seconds to wait for it to attach (default 30; bpftrace compiles slowly)
+# It is ready once its program count has stayed the same for BENCH_SETTLE_MS (default 500)
+# and --ready matched.  After the workload its programs' stats are read, then it gets SIGINT
+# (SIGTERM after 10 s, SIGKILL after 15 s) and the harness checks it left no program behind.
+# A tracer that fails to start is reported with the tail of its output and its config is
+# dropped from the rest of the run (the others go on); the benchmark then exits 1.
+#
+# Environment: BENCH_ROUNDS (default 5), BENCH_SETTLE_MS (500), BENCH_KEEP_LOGS=1 keeps the
+# tracers' output under BENCH_TMP, BENCH_SUMMARY (set by run.sh: the table is appended there).
+# bench_skip "reason" exits 77, which run.sh reports as skipped (e.g. a tool not built yet).
+#
+# Caveat: kernel.bpf_stats_enabled is host-wide.  Restoring it at exit can switch stats off
+# under another benchmark that started later; run one benchmark at a time (run.sh does).
+
+set -uo pipefail
+
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BENCH_BUILD=$BENCH_ROOT/build
+# shellcheck disable=SC2034 # for the benchmarks that source this
+BENCH_GEN=$BENCH_BUILD/tools
+BENCH_ROUNDS=${BENCH_ROUNDS:-5}
+BENCH_SETTLE_MS=${BENCH_SETTLE_MS:-500}
+
+BENCH_NAME=
+BENCH_UNIT=unit
+BENCH_EVENTS_PER_UNIT=1
+BENCH_ANCHOR=
+BENCH_TMP=
+BENCH_STATS_OLD=
+BENCH_TRACER_PID=
+BENCH_FAILED=0
+BENCH_EXIT_HOOKS=()
+
+# per configuration, indexed like BENCH_CONFS
+BENCH_CONFS=()
+declare -A BENCH_CMD BENCH_READY BENCH_PROGS BENCH_MINPROGS BENCH_TIMEOUT BENCH_BROKEN
+# per configuration, one entry per round (space-separated)
+declare -A BENCH_WALLS BENCH_UNITS_SEEN BENCH_RUNTIME BENCH_RUNCNT BENCH_MISSES
+
+bench_log() {
+	echo "# [$BENCH_NAME] $*" >&2
+}
+
+bench_die() {
+	echo "bench $BENCH_NAME: $*" >&2
+	exit 1
+}
+
+bench_skip() {
+	echo "bench $BENCH_NAME: skipped: $*"
+	[ -n "${BENCH_SUMMARY:-}" ] && echo "$BENCH_NAME: skipped: $*" >>"$BENCH_SUMMARY"
+	exit 77
+}
+
+bench_on_exit() {
+	BENCH_EXIT_HOOKS+=("$1")
+}
+
+# bench_kv KEY LINE: the value of KEY=VALUE in LINE (key=value output of the generators)
+bench_kv() {
+	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1
+}
+
+bench_now_ns() {
+	date +%s%N
+}
+
+bench_cleanup() {
+	local hook
+	trap - EXIT INT TERM
+	bench_tracer_stop >/dev/null 2>&1
+	for hook in "${BENCH_EXIT_HOOKS[@]}"; do
+		eval "$hook" >/dev/null 2>&1
+	done
+	if [ -n "$BENCH_STATS_OLD" ]; then
+		sysctl -qw kernel.bpf_stats_enabled="$BENCH_STATS_OLD" >/dev/null 2>&1
+	fi
+	if [ -n "$BENCH_TMP" ] && [ "${BENCH_KEEP_LOGS:-0}" != 1 ]; then
+		rm -rf "$BENCH_TMP"
+	fi
+}
+
+# bench_init NAME UNIT EVENTS_PER_UNIT
+bench_init() {
+	BENCH_NAME=$1
+	BENCH_UNIT=${2:-unit}
+	BENCH_EVENTS_PER_UNIT=${3:-1}
+	[ "$(id -u)" -eq 0 ] || bench_die "needs root (BPF programs, network namespaces, sysctl)"
+	command -v bpftool >/dev/null || bench_die "bpftool is missing; run make deps"
+	[[ $BENCH_ROUNDS =~ ^[1-9][0-9]*$ ]] || bench_die "BENCH_ROUNDS must be a positive number"
+	BENCH_TMP=$(mktemp -d "/tmp/kscope-bench-$BENCH_NAME.XXXXXX") || exit 1
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	BENCH_STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled) ||
+		bench_die "cannot read kernel.bpf_stats_enabled"
+	sysctl -qw kernel.bpf_stats_enabled=1 >/dev/null || bench_die "cannot enable BPF stats"
+}
+
+# bench_config NAME [--ready REGEX] [--progs pid|name:PREFIX] [--min-progs N] [--timeout S]
+#              [-- COMMAND...]
+bench_config() {
+	local name=$1
+	shift
+	BENCH_CONFS+=("$name")
+	BENCH_CMD[$name]=
+	BENCH_READY[$name]=
+	BENCH_PROGS[$name]=pid
+	BENCH_MINPROGS[$name]=1
+	BENCH_TIMEOUT[$name]=30
+	BENCH_BROKEN[$name]=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--ready) BENCH_READY[$name]=$2; shift 2 ;;
+		--progs) BENCH_PROGS[$name]=$2; shift 2 ;;
+		--min-progs) BENCH_MINPROGS[$name]=$2; shift 2 ;;
+		--timeout) BENCH_TIMEOUT[$name]=$2; shift 2 ;;
+		--) shift; break ;;
+		*) bench_die "bench_config $name: unknown option $1" ;;
+		esac
+	done
+	if [ $# -gt 0 ]; then
+		BENCH_CMD[$name]=$(printf '%q ' "$@")
+	fi
+}
+
+bench_anchor() {
+	BENCH_ANCHOR=$1
+}
+
+# bench_prog_ids NAME PID: ids of the configuration's programs, one per line
+bench_prog_ids() {
+	local how=${BENCH_PROGS[$1]} pid=$2
+	if [[ $how == name:* ]]; then
+		bpftool prog list 2>/dev/null |
+			awk -v p="${how#name:}" '/^[0-9]+: / { for (i = 1; i < NF; i++)
+				if ($i == "name" && index($(i + 1), p) == 1) { sub(":", "", $1); print $1 } }'
+	else
+		grep -hs '^prog_id:' /proc/"$pid"/fdinfo/* | awk '{ print $2 }' | sort -un
+	fi
+}
+
+# bench_prog_stats IDS...: "run_time_ns run_cnt recursion_misses" summed over the programs
+bench_prog_stats() {
+	local id json rt=0 rc=0 rm=0 v
+	for id in "$@"; do
+		json=$(bpftool prog show id "$id" -j 2>/dev/null) || continue
+		v=$(sed -n 's/.*"run_time_ns":\([0-9]*\).*/\1/p' <<<"$json")
+		rt=$((rt + ${v:-0}))
+		v=$(sed -n 's/.*"run_cnt":\([0-9]*\).*/\1/p' <<<"$json")
+		rc=$((rc + ${v:-0}))
+		v=$(sed -n 's/.*"recursion_misses":\([0-9]*\).*/\1/p' <<<"$json")
+		rm=$((rm + ${v:-0}))
+	done
+	echo "$rt $rc $rm"
+}
+
+# bench_tracer_start NAME: start it, wait until attached; 0 when ready
+bench_tracer_start() {
+	local name=$1 log=$BENCH_TMP/$1.log deadline stable=0 n last=-1 step
+	: >"$log"
+	(eval "exec ${BENCH_CMD[$name]}") >>"$log" 2>&1 </dev/null &
+	BENCH_TRACER_PID=$!
+	deadline=$(($(bench_now_ns) + ${BENCH_TIMEOUT[$name]} * 1000000000))
+	step=$((BENCH_SETTLE_MS / 5))
+	while [ "$(bench_now_ns)" -lt $deadline ]; do
+		if ! kill -0 "$BENCH_TRACER_PID" 2>/dev/null; then
+			wait "$BENCH_TRACER_PID"
+			bench_log "$name exited with status $? before attaching; its output:"
+			tail -n 5 "$log" | sed 's/^/#     /' >&2
+			BENCH_TRACER_PID=
+			return 1
+		fi
+		n=$(bench_prog_ids "$name" "$BENCH_TRACER_PID" | wc -l)
+		if [ "$n" -ge "${BENCH_MINPROGS[$name]}" ] && [ "$n" -eq "$last" ] &&
+			{ [ -z "${BENCH_READY[$name]}" ] || grep -qE "${BENCH_READY[$name]}" "$log"; }; then
+			stable=$((stable + step))
+			[ $stable -ge "$BENCH_SETTLE_MS" ] && return 0
+		else
+			stable=0
+		fi
+		last=$n
+		sleep "$(awk -v ms="$step" 'BEGIN { print ms / 1000 }')"
+	done
+	bench_log "$name did not attach within ${BENCH_TIMEOUT[$name]} s (programs: $n); its output:"
+	tail -n 5 "$log" | sed 's/^/#     /' >&2
+	bench_tracer_stop
+	return 1
+}
+
+# bench_tracer_stop: SIGINT, then SIGTERM, then SIGKILL, to the tracer started here only
+bench_tracer_stop() {
+	local pid=$BENCH_TRACER_PID i
+	[ -n "$pid" ] || return 0
+	BENCH_TRACER_PID=
+	kill -INT "$pid" 2>/dev/null
+	for ((i = 0; i < 150; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		[ $i -eq 100 ] && kill -TERM "$pid" 2>/dev/null
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# bench_median VALUES...: the median (the lower middle one for an even count)
+bench_median() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+
+bench_sum() {
+	local s=0 v
+	for v in "$@"; do s=$((s + v)); done
+	echo $s
+}
+
+# one run of one configuration
+bench_run_one() {
+	local name=$1 workload=$2 ids=() t0 t1 stats left
+	if [ -n "${BENCH_CMD[$name]}" ]; then
+		bench_tracer_start "$name" || return 1
+		mapfile -t ids < <(bench_prog_ids "$name" "$BENCH_TRACER_PID")
+	fi
+	# shellcheck disable=SC2034 # for the workload function
+	BENCH_CONFIG=$name
+	BENCH_UNITS=
+	BENCH_WALL_NS=
+	t0=$(bench_now_ns)
+	if ! "$workload"; then
+		bench_tracer_stop
+		bench_die "the workload failed under $name (round $BENCH_ROUND)"
+	fi
+	t1=$(bench_now_ns)
+	[ -n "$BENCH_UNITS" ] || bench_die "the workload did not set BENCH_UNITS"
+	BENCH_WALLS[$name]+="${BENCH_WALL_NS:-$((t1 - t0))} "
+	BENCH_UNITS_SEEN[$name]+="$BENCH_UNITS "
+	if [ ${#ids[@]} -gt 0 ]; then
+		# the programs of this run were loaded for it: their counters are this run's
+		read -r -a stats < <(bench_prog_stats "${ids[@]}")
+		BENCH_RUNTIME[$name]+="${stats[0]} "
+		BENCH_RUNCNT[$name]+="${stats[1]} "
+		BENCH_MISSES[$name]+="${stats[2]} "
+		bench_tracer_stop
+		if [[ ${BENCH_PROGS[$name]} == pid ]]; then
+			left=0
+			for id in "${ids[@]}"; do
+				bpftool prog show id "$id" >/dev/null 2>&1 && left=$((left + 1))
+			done
+			[ $left -eq 0 ] || bench_log "$name left $left BPF programs loaded after exit"
+		fi
+	fi
+	return 0
+}
+
+# bench_report: the table, on stdout and appended to BENCH_SUMMARY
+bench_report() {
+	local name walls alone_wall units per_unit per_event bpf runs misses
+	local anchor_event='' anchor_bpf='' x_wall x_bpf out
+	alone_wall=$(bench_median ${BENCH_WALLS[alone]:-})
+	[ -n "$alone_wall" ] || bench_die "no 'alone' configuration ran"
+
+	# the anchor's figures first, for the ratio columns
+	if [ -n "$BENCH_ANCHOR" ] && [ -n "${BENCH_WALLS[$BENCH_ANCHOR]:-}" ]; then
+		units=$(bench_median ${BENCH_UNITS_SEEN[$BENCH_ANCHOR]})
+		walls=$(bench_median ${BENCH_WALLS[$BENCH_ANCHOR]})
+		anchor_event=$(awk -v w="$walls" -v a="$alone_wall" -v u="$units" \
+			-v e="$BENCH_EVENTS_PER_UNIT" 'BEGIN { printf "%.3f", (w - a) / u / e }')
+		runs=$(bench_sum ${BENCH_RUNCNT[$BENCH_ANCHOR]:-})
+		[ "$runs" -gt 0 ] && anchor_bpf=$(awk -v t="$(bench_sum ${BENCH_RUNTIME[$BENCH_ANCHOR]})" \
+			-v r="$runs" 'BEGIN { printf "%.3f", t / r }')
+	fi
+
+	out=$(
+		echo "# $BENCH_NAME: $BENCH_ROUNDS rounds, medians; $BENCH_EVENTS_PER_UNIT events per $BENCH_UNIT;" \
+			"wall = (config - alone) / ${BENCH_UNIT}s; bpf = run_time_ns / run_cnt${BENCH_ANCHOR:+;" \
+			"x = ratio to $BENCH_ANCHOR}"
+		printf '%-12s %10s %10s %12s %10s %8s %10s %8s %12s %10s\n' config "${BENCH_UNIT}s" \
+			wall_ms "ns/$BENCH_UNIT" ns/event x_wall bpf_ns/run x_bpf bpf_runs lost
+		for name in "${BENCH_CONFS[@]}"; do
+			if [ -n "${BENCH_BROKEN[$name]}" ] && [ -z "${BENCH_WALLS[$name]:-}" ]; then
+				printf '%-12s %s\n' "$name" "failed: ${BENCH_BROKEN[$name]}"
+				continue
+			fi
+			walls=$(bench_median ${BENCH_WALLS[$name]})
+			units=$(bench_median ${BENCH_UNITS_SEEN[$name]})
+			per_unit=- per_event=- x_wall=- bpf=- x_bpf=- runs=- misses=-
+			if [ "$name" != alone ]; then
+				per_unit=$(awk -v w="$walls" -v a="$alone_wall" -v u="$units" \
+					'BEGIN { printf "%.0f", (w - a) / u }')
+				per_event=$(awk -v w="$walls" -v a="$alone_wall" -v u="$units" \
+					-v e="$BENCH_EVENTS_PER_UNIT" 'BEGIN { printf "%.0f", (w - a) / u / e }')
+				if [ -n "$anchor_event" ] && [ "$name" != "$BENCH_ANCHOR" ]; then
+					x_wall=$(awk -v t="$per_event" -v a="$anchor_event" \
+						'BEGIN { if (a > 0) printf "%.1f", t / a; else print "-" }')
+				fi
+			fi
+			if [ -n "${BENCH_RUNCNT[$name]:-}" ]; then
+				runs=$(bench_sum ${BENCH_RUNCNT[$name]})
+				misses=$(bench_sum ${BENCH_MISSES[$name]})
+				[ "$runs" -gt 0 ] && bpf=$(awk -v t="$(bench_sum ${BENCH_RUNTIME[$name]})" \
+					-v r="$runs" 'BEGIN { printf "%.0f", t / r }')
+				if [ -n "$anchor_bpf" ] && [ "$bpf" != - ] && [ "$name" != "$BENCH_ANCHOR" ]; then
+					x_bpf=$(awk -v t="$bpf" -v a="$anchor_bpf" \
+						'BEGIN { if (a > 0) printf "%.1f", t / a; else print "-" }')
+				fi
+			fi
+			printf '%-12s %10s %10.1f %12s %10s %8s %10s %8s %12s %10s\n' "$name" "$units" \
+				"$(awk -v w="$walls" 'BEGIN { print w / 1e6 }')" "$per_unit" "$per_event" \
+				"$x_wall" "$bpf" "$x_bpf" "$runs" "$misses"
+		done
+		echo "# bpf_runs and lost (recursion_misses) are totals over all rounds and count every" \
+			"event on the host, not only the workload's"
+	)
+	echo "$out"
+	[ -n "${BENCH_SUMMARY:-}" ] && echo "$out" >>"$BENCH_SUMMARY"
+	return 0
+}
+
+# bench_run WORKLOAD_FUNCTION: all rounds, then the table; exit status 0 or 1
+bench_run() {
+	local workload=$1 name
+	[ ${#BENCH_CONFS[@]} -gt 0 ] || bench_die "no configurations"
+	[ -n "${BENCH_CMD[alone]+x}" ] || bench_die "no 'alone' configuration"
+	for ((BENCH_ROUND = 1; BENCH_ROUND <= BENCH_ROUNDS; BENCH_ROUND++)); do
+		bench_log "round $BENCH_ROUND/$BENCH_ROUNDS"
+		for name in "${BENCH_CONFS[@]}"; do
+			[ -n "${BENCH_BROKEN[$name]}" ] && continue
+			if ! bench_run_one "$name" "$workload"; then
+				BENCH_BROKEN[$name]="did not start or attach (see above)"
+				BENCH_FAILED=1
+			fi
+		done
+	done
+	bench_report
+	return $BENCH_FAILED
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# tcpwait's benchmark: client-close TCP churn (tools/tcpchurn, sequential connections to a
+# local server) in a fresh network namespace per run, alone, under tcpwait's default mode, under
+# bcc's libbpf-tools tcpstates and tcplife, and under two anchors on the same tracepoint
+# (sock:inet_sock_set_state): emptyprobe (an empty BPF program, the cheapest possible probe)
+# and bpftrace counting the events.  A connection is 10 state changes (measured with bpftrace:
+# 5 on the client, 5 on the server).
+# Knobs: BENCH_CONNS (connections per run, default 5000), BENCH_ROUNDS (default 5).
+# shellcheck source=tools/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+CONNS=${BENCH_CONNS:-5000}
+TP=sock:inet_sock_set_state
+[[ $CONNS =~ ^[1-9][0-9]*$ ]] || bench_die "BENCH_CONNS must be a positive number"
+[ -x "$BENCH_GEN/tcpchurn" ] || bench_die "build/tools/tcpchurn is missing; run make generators"
+command -v ip >/dev/null || bench_die "ip (iproute2) is missing; run make deps"
+
+bench_init tcpwait connection 10
+
+NETNS=
+netns_gone() {
+	[ -n "$NETNS" ] && ip netns delete "$NETNS" 2>/dev/null
+	NETNS=
+	return 0
+}
+bench_on_exit netns_gone
+
+# A fresh namespace per run: every configuration starts from an empty TIME_WAIT table, and the
+# 60 s of TIME_WAIT left by each run (the namespace's 131072 limit) never pile up.  The port
+# range is large and tcp_tw_reuse stays off there, so the churn never waits for a port.
+churn() {
+	local out
+	NETNS=kscope-bench-tcpwait-$$-$BENCH_ROUND
+	ip netns add "$NETNS" || return 1
+	ip -n "$NETNS" link set lo up &&
+		ip netns exec "$NETNS" sysctl -qw net.ipv4.ip_local_port_range="10000 65000" \
+			net.ipv4.tcp_tw_reuse=0 >/dev/null || return 1
+	out=$(ip netns exec "$NETNS" "$BENCH_GEN/tcpchurn" -m client-close -n "$CONNS" -q) || {
+		echo "tcpchurn failed: $out" >&2
+		return 1
+	}
+	netns_gone
+	BENCH_UNITS=$(bench_kv connects "$out")
+	# shellcheck disable=SC2034 # read by lib.sh
+	BENCH_WALL_NS=$(bench_kv elapsed_ns "$out")
+	if [ "$BENCH_UNITS" != "$CONNS" ] || [ "$(bench_kv errors "$out")" != 0 ]; then
+		echo "tcpchurn did not make every connection: $out" >&2
+		return 1
+	fi
+}
+
+bench_config alone
+if [ -x "$BENCH_BUILD/tcpwait" ]; then
+	bench_config tcpwait -- "$BENCH_BUILD/tcpwait"
+else
+	bench_log "build/tcpwait is not built yet: its configuration is left out of this run"
+fi
+# libbpf-tools installs them as /usr/sbin/NAME; sudo's PATH may lack /usr/sbin
+find_tool() {
+	command -v "$1" 2>/dev/null && return
+	[ -x "/usr/sbin/$1" ] && echo "/usr/sbin/$1"
+}
+tcpstates=$(find_tool tcpstates)
+tcplife=$(find_tool tcplife)
+if [ -n "$tcpstates" ]; then
+	bench_config tcpstates -- "$tcpstates"
+else
+	bench_log "bcc's tcpstates is missing (Debian package libbpf-tools): left out"
+fi
+if [ -n "$tcplife" ]; then
+	bench_config tcplife -- "$tcplife"
+fi
+if command -v bpftrace >/dev/null; then
+	bench_config bpftrace --timeout 60 -- bpftrace -e "tracepoint:$TP { @events = count(); }"
+else
+	bench_log "bpftrace is missing: left out"
+fi
+bench_config emptyprobe --ready '^ready' -- "$BENCH_GEN/emptyprobe" "$TP"
+bench_anchor emptyprobe
+
+bench_run churn
