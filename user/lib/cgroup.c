@@ -311,18 +311,29 @@ bool cgroup_parse_container(const char *path, struct container *c)
 	return found || c->pod_uid[0];
 }
 
-const char *cgroup_label(__u64 id, char *buf, size_t len)
+const char *cgroup_container_name(__u64 id, char *buf, size_t len)
 {
 	const char *path = cgroup_path_of_id(id);
 	struct container c;
 
-	if (!path)
-		snprintf(buf, len, "cgroup:%llu", (unsigned long long)id);
-	else if (cgroup_parse_container(path, &c) && c.id[0])
+	if (!path || !cgroup_parse_container(path, &c))
+		return NULL;
+	if (c.id[0])
 		snprintf(buf, len, "%.12s", c.id);
-	else if (c.pod_uid[0])
-		snprintf(buf, len, "pod:%s", c.pod_uid);
 	else
+		snprintf(buf, len, "pod:%s", c.pod_uid);
+	return buf;
+}
+
+const char *cgroup_label(__u64 id, char *buf, size_t len)
+{
+	const char *path = cgroup_path_of_id(id);
+
+	if (cgroup_container_name(id, buf, len))
+		return buf;
+	if (path)
 		snprintf(buf, len, "%s", path);
+	else
+		snprintf(buf, len, "cgroup:%llu", (unsigned long long)id);
 	return buf;
 }

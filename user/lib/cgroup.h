@@ -46,4 +46,7 @@ bool cgroup_parse_container(const char *path, struct container *c);
  */
 const char *cgroup_label(__u64 id, char *buf, size_t len);
 
+/* The 12-character container id (or "pod:<uid>") for JSON's "container"; NULL when none. */
+const char *cgroup_container_name(__u64 id, char *buf, size_t len);
+
 #endif /* KSCOPE_CGROUP_H */
