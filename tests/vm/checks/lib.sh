@@ -45,3 +45,46 @@ progs_left() {
 inject_mce() {
 	echo "kscope-vm: inject mce $*"
 }
+
+# json_get LINE KEY: the first value of "KEY" in a one-line JSON object (numbers, true/false,
+# null, or a string with its quotes)
+json_get() {
+	echo "$1" | awk -v k="\"$2\":" '{
+		i = index($0, k); if (!i) exit
+		s = substr($0, i + length(k)); sub(/^ */, "", s)
+		if (s ~ /^"/) { match(s, /^"[^"]*"/); print substr(s, 1, RLENGTH) }
+		else { sub(/[,}\]].*/, "", s); print s }
+	}'
+}
+
+# tool_start NAME ARGS...: run a tool in the background with its output in /tmp/NAME.out and
+# /tmp/NAME.err, until it says it is tracing (or has printed anything on stdout), at most 60 s
+# under TCG.  TOOL_PID is its pid.
+tool_start() {
+	local name=$1 i=0
+	shift
+	"$@" >/tmp/$name.out 2>/tmp/$name.err &
+	TOOL_PID=$!
+	while [ $i -lt 600 ]; do
+		grep -q 'Ctrl-C' /tmp/$name.err 2>/dev/null && return 0
+		[ -s /tmp/$name.out ] && return 0
+		kill -0 $TOOL_PID 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# tool_stop: SIGINT, then its exit status
+tool_stop() {
+	kill -INT $TOOL_PID 2>/dev/null
+	wait $TOOL_PID
+}
+
+# in_cgroup PATH CMD...: run CMD inside the cgroup v2 PATH (created here)
+in_cgroup() {
+	local cg=$1
+	shift
+	mkdir -p "$cg"
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
