@@ -1,0 +1,927 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpwait: who fills TIME_WAIT, and how close this host is to running out of ports.
+ *
+ * Each interval: the namespace's socket table (iter/tcp) grouped by the tuple whose ephemeral
+ * ports run out, the in-kernel open/close/TIME_WAIT counters per process, and connect()
+ * failures with EADDRNOTAVAIL.  --events streams every state change instead.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cgroup.h"
+#include "events.h"
+#include "hist.h"
+#include "json.h"
+#include "loop.h"
+#include "netns.h"
+#include "opts.h"
+#include "out.h"
+#include "setup.h"
+#include "table.h"
+#include "tcpwait.h"
+#include "tcpwait.skel.h"
+#include "tcpwait_table.h"
+
+#define AF_INET_ 2
+#define AF_INET6_ 10
+#define MAX_PROCS 8192
+
+struct tcpwait_config {
+	bool events;
+	bool lifetime;
+	bool ipv4;
+	bool ipv6;
+	const char *lports;
+	const char *rports;
+	const char *netns;
+	long top;
+};
+
+struct proc_row {
+	__u32 tgid;
+	__u64 cgroup_id;
+	char comm[KSCOPE_COMM_LEN];
+	struct tcpwait_proc now;	/* cumulative, summed over CPUs */
+	struct tcpwait_proc delta;	/* this interval */
+	__u32 time_wait;		/* TIME_WAIT sockets attributed to it now */
+};
+
+struct netns_sysctls {
+	__u32 low, high, usable;
+	int tw_reuse;
+	int timestamps;
+	__u8 reserved[8192];
+};
+
+struct tcpwait_state {
+	struct tcpwait *skel;
+	struct common_opts common;
+	struct tcpwait_config cfg;
+	int netns_fd;
+	struct events ev;
+	struct json j;
+	struct tw_scan scan, prev_scan;
+	struct netns_sysctls sys;
+	__u64 counters[TW_COUNTER_MAX], prev_counters[TW_COUNTER_MAX];
+	struct proc_row *procs, *prev_procs;
+	size_t nprocs, nprev_procs;
+	__u64 lifetime[HIST_SLOTS], prev_lifetime[HIST_SLOTS];
+	__u64 last_tick_ns, start_ns;
+	__u32 prev_time_wait;
+	int ncpus;
+};
+
+static const struct opt tcpwait_opts[] = {
+	{"events", 'e', OPT_FLAG, offsetof(struct tcpwait_config, events), NULL,
+	 "stream every state change (like tcpstates), with TIME_WAIT entries"},
+	{"lifetime", 'L', OPT_FLAG, offsetof(struct tcpwait_config, lifetime), NULL,
+	 "histogram of how long connections stayed ESTABLISHED"},
+	{"ipv4", '4', OPT_FLAG, offsetof(struct tcpwait_config, ipv4), NULL, "IPv4 only"},
+	{"ipv6", '6', OPT_FLAG, offsetof(struct tcpwait_config, ipv6), NULL, "IPv6 only"},
+	{"lport", 0, OPT_STRING, offsetof(struct tcpwait_config, lports), "PORTS",
+	 "local ports, e.g. 80,8000-8100"},
+	{"rport", 0, OPT_STRING, offsetof(struct tcpwait_config, rports), "PORTS",
+	 "remote ports, e.g. 443"},
+	{"netns", 0, OPT_STRING, offsetof(struct tcpwait_config, netns), "NAME|PATH",
+	 "look into this network namespace (ip netns name or /proc/PID/ns/net)"},
+	{"top", 'n', OPT_INT, offsetof(struct tcpwait_config, top), "N",
+	 "rows per table (default 10)", 1, 100000},
+	{NULL},
+};
+
+static const struct tool_desc tcpwait_tool = {
+	.name = "tcpwait",
+	.summary = "Who fills TIME_WAIT, and how close is this host to running out of ports?",
+	.synopsis = "[interval [count]]",
+	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL,
+	.opts = tcpwait_opts,
+	.default_interval_ms = 1000,
+	.examples = "  tcpwait                    # every second: TIME_WAIT, port headroom, who\n"
+		    "  tcpwait -C 5               # per container, every 5 s\n"
+		    "  tcpwait --netns blue -j    # inside `ip netns` blue, as JSON lines\n"
+		    "  tcpwait --events --rport 443   # every state change to port 443\n",
+};
+
+static const char *const state_names[] = {
+	"UNKNOWN",  "ESTABLISHED", "SYN_SENT", "SYN_RECV",   "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+	"CLOSE",    "CLOSE_WAIT",  "LAST_ACK", "LISTEN",     "CLOSING",   "NEW_SYN_RECV",
+	"BOUND_INACTIVE",
+};
+
+static const char *state_name(int s)
+{
+	return s >= 0 && s < (int)(sizeof(state_names) / sizeof(state_names[0])) ? state_names[s]
+										   : "UNKNOWN";
+}
+
+static void config_ports(struct tcpwait_state *tw, const char *arg, const char *name,
+			 volatile __u8 *bitmap, bool *on)
+{
+	char why[128];
+	__u8 tmp[8192] = {};
+
+	if (!arg)
+		return;
+	if (opts_parse_ports(arg, tmp, why, sizeof(why)))
+		opts_die(&tcpwait_tool, "invalid --%s '%s': %s", name, arg, why);
+	memcpy((void *)bitmap, tmp, sizeof(tmp));
+	*on = true;
+	(void)tw;
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Runs inside the inspected namespace: /proc/sys/net answers for the reader's namespace. */
+static int sysctls_read(void *ctx)
+{
+	struct netns_sysctls *sys = ctx;
+	char buf[4096];
+
+	if (read_file("/proc/sys/net/ipv4/ip_local_port_range", buf, sizeof(buf)) ||
+	    tw_parse_port_range(buf, &sys->low, &sys->high))
+		return -EINVAL;
+	if (read_file("/proc/sys/net/ipv4/ip_local_reserved_ports", buf, sizeof(buf)) ||
+	    tw_parse_reserved(buf, sys->reserved))
+		memset(sys->reserved, 0, sizeof(sys->reserved));
+	sys->usable = tw_ports_usable(sys->low, sys->high, sys->reserved);
+	sys->tw_reuse = read_file("/proc/sys/net/ipv4/tcp_tw_reuse", buf, sizeof(buf)) ? -1
+										     : atoi(buf);
+	sys->timestamps =
+		read_file("/proc/sys/net/ipv4/tcp_timestamps", buf, sizeof(buf)) ? -1 : atoi(buf);
+	return 0;
+}
+
+/* Also inside the namespace: an iterator walks the namespace its creator is in. */
+static int iter_create(void *ctx)
+{
+	struct tcpwait_state *tw = ctx;
+	int fd = bpf_iter_create(bpf_link__fd(tw->skel->links.tcpwait_iter));
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int scan_sockets(struct tcpwait_state *tw)
+{
+	size_t cap = 0, used = 0;
+	char *buf = NULL;
+	int fd, err = 0;
+	ssize_t n;
+
+	fd = tw->netns_fd >= 0 ? netns_run_in(tw->netns_fd, iter_create, tw) : iter_create(tw);
+	if (fd < 0) {
+		setup_explain(fd, "read the TCP socket table (iter/tcp)");
+		return fd;
+	}
+	for (;;) {
+		if (cap - used < 65536) {
+			char *nbuf = realloc(buf, cap + (1 << 20));
+
+			if (!nbuf) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = nbuf;
+			cap += 1 << 20;
+		}
+		n = read(fd, buf + used, cap - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : 0;
+			break;
+		}
+		used += n;
+	}
+	close(fd);
+	if (err) {
+		free(buf);
+		setup_explain(err, "read the TCP socket table (iter/tcp)");
+		return err;
+	}
+	tw->scan.socks = (struct tcpwait_sock *)buf;
+	tw->scan.n = used / sizeof(struct tcpwait_sock);
+	return tw_scan_group(&tw->scan);
+}
+
+static void read_counters(struct tcpwait_state *tw)
+{
+	__u64 vals[tw->ncpus];
+
+	for (__u32 i = 0; i < TW_COUNTER_MAX; i++) {
+		tw->counters[i] = 0;
+		if (bpf_map_lookup_elem(bpf_map__fd(tw->skel->maps.counters), &i, vals))
+			continue;
+		for (int c = 0; c < tw->ncpus; c++)
+			tw->counters[i] += vals[c];
+	}
+}
+
+static void read_lifetime(struct tcpwait_state *tw)
+{
+	__u64 vals[tw->ncpus];
+
+	for (__u32 i = 0; i < HIST_SLOTS; i++) {
+		tw->lifetime[i] = 0;
+		if (bpf_map_lookup_elem(bpf_map__fd(tw->skel->maps.lifetime_us), &i, vals))
+			continue;
+		for (int c = 0; c < tw->ncpus; c++)
+			tw->lifetime[i] += vals[c];
+	}
+}
+
+static struct proc_row *prev_proc(struct tcpwait_state *tw, __u32 tgid)
+{
+	for (size_t i = 0; i < tw->nprev_procs; i++)
+		if (tw->prev_procs[i].tgid == tgid)
+			return &tw->prev_procs[i];
+	return NULL;
+}
+
+static void read_procs(struct tcpwait_state *tw)
+{
+	int fd = bpf_map__fd(tw->skel->maps.procs);
+	struct tcpwait_proc vals[tw->ncpus];
+	__u32 key, next, *prev = NULL;
+
+	free(tw->prev_procs);
+	tw->prev_procs = tw->procs;
+	tw->nprev_procs = tw->nprocs;
+	tw->procs = calloc(MAX_PROCS, sizeof(*tw->procs));
+	tw->nprocs = 0;
+	if (!tw->procs)
+		return;
+	while (tw->nprocs < MAX_PROCS && !bpf_map_get_next_key(fd, prev, &next)) {
+		struct proc_row *r = &tw->procs[tw->nprocs];
+		struct proc_row *old;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		r->tgid = key;
+		for (int c = 0; c < tw->ncpus; c++) {
+			r->now.opens += vals[c].opens;
+			r->now.active_closes += vals[c].active_closes;
+			r->now.passive_closes += vals[c].passive_closes;
+			r->now.timewait_entries += vals[c].timewait_entries;
+			r->now.eaddrnotavail += vals[c].eaddrnotavail;
+			if (vals[c].comm[0]) {
+				memcpy(r->comm, vals[c].comm, sizeof(r->comm));
+				r->cgroup_id = vals[c].cgroup_id;
+			}
+		}
+		r->delta = r->now;
+		old = prev_proc(tw, key);
+		if (old) {
+			r->delta.opens -= old->now.opens;
+			r->delta.active_closes -= old->now.active_closes;
+			r->delta.passive_closes -= old->now.passive_closes;
+			r->delta.timewait_entries -= old->now.timewait_entries;
+			r->delta.eaddrnotavail -= old->now.eaddrnotavail;
+		}
+		tw->nprocs++;
+	}
+	for (size_t s = 0; s < tw->scan.n; s++) {
+		const struct tcpwait_sock *sk = &tw->scan.socks[s];
+
+		if (!sk->is_timewait || sk->state != TCP_STATE_TIME_WAIT || !sk->owner_tgid)
+			continue;
+		for (size_t i = 0; i < tw->nprocs; i++)
+			if (tw->procs[i].tgid == sk->owner_tgid) {
+				tw->procs[i].time_wait++;
+				break;
+			}
+	}
+}
+
+/* With -C: fold process rows into one row per container (cgroup). */
+static void procs_by_container(struct tcpwait_state *tw)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < tw->nprocs; i++) {
+		struct proc_row *r = &tw->procs[i], *dst = NULL;
+
+		for (size_t k = 0; k < n && !dst; k++)
+			if (tw->procs[k].cgroup_id == r->cgroup_id)
+				dst = &tw->procs[k];
+		if (!dst) {
+			tw->procs[n] = *r;
+			tw->procs[n].tgid = 0;
+			n++;
+			continue;
+		}
+		dst->now.opens += r->now.opens;
+		dst->delta.opens += r->delta.opens;
+		dst->delta.active_closes += r->delta.active_closes;
+		dst->delta.passive_closes += r->delta.passive_closes;
+		dst->delta.timewait_entries += r->delta.timewait_entries;
+		dst->delta.eaddrnotavail += r->delta.eaddrnotavail;
+		dst->time_wait += r->time_wait;
+	}
+	tw->nprocs = n;
+}
+
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct proc_row *x = a, *y = b;
+	__u64 kx = x->time_wait * 1000000ull + x->delta.timewait_entries + x->delta.opens;
+	__u64 ky = y->time_wait * 1000000ull + y->delta.timewait_entries + y->delta.opens;
+
+	return kx < ky ? 1 : kx > ky ? -1 : 0;
+}
+
+static bool proc_active(const struct proc_row *r)
+{
+	return r->time_wait || r->delta.opens || r->delta.active_closes || r->delta.passive_closes ||
+	       r->delta.eaddrnotavail;
+}
+
+static __u32 prev_group_sockets(struct tcpwait_state *tw, const struct tw_group *g)
+{
+	for (size_t i = 0; i < tw->prev_scan.ngroups; i++) {
+		const struct tw_group *p = &tw->prev_scan.groups[i];
+
+		if (p->server == g->server && p->family == g->family && p->port == g->port &&
+		    !memcmp(p->laddr, g->laddr, 16) && !memcmp(p->raddr, g->raddr, 16))
+			return p->sockets;
+	}
+	return g->sockets;
+}
+
+/* connect() failures with EADDRNOTAVAIL towards this group's destination, since start. */
+static __u64 group_failures(struct tcpwait_state *tw, const struct tw_group *g)
+{
+	struct tcpwait_dest d = {};
+	__u64 n = 0;
+
+	memcpy(d.raddr, g->raddr, 16);
+	d.rport = g->port;
+	d.family = g->family;
+	bpf_map_lookup_elem(bpf_map__fd(tw->skel->maps.failed_dests), &d, &n);
+	return n;
+}
+
+static int group_cmp_pressure(const void *a, const void *b)
+{
+	const struct tw_group *x = a, *y = b;
+
+	if (x->server != y->server)
+		return x->server - y->server;
+	return x->sockets < y->sockets ? 1 : x->sockets > y->sockets ? -1 : 0;
+}
+
+static void diagnose(struct tcpwait_state *tw, const struct tw_group *g, __u64 failures, char *buf,
+		     size_t len)
+{
+	char l[64], r[64];
+	double used = tw->sys.usable ? 100.0 * g->sockets / tw->sys.usable : 0;
+	bool loop = tw_addr_is_loopback(g->family, g->raddr);
+	const char *advice;
+
+	if (tw->sys.tw_reuse == 1 || (tw->sys.tw_reuse == 2 && loop))
+		advice = "net.ipv4.tcp_tw_reuse is already on for this traffic; ports still run "
+			 "out: reuse more connections (keep-alive, pooling) or widen "
+			 "net.ipv4.ip_local_port_range";
+	else if (tw->sys.timestamps == 0)
+		advice = "net.ipv4.tcp_tw_reuse would not help: it needs net.ipv4.tcp_timestamps";
+	else if (tw->sys.tw_reuse == 2)
+		advice = "net.ipv4.tcp_tw_reuse=2 covers loopback only; =1 would let connect() "
+			 "reuse these TIME_WAIT ports after 1 s";
+	else
+		advice = "net.ipv4.tcp_tw_reuse=1 would let connect() reuse these TIME_WAIT ports "
+			 "after 1 s";
+	snprintf(buf, len,
+		 "%s -> %s:%u is %s: %u of %u ephemeral ports in use, %u in TIME_WAIT%s%llu "
+		 "connect() EADDRNOTAVAIL; this side closes first, so it holds TIME_WAIT. %s",
+		 tw_addr_str(g->family, g->laddr, l, sizeof(l)),
+		 tw_addr_str(g->family, g->raddr, r, sizeof(r)), g->port,
+		 g->sockets >= tw->sys.usable ? "out of ports" : used >= 80 ? "nearly out of ports"
+									   : "failing",
+		 g->sockets, tw->sys.usable, g->time_wait, ", ", (unsigned long long)failures,
+		 advice);
+}
+
+static bool group_pressed(struct tcpwait_state *tw, const struct tw_group *g, __u64 new_failures)
+{
+	return !g->server && (g->sockets * 100ull >= tw->sys.usable * 80ull || new_failures);
+}
+
+static void print_groups_json(struct tcpwait_state *tw, double secs)
+{
+	struct json *j = &tw->j;
+
+	json_key(j, "tuples");
+	json_array_begin(j);
+	for (size_t i = 0; i < tw->scan.ngroups && i < (size_t)tw->cfg.top; i++) {
+		const struct tw_group *g = &tw->scan.groups[i];
+		char a[64];
+		double eta;
+
+		if (!g->time_wait && !group_pressed(tw, g, 0))
+			continue;
+		json_object_begin(j);
+		json_kv_string(j, "side", g->server ? "server" : "client");
+		json_kv_string(j, "laddr", tw_addr_str(g->family, g->laddr, a, sizeof(a)));
+		if (g->server)
+			json_kv_u64(j, "lport", g->port);
+		else
+			json_kv_null(j, "lport");
+		json_kv_string(j, "raddr", tw_addr_str(g->family, g->raddr, a, sizeof(a)));
+		if (g->server)
+			json_kv_null(j, "rport");
+		else
+			json_kv_u64(j, "rport", g->port);
+		json_kv_u64(j, "time_wait", g->time_wait);
+		json_kv_u64(j, "fin_wait2_orphans", g->fin_wait2);
+		json_kv_u64(j, "ports_in_use", g->sockets);
+		if (g->server) {
+			json_kv_null(j, "ports_range");
+			json_kv_null(j, "headroom_pct");
+			json_kv_null(j, "eta_s");
+		} else {
+			json_kv_u64(j, "ports_range", tw->sys.usable);
+			json_kv_double(j, "headroom_pct", tw_headroom_pct(g->sockets, tw->sys.usable));
+			eta = tw_eta_s(g->sockets, prev_group_sockets(tw, g), tw->sys.usable, secs);
+			if (eta < 0)
+				json_kv_null(j, "eta_s");
+			else
+				json_kv_double(j, "eta_s", eta);
+		}
+		json_kv_u64(j, "connect_eaddrnotavail_total", g->server ? 0 : group_failures(tw, g));
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void print_groups_table(struct tcpwait_state *tw, double secs)
+{
+	size_t shown = 0, total = 0;
+
+	printf("%-22s %-28s %6s %9s %7s %7s %8s %8s\n", "LOCAL", "REMOTE", "SIDE", "TIME_WAIT",
+	       "IN_USE", "RANGE", "HEADROOM", "FULL_IN");
+	for (size_t i = 0; i < tw->scan.ngroups; i++) {
+		const struct tw_group *g = &tw->scan.groups[i];
+		char l[80], r[80], a[64], eta_s[16] = "-", head[16] = "-", range[16] = "-";
+		double eta;
+
+		if (!g->time_wait && !group_pressed(tw, g, 0))
+			continue;
+		total++;
+		if (shown >= (size_t)tw->cfg.top)
+			continue;
+		shown++;
+		tw_addr_str(g->family, g->laddr, a, sizeof(a));
+		if (g->server)
+			snprintf(l, sizeof(l), "%s:%u", a, g->port);
+		else
+			snprintf(l, sizeof(l), "%s", a);
+		tw_addr_str(g->family, g->raddr, a, sizeof(a));
+		if (g->server)
+			snprintf(r, sizeof(r), "%s", a);
+		else
+			snprintf(r, sizeof(r), "%s:%u", a, g->port);
+		if (!g->server) {
+			snprintf(range, sizeof(range), "%u", tw->sys.usable);
+			snprintf(head, sizeof(head), "%.1f%%",
+				 tw_headroom_pct(g->sockets, tw->sys.usable));
+			eta = tw_eta_s(g->sockets, prev_group_sockets(tw, g), tw->sys.usable, secs);
+			if (eta == 0)
+				snprintf(eta_s, sizeof(eta_s), "full");
+			else if (eta > 0)
+				snprintf(eta_s, sizeof(eta_s), "%.0fs", eta);
+		}
+		printf("%-22s %-28s %6s %9u %7u %7s %8s %8s\n", l, r, g->server ? "server" : "client",
+		       g->time_wait, g->sockets, range, head, eta_s);
+	}
+	table_more(stdout, shown, total);
+}
+
+static void print_diagnosis(struct tcpwait_state *tw, __u64 new_failures)
+{
+	char line[768];
+	bool json = tw->common.json;
+
+	if (json) {
+		json_key(&tw->j, "diagnosis");
+		json_array_begin(&tw->j);
+	}
+	for (size_t i = 0; i < tw->scan.ngroups; i++) {
+		const struct tw_group *g = &tw->scan.groups[i];
+		__u64 failures = group_failures(tw, g);
+
+		if (!group_pressed(tw, g, failures && new_failures ? failures : 0))
+			continue;
+		diagnose(tw, g, failures, line, sizeof(line));
+		if (json)
+			json_string(&tw->j, line);
+		else
+			printf("!! %s\n", line);
+	}
+	if (json)
+		json_array_end(&tw->j);
+}
+
+static void proc_label(struct tcpwait_state *tw, const struct proc_row *r, char *buf, size_t len)
+{
+	char raw[128];
+
+	if (!r->cgroup_id) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	cgroup_label(r->cgroup_id, raw, sizeof(raw));
+	out_sanitize(buf, len, raw, sizeof(raw));
+	(void)tw;
+}
+
+static void print_procs(struct tcpwait_state *tw, double secs)
+{
+	size_t shown, active = 0;
+	struct json *j = &tw->j;
+	char comm[KSCOPE_COMM_LEN * 4 + 1], cont[160], raw[128];
+
+	for (size_t i = 0; i < tw->nprocs; i++)
+		if (proc_active(&tw->procs[i]))
+			tw->procs[active++] = tw->procs[i];
+	shown = table_top(tw->procs, active, sizeof(*tw->procs), proc_cmp, tw->cfg.top);
+
+	if (tw->common.json) {
+		json_key(j, "procs");
+		json_array_begin(j);
+		for (size_t i = 0; i < shown; i++) {
+			const struct proc_row *r = &tw->procs[i];
+
+			json_object_begin(j);
+			if (tw->common.containers) {
+				json_kv_null(j, "pid");
+				json_kv_null(j, "comm");
+			} else {
+				json_kv_u64(j, "pid", r->tgid);
+				json_key(j, "comm");
+				json_string_n(j, r->comm, sizeof(r->comm));
+			}
+			json_key(j, "container");
+			if (cgroup_container_name(r->cgroup_id, raw, sizeof(raw)))
+				json_string(j, raw);
+			else
+				json_null(j);
+			json_key(j, "cgroup");
+			if (cgroup_path_of_id(r->cgroup_id))
+				json_string(j, cgroup_path_of_id(r->cgroup_id));
+			else
+				json_null(j);
+			json_kv_u64(j, "opens", r->delta.opens);
+			json_kv_u64(j, "active_closes", r->delta.active_closes);
+			json_kv_u64(j, "passive_closes", r->delta.passive_closes);
+			json_kv_u64(j, "time_wait", r->time_wait);
+			json_kv_u64(j, "time_wait_entries", r->delta.timewait_entries);
+			json_kv_u64(j, "connect_eaddrnotavail", r->delta.eaddrnotavail);
+			json_object_end(j);
+		}
+		json_array_end(j);
+		return;
+	}
+	if (!shown)
+		return;
+	printf("\n%-7s %-16s %-14s %8s %10s %10s %9s %8s\n",
+	       tw->common.containers ? "" : "PID", tw->common.containers ? "" : "COMM",
+	       "CONTAINER", "OPENS/s", "ACTCLOSE/s", "PASCLOSE/s", "TIME_WAIT", "EADDRNA");
+	for (size_t i = 0; i < shown; i++) {
+		const struct proc_row *r = &tw->procs[i];
+		char pid[16] = "";
+
+		out_sanitize(comm, sizeof(comm), r->comm, sizeof(r->comm));
+		proc_label(tw, r, cont, sizeof(cont));
+		if (!tw->common.containers)
+			snprintf(pid, sizeof(pid), "%u", r->tgid);
+		printf("%-7s %-16s %-14.14s %8.0f %10.0f %10.0f %9u %8llu\n", pid,
+		       tw->common.containers ? "" : comm, cont, r->delta.opens / secs,
+		       r->delta.active_closes / secs, r->delta.passive_closes / secs, r->time_wait,
+		       (unsigned long long)r->delta.eaddrnotavail);
+	}
+	table_more(stdout, shown, active);
+}
+
+static __u64 counter_delta(struct tcpwait_state *tw, int i)
+{
+	return tw->counters[i] - tw->prev_counters[i];
+}
+
+static void print_lifetime(struct tcpwait_state *tw)
+{
+	__u64 delta[HIST_SLOTS];
+
+	for (int i = 0; i < HIST_SLOTS; i++)
+		delta[i] = tw->lifetime[i] - tw->prev_lifetime[i];
+	if (tw->common.json) {
+		json_key(&tw->j, "lifetime_us");
+		hist_json(&tw->j, delta);
+		return;
+	}
+	printf("\nESTABLISHED lifetime of connections that ended:\n");
+	hist_print(stdout, delta, "usecs");
+}
+
+static int tcpwait_tick(void *ctx)
+{
+	struct tcpwait_state *tw = ctx;
+	__u64 now = out_monotonic_ns();
+	double secs = (now - tw->last_tick_ns) / 1e9;
+	struct json *j = &tw->j;
+	long long tw_change;
+	char clock[16];
+	int err;
+
+	tw->last_tick_ns = now;
+	err = tw->netns_fd >= 0 ? netns_run_in(tw->netns_fd, sysctls_read, &tw->sys)
+				: sysctls_read(&tw->sys);
+	if (err)
+		out_note("cannot read the namespace's ip_local_port_range; headroom not shown");
+	tw_scan_free(&tw->prev_scan);
+	tw->prev_scan = tw->scan;
+	memset(&tw->scan, 0, sizeof(tw->scan));
+	err = scan_sockets(tw);
+	if (err)
+		return 1;
+	qsort(tw->scan.groups, tw->scan.ngroups, sizeof(*tw->scan.groups), group_cmp_pressure);
+	read_counters(tw);
+	read_procs(tw);
+	if (tw->common.containers)
+		procs_by_container(tw);
+	if (tw->cfg.lifetime)
+		read_lifetime(tw);
+	tw_change = (long long)tw->scan.time_wait - tw->prev_time_wait;
+
+	if (tw->common.json) {
+		json_object_begin(j);
+		json_kv_ts(j);
+		json_kv_double(j, "interval_s", secs);
+		json_kv_u64(j, "time_wait", tw->scan.time_wait);
+		json_kv_double(j, "time_wait_change_per_s", tw_change / secs);
+		json_kv_u64(j, "opens", counter_delta(tw, TW_OPENS_ACTIVE) +
+						counter_delta(tw, TW_OPENS_PASSIVE));
+		json_kv_u64(j, "active_opens", counter_delta(tw, TW_OPENS_ACTIVE));
+		json_kv_u64(j, "passive_opens", counter_delta(tw, TW_OPENS_PASSIVE));
+		json_kv_u64(j, "active_closes", counter_delta(tw, TW_CLOSES_ACTIVE));
+		json_kv_u64(j, "passive_closes", counter_delta(tw, TW_CLOSES_PASSIVE));
+		json_kv_u64(j, "time_wait_entries", counter_delta(tw, TW_TIMEWAIT_ENTRIES));
+		json_kv_u64(j, "resets", counter_delta(tw, TW_RESETS));
+		json_kv_u64(j, "connect_eaddrnotavail", counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
+		json_kv_u64(j, "connect_eaddrnotavail_total", tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
+		json_kv_u64(j, "ports_range", tw->sys.usable);
+		json_kv_i64(j, "tcp_tw_reuse", tw->sys.tw_reuse);
+		json_kv_u64(j, "missed_events", setup_prog_misses(tw->skel->obj));
+		print_diagnosis(tw, counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
+		print_groups_json(tw, secs);
+		print_procs(tw, secs);
+		if (tw->cfg.lifetime)
+			print_lifetime(tw);
+		json_object_end(j);
+		json_line_end(j);
+	} else {
+		if (tw->common.timestamp)
+			printf("%s ", out_clock(clock, sizeof(clock)));
+		printf("TIME_WAIT %u (%+.0f/s)  opens %.0f/s  closes %.0f/s (this side first "
+		       "%.0f/s)  EADDRNOTAVAIL %llu  range %u\n",
+		       tw->scan.time_wait, tw_change / secs,
+		       (counter_delta(tw, TW_OPENS_ACTIVE) + counter_delta(tw, TW_OPENS_PASSIVE)) /
+			       secs,
+		       (counter_delta(tw, TW_CLOSES_ACTIVE) + counter_delta(tw, TW_CLOSES_PASSIVE)) /
+			       secs,
+		       counter_delta(tw, TW_CLOSES_ACTIVE) / secs,
+		       (unsigned long long)counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL),
+		       tw->sys.usable);
+		print_diagnosis(tw, counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
+		print_groups_table(tw, secs);
+		print_procs(tw, secs);
+		if (tw->cfg.lifetime)
+			print_lifetime(tw);
+		printf("\n");
+		fflush(stdout);
+	}
+	memcpy(tw->prev_counters, tw->counters, sizeof(tw->counters));
+	memcpy(tw->prev_lifetime, tw->lifetime, sizeof(tw->lifetime));
+	tw->prev_time_wait = tw->scan.time_wait;
+	return 0;
+}
+
+static int event_print(void *ctx, void *data, size_t size)
+{
+	struct tcpwait_state *tw = ctx;
+	const struct tcpwait_event *e = data;
+	char l[64], r[64], comm[KSCOPE_COMM_LEN * 4 + 1], cont[128];
+	struct json *j = &tw->j;
+
+	if (size < sizeof(*e))
+		return 0;
+	tw_addr_str(e->t.family, e->t.laddr, l, sizeof(l));
+	tw_addr_str(e->t.family, e->t.raddr, r, sizeof(r));
+	if (tw->common.json) {
+		json_object_begin(j);
+		json_kv_double(j, "ts", (double)e->ts_ns / 1e9);
+		json_kv_u64(j, "pid", e->tgid);
+		json_key(j, "comm");
+		json_string_n(j, e->comm, sizeof(e->comm));
+		json_key(j, "container");
+		if (cgroup_container_name(e->cgroup_id, cont, sizeof(cont)))
+			json_string(j, cont);
+		else
+			json_null(j);
+		json_kv_u64(j, "family", e->t.family == AF_INET_ ? 4 : 6);
+		json_kv_string(j, "laddr", l);
+		json_kv_u64(j, "lport", e->t.lport);
+		json_kv_string(j, "raddr", r);
+		json_kv_u64(j, "rport", e->t.rport);
+		json_kv_string(j, "oldstate", state_name(e->oldstate));
+		json_kv_string(j, "newstate", state_name(e->newstate));
+		json_kv_double(j, "in_state_ms", e->in_state_ns / 1e6);
+		json_object_end(j);
+		json_line_end(j);
+		return 0;
+	}
+	out_sanitize(comm, sizeof(comm), e->comm, sizeof(e->comm));
+	printf("%-14.6f %-7u %-16s %-22s %-6u %-22s %-6u %-11s -> %-11s %10.3f\n",
+	       (e->ts_ns - tw->start_ns) / 1e9, e->tgid, e->tgid ? comm : "-", l, e->t.lport, r,
+	       e->t.rport, state_name(e->oldstate), state_name(e->newstate),
+	       e->in_state_ns / 1e6);
+	return 0;
+}
+
+static int events_tick(void *ctx)
+{
+	struct tcpwait_state *tw = ctx;
+
+	events_lost_check(&tw->ev);
+	fflush(stdout);
+	return 0;
+}
+
+static void print_summary(struct tcpwait_state *tw)
+{
+	__u64 lost = tw->ev.rb ? events_lost_check(&tw->ev) : 0;
+	__u64 missed = setup_prog_misses(tw->skel->obj);
+	struct json *j = &tw->j;
+
+	read_counters(tw);
+	if (tw->common.json) {
+		json_object_begin(j);
+		json_kv_string(j, "summary", "total since start");
+		json_kv_double(j, "duration_s", (out_monotonic_ns() - tw->start_ns) / 1e9);
+		json_kv_u64(j, "active_opens", tw->counters[TW_OPENS_ACTIVE]);
+		json_kv_u64(j, "passive_opens", tw->counters[TW_OPENS_PASSIVE]);
+		json_kv_u64(j, "active_closes", tw->counters[TW_CLOSES_ACTIVE]);
+		json_kv_u64(j, "passive_closes", tw->counters[TW_CLOSES_PASSIVE]);
+		json_kv_u64(j, "time_wait_entries", tw->counters[TW_TIMEWAIT_ENTRIES]);
+		json_kv_u64(j, "resets", tw->counters[TW_RESETS]);
+		json_kv_u64(j, "connect_eaddrnotavail", tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
+		json_kv_u64(j, "lost_events", lost);
+		json_kv_u64(j, "missed_events", missed);
+		json_object_end(j);
+		json_line_end(j);
+		return;
+	}
+	printf("Total: %llu active and %llu passive opens, %llu TIME_WAIT entries, %llu resets, "
+	       "%llu connect() EADDRNOTAVAIL\n",
+	       (unsigned long long)tw->counters[TW_OPENS_ACTIVE],
+	       (unsigned long long)tw->counters[TW_OPENS_PASSIVE],
+	       (unsigned long long)tw->counters[TW_TIMEWAIT_ENTRIES],
+	       (unsigned long long)tw->counters[TW_RESETS],
+	       (unsigned long long)tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
+	if (missed)
+		printf("%llu events missed: the kernel skipped tcpwait's programs while another BPF "
+		       "program ran on the same CPU\n",
+		       (unsigned long long)missed);
+}
+
+static int tcpwait_configure(struct tcpwait_state *tw)
+{
+	struct tcpwait *skel = tw->skel;
+	__u32 inum;
+	char why[256];
+
+	if (tw->cfg.ipv4 && tw->cfg.ipv6)
+		opts_die(&tcpwait_tool, "-4 and -6 exclude each other; give neither for both");
+	if (tw->cfg.netns) {
+		tw->netns_fd = netns_open(tw->cfg.netns, &inum, why, sizeof(why));
+		if (tw->netns_fd < 0)
+			opts_die(&tcpwait_tool, "invalid --netns '%s': %s", tw->cfg.netns, why);
+	} else {
+		inum = netns_self_inum();
+	}
+	skel->rodata->filter_netns = inum;
+	skel->rodata->filter_family = tw->cfg.ipv4 ? AF_INET_ : tw->cfg.ipv6 ? AF_INET6_ : 0;
+	skel->rodata->filter_tgid = tw->common.pid;
+	skel->rodata->filter_cgroup_id = tw->common.cgroup_id;
+	skel->rodata->filter_cgroup_level = tw->common.cgroup_level;
+	skel->rodata->stream_events = tw->cfg.events;
+	skel->rodata->lifetime_hist = tw->cfg.lifetime;
+	config_ports(tw, tw->cfg.lports, "lport", skel->rodata->filter_lports,
+		     (bool *)&skel->rodata->filter_lports_on);
+	config_ports(tw, tw->cfg.rports, "rport", skel->rodata->filter_rports,
+		     (bool *)&skel->rodata->filter_rports_on);
+	if (!tw->cfg.events)
+		bpf_map__set_max_entries(skel->maps.events, 4096);
+	/* the iterator is attached by hand: it needs no hook, only a link to create fds from */
+	bpf_program__set_autoattach(skel->progs.tcpwait_iter, false);
+	return 0;
+}
+
+static void print_events_header(struct tcpwait_state *tw)
+{
+	if (tw->common.json)
+		return;
+	printf("%-14s %-7s %-16s %-22s %-6s %-22s %-6s %-11s    %-11s %10s\n", "TIME(s)", "PID",
+	       "COMM", "LADDR", "LPORT", "RADDR", "RPORT", "OLDSTATE", "NEWSTATE", "MS");
+}
+
+int main(int argc, char **argv)
+{
+	struct tcpwait_state tw = {.netns_fd = -1, .cfg.top = 10};
+	int err = 1;
+
+	opts_parse(&tcpwait_tool, argc, argv, &tw.common, &tw.cfg);
+	if (setup_check())
+		return 1;
+	tw.ncpus = libbpf_num_possible_cpus();
+	json_init(&tw.j, stdout);
+
+	tw.skel = tcpwait__open();
+	if (!tw.skel) {
+		setup_explain(-errno, "open the BPF programs");
+		return 1;
+	}
+	tcpwait_configure(&tw);
+	err = tcpwait__load(tw.skel);
+	if (err) {
+		setup_explain(err, "load the BPF programs");
+		goto cleanup;
+	}
+	err = tcpwait__attach(tw.skel);
+	if (!err) {
+		tw.skel->links.tcpwait_iter = bpf_program__attach_iter(tw.skel->progs.tcpwait_iter,
+									NULL);
+		err = tw.skel->links.tcpwait_iter ? 0 : -errno;
+	}
+	if (err) {
+		setup_explain(err, "attach the BPF programs");
+		goto cleanup;
+	}
+	out_debug("attached: tp_btf inet_sock_set_state, tcp_receive_reset, tcp_send_reset; "
+		  "tracepoints syscalls:sys_{enter,exit}_connect; iter/tcp");
+
+	tw.start_ns = tw.last_tick_ns = out_monotonic_ns();
+	if (!tw.cfg.events) {
+		/* the first interval's rates need a starting point */
+		err = scan_sockets(&tw);
+		if (err)
+			goto cleanup;
+		tw.prev_time_wait = tw.scan.time_wait;
+	}
+	if (tw.cfg.events) {
+		err = events_open(&tw.ev, tw.skel->maps.events, event_print, &tw,
+				  &tw.skel->bss->kscope_lost_events);
+		if (err)
+			goto cleanup;
+		print_events_header(&tw);
+		err = loop_run(&tw.common, &tw.ev, events_tick, &tw);
+	} else {
+		if (!tw.common.json)
+			printf("Tracing TCP state changes%s%s... Ctrl-C to end.\n\n",
+			       tw.cfg.netns ? " in netns " : "", tw.cfg.netns ? tw.cfg.netns : "");
+		fflush(stdout);
+		err = loop_run(&tw.common, NULL, tcpwait_tick, &tw);
+	}
+	print_summary(&tw);
+
+cleanup:
+	events_close(&tw.ev);
+	tcpwait__destroy(tw.skel);
+	tw_scan_free(&tw.scan);
+	tw_scan_free(&tw.prev_scan);
+	free(tw.procs);
+	free(tw.prev_procs);
+	cgroup_cache_free();
+	if (tw.netns_fd >= 0)
+		close(tw.netns_fd);
+	return err ? 1 : 0;
+}

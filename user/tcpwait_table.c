@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tcpwait_table.h"
+
+#define AF_INET_ 2
+
+static bool port_bit(const __u8 *bitmap, __u16 port)
+{
+	return bitmap[port / 8] & (1 << (port % 8));
+}
+
+static void group_key(const struct tcpwait_sock *s, const __u8 *listening, struct tw_group *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->server = port_bit(listening, s->t.lport);
+	g->family = s->t.family;
+	memcpy(g->laddr, s->t.laddr, 16);
+	memcpy(g->raddr, s->t.raddr, 16);
+	g->port = g->server ? s->t.lport : s->t.rport;
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+	const struct tw_group *x = a, *y = b;
+	int c;
+
+	if (x->server != y->server)
+		return x->server - y->server;
+	if (x->family != y->family)
+		return x->family - y->family;
+	c = memcmp(x->laddr, y->laddr, 16);
+	if (c)
+		return c;
+	c = memcmp(x->raddr, y->raddr, 16);
+	if (c)
+		return c;
+	return x->port - y->port;
+}
+
+int tw_scan_group(struct tw_scan *scan)
+{
+	struct tw_group *keys;
+	size_t n = 0;
+
+	memset(scan->listening, 0, sizeof(scan->listening));
+	scan->time_wait = 0;
+	for (size_t i = 0; i < scan->n; i++)
+		if (!scan->socks[i].is_timewait && scan->socks[i].state == TCP_STATE_LISTEN)
+			scan->listening[scan->socks[i].t.lport / 8] |= 1 << (scan->socks[i].t.lport % 8);
+
+	keys = calloc(scan->n ? scan->n : 1, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < scan->n; i++) {
+		const struct tcpwait_sock *s = &scan->socks[i];
+
+		if (!s->is_timewait && s->state == TCP_STATE_LISTEN)
+			continue;
+		group_key(s, scan->listening, &keys[n]);
+		keys[n].sockets = 1;
+		if (s->is_timewait && s->state == TCP_STATE_TIME_WAIT) {
+			keys[n].time_wait = 1;
+			scan->time_wait++;
+		} else if (s->is_timewait && s->state == TCP_STATE_FIN_WAIT2) {
+			keys[n].fin_wait2 = 1;
+		}
+		n++;
+	}
+	qsort(keys, n, sizeof(*keys), group_cmp);
+
+	/* merge runs of equal keys in place */
+	scan->ngroups = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct tw_group *last = scan->ngroups ? &keys[scan->ngroups - 1] : NULL;
+
+		if (last && !group_cmp(last, &keys[i])) {
+			last->sockets += keys[i].sockets;
+			last->time_wait += keys[i].time_wait;
+			last->fin_wait2 += keys[i].fin_wait2;
+		} else {
+			keys[scan->ngroups++] = keys[i];
+		}
+	}
+	free(scan->groups);
+	scan->groups = keys;
+	return 0;
+}
+
+void tw_scan_free(struct tw_scan *scan)
+{
+	free(scan->groups);
+	free(scan->socks);
+	scan->groups = NULL;
+	scan->socks = NULL;
+	scan->n = scan->ngroups = 0;
+}
+
+int tw_parse_port_range(const char *text, __u32 *low, __u32 *high)
+{
+	unsigned int lo, hi;
+
+	if (sscanf(text, "%u %u", &lo, &hi) != 2 || lo > hi || hi > 65535)
+		return -EINVAL;
+	*low = lo;
+	*high = hi;
+	return 0;
+}
+
+int tw_parse_reserved(const char *text, __u8 *bitmap)
+{
+	const char *p = text;
+
+	memset(bitmap, 0, 8192);
+	while (*p && *p != '\n') {
+		char *end;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+
+		if (end == p || lo > 65535)
+			return -EINVAL;
+		if (*end == '-') {
+			p = end + 1;
+			hi = strtoul(p, &end, 10);
+			if (end == p || hi < lo || hi > 65535)
+				return -EINVAL;
+		}
+		for (unsigned long port = lo; port <= hi; port++)
+			bitmap[port / 8] |= 1 << (port % 8);
+		p = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
+__u32 tw_ports_usable(__u32 low, __u32 high, const __u8 *reserved)
+{
+	__u32 n = 0;
+
+	for (__u32 port = low; port <= high && port <= 65535; port++)
+		if (!reserved || !port_bit(reserved, port))
+			n++;
+	return n;
+}
+
+double tw_headroom_pct(__u32 in_use, __u32 usable)
+{
+	if (!usable || in_use >= usable)
+		return 0;
+	return 100.0 * (usable - in_use) / usable;
+}
+
+double tw_eta_s(__u32 in_use, __u32 prev_in_use, __u32 usable, double interval_s)
+{
+	double rate;
+
+	if (in_use >= usable)
+		return 0;
+	if (in_use <= prev_in_use || interval_s <= 0)
+		return -1;
+	rate = (in_use - prev_in_use) / interval_s;
+	return (usable - in_use) / rate;
+}
+
+const char *tw_addr_str(__u16 family, const __u8 *addr, char *buf, size_t len)
+{
+	if (!inet_ntop(family == AF_INET_ ? AF_INET : AF_INET6, addr, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+bool tw_addr_is_loopback(__u16 family, const __u8 *addr)
+{
+	static const __u8 v6_loopback[16] = {[15] = 1};
+	static const __u8 v4_mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	if (family == AF_INET_)
+		return addr[0] == 127;
+	if (!memcmp(addr, v6_loopback, 16))
+		return true;
+	return !memcmp(addr, v4_mapped, 12) && addr[12] == 127;
+}

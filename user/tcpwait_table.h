@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpwait's socket-table arithmetic, kept free of BPF so it can be unit-tested: grouping
+ * sockets by the tuple whose ephemeral ports run out, and the port range they draw from.
+ */
+#ifndef TCPWAIT_TABLE_H
+#define TCPWAIT_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "tcpwait.h"
+
+#define TCP_STATE_TIME_WAIT 6
+#define TCP_STATE_FIN_WAIT2 5
+#define TCP_STATE_LISTEN 10
+
+/*
+ * Client side: sockets from laddr to raddr:port; each holds one local port of the range.
+ * Server side: sockets on the listening port laddr:port from raddr (TIME_WAIT there does
+ * not use up this host's ports, but says the server closes first).
+ */
+struct tw_group {
+	bool server;
+	__u16 family;
+	__u8 laddr[16];
+	__u8 raddr[16];
+	__u16 port;
+	__u32 sockets;
+	__u32 time_wait;
+	__u32 fin_wait2;	/* orphans waiting for the peer's FIN in a timewait socket */
+};
+
+struct tw_scan {
+	struct tcpwait_sock *socks;
+	size_t n;
+	struct tw_group *groups;
+	size_t ngroups;
+	__u32 time_wait;	/* sockets in TIME_WAIT, as `ss state time-wait` counts them */
+	__u8 listening[8192];	/* bitmap of local ports with a listener */
+};
+
+/* Group scan->socks into scan->groups (allocated; free with tw_scan_free). */
+int tw_scan_group(struct tw_scan *scan);
+void tw_scan_free(struct tw_scan *scan);
+
+/* "32768\t60999" as /proc/sys/net/ipv4/ip_local_port_range prints it */
+int tw_parse_port_range(const char *text, __u32 *low, __u32 *high);
+/* "8080,9000-9010" or "" as ip_local_reserved_ports prints it */
+int tw_parse_reserved(const char *text, __u8 *bitmap);
+/* Ports connect() can pick from: the range less the reserved ports inside it. */
+__u32 tw_ports_usable(__u32 low, __u32 high, const __u8 *reserved);
+
+/* Percent of usable ports still free (0 when full or over). */
+double tw_headroom_pct(__u32 in_use, __u32 usable);
+/* Seconds until full at the rate in_use grew over the interval; -1 when it is not growing. */
+double tw_eta_s(__u32 in_use, __u32 prev_in_use, __u32 usable, double interval_s);
+
+/* Address for a table or JSON: "127.0.0.1", "::1"; buf of at least 46 bytes. */
+const char *tw_addr_str(__u16 family, const __u8 *addr, char *buf, size_t len);
+bool tw_addr_is_loopback(__u16 family, const __u8 *addr);
+
+#endif /* TCPWAIT_TABLE_H */
