@@ -67,7 +67,7 @@ static const struct tool_desc tool = {
 	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL,
 	.opts = fadvtop_opts,
 	.examples = "  fadvtop -C              per container, every second; totals at Ctrl-C\n"
-		    "  fadvtop -C 5 1 -j       one 5-second JSON report\n"
+		    "  fadvtop -C -j 5 1       one 5-second JSON report\n"
 		    "  fadvtop -c system.slice/docker-ab12.scope   one container's processes\n"
 		    "  fadvtop -e -m 1000      every call that took 1 ms or more\n",
 	.default_interval_ms = 1000,
@@ -156,20 +156,24 @@ static void snap_free(struct snap *s)
 
 /*
  * Read a per-CPU (or plain, ncpus 1) hash map into an array of key+value items, summing
- * the CPUs' values as arrays of __u64 from offset sum_from on (bytes before it are taken from
- * the first CPU that has them non-zero: comm, last_fd).
+ * the CPUs' values as arrays of __u64 in [sum_off, sum_off + sum_len); the bytes after that
+ * (comm, last_fd) come from the first CPU that has them.
  */
 static int map_read(int fd, size_t ksz, size_t vsz, int ncpus, size_t sum_off, size_t sum_len,
 		    void **out, size_t *n)
 {
 	size_t cap = 0, cnt = 0, isz = ksz + vsz, c, w;
-	char key[64], next[64], *items = NULL, *vals;
+	char key[64], next[64], *items = NULL, *vals, *zeros;
 	void *prev = NULL;
 	int err = 0;
 
 	vals = calloc(ncpus, vsz);
-	if (!vals)
+	zeros = calloc(1, vsz);
+	if (!vals || !zeros) {
+		free(vals);
+		free(zeros);
 		return -ENOMEM;
+	}
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		char *item;
 
@@ -190,6 +194,14 @@ static int map_read(int fd, size_t ksz, size_t vsz, int ncpus, size_t sum_off, s
 		item = items + cnt++ * isz;
 		memcpy(item, key, ksz);
 		memcpy(item + ksz, vals, vsz);
+		/* the bytes not summed (comm...) were written by the CPU that created the row */
+		for (c = 1; c < (size_t)ncpus && sum_off + sum_len < vsz; c++) {
+			size_t tail = sum_off + sum_len;
+
+			if (memcmp(item + ksz + tail, zeros, vsz - tail))
+				break;
+			memcpy(item + ksz + tail, vals + c * vsz + tail, vsz - tail);
+		}
 		for (c = 1; c < (size_t)ncpus; c++) {
 			__u64 *dst = (__u64 *)(item + ksz + sum_off);
 			const __u64 *src = (const __u64 *)(vals + c * vsz + sum_off);
@@ -199,6 +211,7 @@ static int map_read(int fd, size_t ksz, size_t vsz, int ncpus, size_t sum_off, s
 		}
 	}
 	free(vals);
+	free(zeros);
 	*out = items;
 	*n = cnt;
 	return err;

@@ -111,7 +111,8 @@ int fadv_diagnose(const struct fadv_cg_sum *sums, size_t n, double secs,
 	if (secs <= 0)
 		secs = 1;
 	for (i = 0; i < n; i++) {
-		if (sums[i].lock_wait_ns &&
+		/* below 1% of the time inside fadvise, waiting is not the story */
+		if (sums[i].lock_wait_ns && sums[i].lock_wait_ns * 100 >= sums[i].total_ns &&
 		    (!waiter || sums[i].lock_wait_ns > waiter->lock_wait_ns))
 			waiter = &sums[i];
 		if (sums[i].calls && (!caller || sums[i].total_ns > caller->total_ns))

@@ -1,0 +1,246 @@
+#!/usr/bin/env bats
+# fadvtop against real fadvise storms in cgroups named like containers.  Truth comes from the
+# generator (its own call counts per advice, mincore() for pages in the page cache); every
+# check selects rows by the cgroups or pids this file created, since other work runs here too.
+
+load lib
+
+FADVTOP=$BUILD/fadvtop
+FADVGEN=$GEN/fadvgen
+
+setup() {
+	[ -x "$FADVTOP" ] || skip "build/fadvtop is not built"
+	[ -x "$FADVGEN" ] || skip "build/tools/fadvgen is not built"
+	[ -n "$(cgroup2_root)" ] || skip "no cgroup v2 hierarchy"
+	TMP=$(mktemp -d /var/tmp/fadvtop-test.XXXXXX)
+	CGROUPS=()
+	FPID=
+}
+
+teardown() {
+	[ -n "$FPID" ] && kill -TERM "$FPID" 2>/dev/null && wait "$FPID" 2>/dev/null
+	for cg in "${CGROUPS[@]}"; do cgroup_delete "$cg"; done
+	rm -rf "$TMP"
+}
+
+hex64() {
+	od -An -tx1 -N32 /dev/urandom | tr -d ' \n'
+}
+
+# new_cgroup RELPATH: create it, remember it for teardown, echo the full path
+new_cgroup() {
+	local path
+	path=$(cgroup_create "$1")
+	CGROUPS+=("$path")
+	echo "$path"
+}
+
+# in_cgroup PATH CMD...: run CMD as a member of the cgroup from its first instruction
+in_cgroup() {
+	local cg=$1
+	shift
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+
+# start_fadvtop ARGS...: run it in the background until its five programs are attached
+start_fadvtop() {
+	local i links
+	"$FADVTOP" "$@" >"$TMP/out" 2>"$TMP/err" &
+	FPID=$!
+	for ((i = 0; i < 100; i++)); do
+		links=$(ls -l "/proc/$FPID/fd" 2>/dev/null | grep -c 'bpf_link\|perf_event' || true)
+		[ "$links" -ge 10 ] && return 0
+		kill -0 "$FPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "fadvtop did not attach: $(cat "$TMP/err")" >&2
+	return 1
+}
+
+# stop_fadvtop: SIGINT, expect exit 0 and nothing left loaded
+stop_fadvtop() {
+	local status=0
+	kill -INT "$FPID"
+	wait "$FPID" || status=$?
+	FPID=
+	[ "$status" -eq 0 ] || {
+		echo "fadvtop exited $status: $(cat "$TMP/err")" >&2
+		return 1
+	}
+}
+
+# gen_field OUTPUT KEY: the value of KEY=... in fadvgen's last line
+gen_field() {
+	tail -n1 "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# check_row JSONROW GENOUT: per-advice counts, histogram total and bounds against the generator
+check_row() {
+	local row=$1 gen=$2 a want got
+	got=$(jq -r .calls <<<"$row")
+	want=$(gen_field "$gen" calls)
+	[ "$got" = "$want" ] || {
+		echo "calls: fadvtop $got, generator $want" >&2
+		return 1
+	}
+	for a in normal random sequential willneed dontneed noreuse; do
+		got=$(jq -r ".by_advice.$a" <<<"$row")
+		want=$(gen_field "$gen" "$a")
+		[ "$got" = "$want" ] || {
+			echo "$a: fadvtop $got, generator $want" >&2
+			return 1
+		}
+	done
+	got=$(jq '[.hist_ns[].count] | add // 0' <<<"$row")
+	want=$(gen_field "$gen" calls)
+	[ "$got" = "$want" ] || {
+		echo "histogram total $got, calls $want" >&2
+		return 1
+	}
+	# waiting is part of the time inside the call, never more
+	jq -e '.lock_wait_ns <= .total_ns and .total_ns > 0' <<<"$row" >/dev/null
+}
+
+@test "fadvtop: three containers' storms are counted exactly, per advice, and named" {
+	local a b c pod uid
+	a=$(hex64) b=$(hex64) c=$(hex64)
+	uid=$(cat /proc/sys/kernel/random/uuid)
+	pod="kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid//-/_}.slice"
+	local cga cgb cgc
+	cga=$(new_cgroup "system.slice/docker-$a.scope")
+	cgb=$(new_cgroup "$pod/cri-containerd-$b.scope")
+	CGROUPS+=("$(cgroup2_root)/kubepods.slice")
+	cgc=$(new_cgroup "system.slice/docker-$c.scope")
+
+	start_fadvtop -C -j 1
+	local pa pb pc
+	in_cgroup "$cga" "$FADVGEN" -n 3000 -a dontneed -f "$TMP/a.log" >"$TMP/gen.a" &
+	pa=$!
+	in_cgroup "$cgb" "$FADVGEN" -n 2000 -t 2 -a willneed,dontneed -f "$TMP/b.log" >"$TMP/gen.b" &
+	pb=$!
+	in_cgroup "$cgc" "$FADVGEN" -n 1200 -a normal,random,sequential,noreuse -f "$TMP/c.log" \
+		>"$TMP/gen.c" &
+	pc=$!
+	wait "$pa" "$pb" "$pc"
+	sleep 1.5 # one more interval, so the interval rows hold every call too
+	stop_fadvtop
+
+	local sum row id
+	for id in a b c; do
+		local hex=${!id}
+		row=$(jq -c "select(.summary) | .rows[] | select(.container == \"$hex\")" "$TMP/out")
+		[ -n "$row" ] || {
+			echo "no summary row for container $hex" >&2
+			cat "$TMP/out" >&2
+			return 1
+		}
+		check_row "$row" "$TMP/gen.$id"
+		jq -e '.pid == null and .comm == null' <<<"$row" >/dev/null
+		# the per-interval rows add up to the same calls
+		sum=$(jq -s "[.[] | select(.summary | not) | .rows[] | select(.container == \"$hex\") |
+			.calls] | add" "$TMP/out")
+		[ "$sum" = "$(gen_field "$TMP/gen.$id" calls)" ]
+	done
+	jq -e "select(.summary) | .rows[] | select(.container == \"$a\") |
+		.cgroup == \"/system.slice/docker-$a.scope\" and .pod == null" "$TMP/out"
+	jq -e "select(.summary) | .rows[] | select(.container == \"$b\") |
+		.pod == \"$uid\" and (.cgroup | endswith(\"cri-containerd-$b.scope\"))" "$TMP/out"
+	[ "$(progs_left fadvtop)" -eq 0 ]
+}
+
+@test "fadvtop: -c keeps one cgroup's process, with its comm, pid and file" {
+	local x y cgx cgy pid
+	x=$(hex64) y=$(hex64)
+	cgx=$(new_cgroup "system.slice/docker-$x.scope")
+	cgy=$(new_cgroup "system.slice/docker-$y.scope")
+
+	start_fadvtop -j -c "system.slice/docker-$x.scope" 1
+	in_cgroup "$cgx" "$FADVGEN" -n 500 -a dontneed -f "$TMP/x.log" >"$TMP/gen.x" &
+	pid=$!
+	in_cgroup "$cgy" "$FADVGEN" -n 700 -a willneed -f "$TMP/y.log" >"$TMP/gen.y"
+	wait "$pid"
+	stop_fadvtop
+
+	pid=$(gen_field "$TMP/gen.x" pid)
+	run jq -c 'select(.summary) | .rows[]' "$TMP/out"
+	[ "${#lines[@]}" -eq 1 ]
+	check_row "${lines[0]}" "$TMP/gen.x"
+	jq -e ".pid == $pid and .comm == \"fadvgen\" and .container == \"$x\"" <<<"${lines[0]}"
+	jq -e '.files[0].file | endswith("x.log")' <<<"${lines[0]}"
+	jq -e ".files[0].calls == 500" <<<"${lines[0]}"
+}
+
+@test "fadvtop: DONTNEED over N cached pages reports N dropped, the second one ~0" {
+	local cg pages d1 d2 e1 e2 pid
+	cg=$(new_cgroup "system.slice/docker-$(hex64).scope")
+
+	start_fadvtop -j -e -c "$cg"
+	in_cgroup "$cg" "$FADVGEN" -m cache -s 8388608 -f "$TMP/cache.dat" >"$TMP/gen"
+	sleep 0.3
+	stop_fadvtop
+
+	pid=$(gen_field "$TMP/gen" pid)
+	pages=$(grep cache "$TMP/gen" | tr ' ' '\n' | sed -n 's/^cached_before=//p')
+	d1=$(grep cache "$TMP/gen" | tr ' ' '\n' | sed -n 's/^dropped1=//p')
+	d2=$(grep cache "$TMP/gen" | tr ' ' '\n' | sed -n 's/^dropped2=//p')
+	[ "$pages" -ge 2000 ] # 8 MiB read back: nearly all of its 2048 pages are cached
+	run jq -r "select(.event == \"call\" and .pid == $pid and .advice == \"dontneed\") |
+		.pages_dropped" "$TMP/out"
+	[ "${#lines[@]}" -eq 2 ]
+	e1=${lines[0]} e2=${lines[1]}
+	echo "mincore: $pages cached, dropped $d1 then $d2; fadvtop: $e1 then $e2" >&2
+	# within 2% of what mincore saw leave the cache
+	[ $((e1 * 100)) -ge $((d1 * 98)) ] && [ $((e1 * 100)) -le $((d1 * 102)) ]
+	[ $((e2 * 100)) -le $((pages * 2)) ]
+	jq -e "select(.summary) | .rows[] | select(.pid == $pid) |
+		.pages_dropped == $((e1 + e2)) and .by_advice.dontneed == 2" "$TMP/out"
+}
+
+@test "fadvtop: a hostile comm is escaped in the table and in JSON" {
+	local cg evil
+	cg=$(new_cgroup "system.slice/docker-$(hex64).scope")
+	evil="$TMP/"$'ev\e[31mil'
+	ln -s "$FADVGEN" "$evil"
+
+	start_fadvtop -c "$cg" 1
+	in_cgroup "$cg" "$evil" -n 200 -f "$TMP/evil.log" >/dev/null
+	sleep 1.2
+	stop_fadvtop
+	grep -q 'ev\\x1b\[31mil' "$TMP/out"
+	! grep -q $'\e' "$TMP/out"
+
+	start_fadvtop -j -c "$cg" 1
+	in_cgroup "$cg" "$evil" -n 200 -f "$TMP/evil.log" >/dev/null
+	stop_fadvtop
+	jq -e 'select(.summary) | .rows[0].comm == "ev\u001b[31mil"' "$TMP/out"
+	! grep -q $'\e' "$TMP/out"
+}
+
+@test "fadvtop: bad input exits 2 with one line and the usage hint" {
+	run "$FADVTOP" --bogus
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "fadvtop: unknown option '--bogus'" ]]
+	[[ "${lines[1]}" == *"--help"* ]]
+	run "$FADVTOP" 0
+	[ "$status" -eq 2 ]
+	run "$FADVTOP" --min-us 10
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--min-us only makes sense with --events"* ]]
+	run "$FADVTOP" -c /no/such/cgroup
+	[ "$status" -eq 2 ]
+	run "$FADVTOP" -n 0
+	[ "$status" -eq 2 ]
+	run "$FADVTOP" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--containers"* ]]
+}
+
+@test "fadvtop: SIGTERM prints the totals and leaves no program loaded" {
+	start_fadvtop -j 60
+	[ "$(progs_left fadvtop)" -ge 5 ]
+	kill -TERM "$FPID"
+	wait "$FPID"
+	FPID=
+	jq -e 'select(.summary) | .rows | type == "array"' "$TMP/out"
+	[ "$(progs_left fadvtop)" -eq 0 ]
+}
