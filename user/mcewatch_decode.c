@@ -392,7 +392,7 @@ void mce_decode(const struct mce_input *in, struct mce_decoded *d)
 
 			d->threshold = thr[(st >> 53) & 3];
 		}
-		if (d->miscv && ser) {
+		if (d->miscv && ser && !in->misc_unknown) {
 			static const char *const modes[] = {
 				"segment offset", "linear",   "physical", "memory",
 				"reserved",	  "reserved", "reserved", "generic",
@@ -558,7 +558,7 @@ void mce_json_fields(struct json *j, const struct mce_input *in, const struct mc
 	if (d->mnemonic[0])
 		json_kv_string(j, "mnemonic", d->mnemonic);
 	json_kv_opt_string(j, "level", d->level);
-	json_kv_opt_string(j, "type", d->type);
+	json_kv_opt_string(j, "access_type", d->type);
 	json_kv_opt_string(j, "request", d->request);
 	json_kv_opt_string(j, "participation", d->participation);
 	json_kv_opt_string(j, "mem_io", d->mem_io);
@@ -580,9 +580,13 @@ void mce_json_fields(struct json *j, const struct mce_input *in, const struct mc
 		json_kv_null(j, "corrected_count");
 	}
 	json_kv_opt_string(j, "threshold", d->threshold);
-	if (d->addrv)
+	if (d->addrv && in->addr_unknown)
+		json_kv_null(j, "addr");
+	else if (d->addrv)
 		json_kv_hex(j, "addr", in->addr, 16);
-	if (d->miscv)
+	if (d->miscv && in->misc_unknown)
+		json_kv_null(j, "misc");
+	else if (d->miscv)
 		json_kv_hex(j, "misc", in->misc, 16);
 	if (d->addr_lsb >= 0) {
 		json_kv_i64(j, "addr_lsb", d->addr_lsb);
@@ -611,7 +615,7 @@ static const char *severity_words(const struct mce_decoded *d)
 	case MCE_SEV_CORRECTED:
 		return "corrected";
 	case MCE_SEV_DEFERRED:
-		return "deferred (uncorrected, not yet consumed; the data is poisoned)";
+		return "deferred (uncorrected, not consumed yet)";
 	case MCE_SEV_FATAL:
 		return "fatal (processor context corrupt)";
 	case MCE_SEV_UNCORRECTED:
@@ -656,9 +660,13 @@ void mce_print(FILE *f, const struct mce_input *in, const struct mce_decoded *d,
 			d->count_overflow ? " (counter overflowed: more than that)" : "");
 	if (d->threshold && strcmp(d->threshold, "none"))
 		fprintf(f, "%sthreshold status: %s\n", indent, d->threshold);
-	if (d->addrv)
+	if (d->addrv && in->addr_unknown)
+		fprintf(f, "%saddr valid, value not given (--addr)\n", indent);
+	else if (d->addrv)
 		fprintf(f, "%saddr 0x%016llx\n", indent, (unsigned long long)in->addr);
-	if (d->miscv) {
+	if (d->miscv && in->misc_unknown) {
+		fprintf(f, "%smisc valid, value not given (--misc)\n", indent);
+	} else if (d->miscv) {
 		fprintf(f, "%smisc 0x%016llx", indent, (unsigned long long)in->misc);
 		if (d->addr_lsb >= 0)
 			fprintf(f, " (address valid from bit %d, %s address)", d->addr_lsb,
@@ -674,4 +682,76 @@ void mce_print(FILE *f, const struct mce_input *in, const struct mce_decoded *d,
 	}
 	if (d->overflow)
 		fprintf(f, "%snote: OVER set: earlier errors in this bank were lost\n", indent);
+}
+
+const char *mce_aer_severity_name(unsigned int severity)
+{
+	switch (severity) {
+	case 0:
+		return "uncorrected";
+	case 1:
+		return "fatal";
+	case 2:
+		return "corrected";
+	}
+	return "unknown";
+}
+
+/* PCIe base spec, AER Correctable/Uncorrectable Error Status registers (kernel's aer.c) */
+size_t mce_aer_status_string(__u32 status, unsigned int severity, char *buf, size_t len)
+{
+	static const char *const cor[32] = {
+		[0] = "receiver error",
+		[6] = "bad TLP",
+		[7] = "bad DLLP",
+		[8] = "replay number rollover",
+		[12] = "replay timer timeout",
+		[13] = "advisory non-fatal",
+		[14] = "corrected internal error",
+		[15] = "header log overflow",
+	};
+	static const char *const unc[32] = {
+		[0] = "undefined",
+		[4] = "data link protocol error",
+		[5] = "surprise down",
+		[12] = "poisoned TLP",
+		[13] = "flow control protocol error",
+		[14] = "completion timeout",
+		[15] = "completer abort",
+		[16] = "unexpected completion",
+		[17] = "receiver overflow",
+		[18] = "malformed TLP",
+		[19] = "ECRC error",
+		[20] = "unsupported request",
+		[21] = "ACS violation",
+		[22] = "uncorrectable internal error",
+		[23] = "MC blocked TLP",
+		[24] = "AtomicOp egress blocked",
+		[25] = "TLP prefix blocked",
+	};
+	const char *const *names = severity == 2 ? cor : unc;
+	size_t pos = 0;
+	char other[24];
+
+	if (!len)
+		return 0;
+	buf[0] = '\0';
+	for (int bit = 0; bit < 32; bit++) {
+		if (!(status & (1u << bit)))
+			continue;
+		if (!names[bit]) {
+			snprintf(other, sizeof(other), "bit %d", bit);
+			flag_add(buf, len, &pos, true, other);
+		} else {
+			flag_add(buf, len, &pos, true, names[bit]);
+		}
+		if (pos < len - 1 && pos > 0 && bit < 31 && (status >> (bit + 1))) {
+			/* separate names, which contain spaces, by commas */
+			buf[pos++] = ',';
+			buf[pos] = '\0';
+		}
+	}
+	if (!pos)
+		snprintf(buf, len, "-");
+	return strlen(buf);
 }

@@ -36,7 +36,9 @@ struct mce_input {
 	__u64 mcgstatus;
 	__u64 mcgcap;
 	bool have_mcgstatus;
-	bool have_mcgcap; /* without MCG_CAP, capability-gated fields are shown when set */
+	bool have_mcgcap;  /* without MCG_CAP, capability-gated fields are shown when set */
+	bool addr_unknown; /* --decode without --addr: ADDRV set but the value not given */
+	bool misc_unknown;
 };
 
 enum mce_severity {
@@ -127,5 +129,13 @@ void mce_json_fields(struct json *j, const struct mce_input *in, const struct mc
 /* Human-readable lines, each starting with indent. */
 void mce_print(FILE *f, const struct mce_input *in, const struct mce_decoded *d,
 	       const char *indent);
+
+/*
+ * PCIe AER (ras:aer_event): severity (AER_NONFATAL 0, AER_FATAL 1, AER_CORRECTABLE 2) in
+ * mcewatch's words, and the status register's set bits by the PCIe spec's names ("receiver
+ * error, bad TLP"), from the correctable or the uncorrectable status layout.
+ */
+const char *mce_aer_severity_name(unsigned int severity);
+size_t mce_aer_status_string(__u32 status, unsigned int severity, char *buf, size_t len);
 
 #endif /* KSCOPE_MCEWATCH_DECODE_H */
