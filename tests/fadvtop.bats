@@ -128,7 +128,7 @@ check_row() {
 	local sum row id
 	for id in a b c; do
 		local hex=${!id}
-		row=$(jq -c "select(.summary) | .rows[] | select(.container == \"$hex\")" "$TMP/out")
+		row=$(jq -c "select(.summary) | .rows[] | select(.container_id == \"$hex\")" "$TMP/out")
 		[ -n "$row" ] || {
 			echo "no summary row for container $hex" >&2
 			cat "$TMP/out" >&2
@@ -137,14 +137,16 @@ check_row() {
 		check_row "$row" "$TMP/gen.$id"
 		jq -e '.pid == null and .comm == null' <<<"$row" >/dev/null
 		# the per-interval rows add up to the same calls
-		sum=$(jq -s "[.[] | select(.summary | not) | .rows[] | select(.container == \"$hex\") |
+		sum=$(jq -s "[.[] | select(.summary | not) | .rows[] | select(.container_id == \"$hex\") |
 			.calls] | add" "$TMP/out")
 		[ "$sum" = "$(gen_field "$TMP/gen.$id" calls)" ]
 	done
-	jq -e "select(.summary) | .rows[] | select(.container == \"$a\") |
-		.cgroup == \"/system.slice/docker-$a.scope\" and .pod == null" "$TMP/out"
-	jq -e "select(.summary) | .rows[] | select(.container == \"$b\") |
-		.pod == \"$uid\" and (.cgroup | endswith(\"cri-containerd-$b.scope\"))" "$TMP/out"
+	jq -e "select(.summary) | .rows[] | select(.container_id == \"$a\") |
+		.container == \"${a:0:12}\" and .pod == null and
+		.cgroup == \"/system.slice/docker-$a.scope\"" "$TMP/out"
+	jq -e "select(.summary) | .rows[] | select(.container_id == \"$b\") |
+		.container == \"${b:0:12}\" and .pod == \"$uid\" and
+		(.cgroup | endswith(\"cri-containerd-$b.scope\"))" "$TMP/out"
 	[ "$(progs_left fadvtop)" -eq 0 ]
 }
 
@@ -165,7 +167,7 @@ check_row() {
 	run jq -c 'select(.summary) | .rows[]' "$TMP/out"
 	[ "${#lines[@]}" -eq 1 ]
 	check_row "${lines[0]}" "$TMP/gen.x"
-	jq -e ".pid == $pid and .comm == \"fadvgen\" and .container == \"$x\"" <<<"${lines[0]}"
+	jq -e ".pid == $pid and .comm == \"fadvgen\" and .container_id == \"$x\"" <<<"${lines[0]}"
 	jq -e '.files[0].file | endswith("x.log")' <<<"${lines[0]}"
 	jq -e ".files[0].calls == 500" <<<"${lines[0]}"
 }

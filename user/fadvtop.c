@@ -488,16 +488,22 @@ out:
 	return n;
 }
 
+/* "container" as every kscope tool shows it (12 characters, or "pod:<uid>"), and the full id */
 static void json_container(struct json *j, __u64 cgroup_id)
 {
 	const char *path = cgroup_path_of_id(cgroup_id);
+	char name[64];
 	struct container ct;
 	bool found = path && cgroup_parse_container(path, &ct);
 
-	if (found && ct.id[0])
-		json_kv_string(j, "container", ct.id);
+	if (cgroup_container_name(cgroup_id, name, sizeof(name)))
+		json_kv_string(j, "container", name);
 	else
 		json_kv_null(j, "container");
+	if (found && ct.id[0])
+		json_kv_string(j, "container_id", ct.id);
+	else
+		json_kv_null(j, "container_id");
 	if (found && ct.pod_uid[0])
 		json_kv_string(j, "pod", ct.pod_uid);
 	else
