@@ -278,6 +278,8 @@ bench_run_one() {
 	t1=$(bench_now_ns)
 	[ -n "$BENCH_UNITS" ] || bench_die "the workload did not set BENCH_UNITS"
 	BENCH_WALLS[$name]+="${BENCH_WALL_NS:-$((t1 - t0))} "
+	bench_log "$name: $BENCH_UNITS ${BENCH_UNIT}s in $(awk -v w="${BENCH_WALL_NS:-$((t1 - t0))}" \
+		'BEGIN { printf "%.1f", w / 1e6 }') ms"
 	BENCH_UNITS_SEEN[$name]+="$BENCH_UNITS "
 	if [ ${#ids[@]} -gt 0 ]; then
 		# the programs of this run were loaded for it: their counters are this run's
@@ -299,13 +301,14 @@ bench_run_one() {
 
 # bench_report: the table, on stdout and appended to BENCH_SUMMARY
 bench_report() {
-	local name walls alone_wall units per_unit per_event bpf runs misses
-	local anchor_event='' anchor_bpf='' x_wall x_bpf out
+	local name walls alone_wall units per_unit per_event bpf bpf_unit runs runtime misses
+	local anchor_event='' anchor_bpf='' anchor_note='' x_wall x_bpf out
 	alone_wall=$(bench_median ${BENCH_WALLS[alone]:-})
 	[ -n "$alone_wall" ] || bench_die "no 'alone' configuration ran"
 
 	# the anchor's figures first, for the ratio columns
 	if [ -n "$BENCH_ANCHOR" ] && [ -n "${BENCH_WALLS[$BENCH_ANCHOR]:-}" ]; then
+		anchor_note="; x = ratio to $BENCH_ANCHOR"
 		units=$(bench_median ${BENCH_UNITS_SEEN[$BENCH_ANCHOR]})
 		walls=$(bench_median ${BENCH_WALLS[$BENCH_ANCHOR]})
 		anchor_event=$(awk -v w="$walls" -v a="$alone_wall" -v u="$units" \
@@ -316,11 +319,11 @@ bench_report() {
 	fi
 
 	out=$(
-		echo "# $BENCH_NAME: $BENCH_ROUNDS rounds, medians; $BENCH_EVENTS_PER_UNIT events per $BENCH_UNIT;" \
-			"wall = (config - alone) / ${BENCH_UNIT}s; bpf = run_time_ns / run_cnt${BENCH_ANCHOR:+;" \
-			"x = ratio to $BENCH_ANCHOR}"
-		printf '%-12s %10s %10s %12s %10s %8s %10s %8s %12s %10s\n' config "${BENCH_UNIT}s" \
-			wall_ms "ns/$BENCH_UNIT" ns/event x_wall bpf_ns/run x_bpf bpf_runs lost
+		echo "# $BENCH_NAME: unit = $BENCH_UNIT ($BENCH_EVENTS_PER_UNIT events), $BENCH_ROUNDS" \
+			"rounds, medians; ns/unit = (wall - alone) / units; bpf_ns/run = run_time_ns /" \
+			"run_cnt; bpf_ns/unit = run_time_ns / units$anchor_note"
+		printf '%-12s %8s %9s %9s %9s %7s %10s %7s %11s %10s %8s\n' config units wall_ms \
+			ns/unit ns/event x_wall bpf_ns/run x_bpf bpf_ns/unit bpf_runs lost
 		for name in "${BENCH_CONFS[@]}"; do
 			if [ -n "${BENCH_BROKEN[$name]}" ] && [ -z "${BENCH_WALLS[$name]:-}" ]; then
 				printf '%-12s %s\n' "$name" "failed: ${BENCH_BROKEN[$name]}"
@@ -328,7 +331,7 @@ bench_report() {
 			fi
 			walls=$(bench_median ${BENCH_WALLS[$name]})
 			units=$(bench_median ${BENCH_UNITS_SEEN[$name]})
-			per_unit=- per_event=- x_wall=- bpf=- x_bpf=- runs=- misses=-
+			per_unit=- per_event=- x_wall=- bpf=- x_bpf=- bpf_unit=- runs=- misses=-
 			if [ "$name" != alone ]; then
 				per_unit=$(awk -v w="$walls" -v a="$alone_wall" -v u="$units" \
 					'BEGIN { printf "%.0f", (w - a) / u }')
@@ -342,19 +345,22 @@ bench_report() {
 			if [ -n "${BENCH_RUNCNT[$name]:-}" ]; then
 				runs=$(bench_sum ${BENCH_RUNCNT[$name]})
 				misses=$(bench_sum ${BENCH_MISSES[$name]})
-				[ "$runs" -gt 0 ] && bpf=$(awk -v t="$(bench_sum ${BENCH_RUNTIME[$name]})" \
-					-v r="$runs" 'BEGIN { printf "%.0f", t / r }')
+				runtime=$(bench_sum ${BENCH_RUNTIME[$name]})
+				[ "$runs" -gt 0 ] && bpf=$(awk -v t="$runtime" -v r="$runs" \
+					'BEGIN { printf "%.0f", t / r }')
+				bpf_unit=$(awk -v t="$runtime" -v u="$(bench_sum ${BENCH_UNITS_SEEN[$name]})" \
+					'BEGIN { printf "%.0f", t / u }')
 				if [ -n "$anchor_bpf" ] && [ "$bpf" != - ] && [ "$name" != "$BENCH_ANCHOR" ]; then
 					x_bpf=$(awk -v t="$bpf" -v a="$anchor_bpf" \
 						'BEGIN { if (a > 0) printf "%.1f", t / a; else print "-" }')
 				fi
 			fi
-			printf '%-12s %10s %10.1f %12s %10s %8s %10s %8s %12s %10s\n' "$name" "$units" \
+			printf '%-12s %8s %9.1f %9s %9s %7s %10s %7s %11s %10s %8s\n' "$name" "$units" \
 				"$(awk -v w="$walls" 'BEGIN { print w / 1e6 }')" "$per_unit" "$per_event" \
-				"$x_wall" "$bpf" "$x_bpf" "$runs" "$misses"
+				"$x_wall" "$bpf" "$x_bpf" "$bpf_unit" "$runs" "$misses"
 		done
-		echo "# bpf_runs and lost (recursion_misses) are totals over all rounds and count every" \
-			"event on the host, not only the workload's"
+		echo "# bpf_runs, bpf_ns/unit and lost (recursion_misses) are totals over all rounds" \
+			"of every event on the hooks, the host's other traffic included"
 	)
 	echo "$out"
 	[ -n "${BENCH_SUMMARY:-}" ] && echo "$out" >>"$BENCH_SUMMARY"
