@@ -27,6 +27,7 @@
  */
 #include <stdlib.h>
 #include "check.h"
+#include "mcewatch_ctx.h"
 #include "mcewatch_decode.h"
 
 static void decode(struct mce_input *in, struct mce_decoded *d, enum mce_vendor v, __u64 st)
@@ -326,6 +327,65 @@ static void test_parse_hex(void)
 	check(mce_parse_hex("12 ", &v, why, sizeof(why)) == -1, "hex: trailing space");
 }
 
+/* PCIe base spec AER status registers: correctable bit 0 receiver error, bit 6 bad TLP;
+ * uncorrectable bit 14 completion timeout, bit 18 malformed TLP */
+static void test_aer_status(void)
+{
+	char buf[256];
+
+	mce_aer_status_string(0x41, 2, buf, sizeof(buf));
+	check_str(buf, "receiver error, bad TLP", "AER correctable: bits 0 and 6");
+	mce_aer_status_string((1u << 14) | (1u << 18), 1, buf, sizeof(buf));
+	check_str(buf, "completion timeout, malformed TLP", "AER uncorrectable: bits 14 and 18");
+	mce_aer_status_string(1u << 30, 0, buf, sizeof(buf));
+	check_str(buf, "bit 30", "AER: an unnamed bit by number");
+	mce_aer_status_string(0, 2, buf, sizeof(buf));
+	check_str(buf, "-", "AER: no bits");
+	check_str(mce_aer_severity_name(2), "corrected", "AER_CORRECTABLE is 2");
+	check_str(mce_aer_severity_name(1), "fatal", "AER_FATAL is 1");
+}
+
+/* proc(5): /proc/stat cpu line fields and ctxt/intr/processes/procs_*; /proc/loadavg */
+static void test_ctx_parse(void)
+{
+	const char *stat1 = "cpu  100 5 50 1000 20 3 2 1 0 0\n"
+			    "cpu0 50 2 25 500 10 1 1 0 0 0\n"
+			    "intr 123456 0 1 2 3\n"
+			    "ctxt 987654\n"
+			    "btime 1700000000\n"
+			    "processes 4321\n"
+			    "procs_running 3\n"
+			    "procs_blocked 1\n";
+	const char *stat2 = "cpu  200 5 50 1080 20 3 2 1 0 0\n"
+			    "intr 133456 0 1 2 3\n"
+			    "ctxt 989654\n"
+			    "processes 4331\n"
+			    "procs_running 1\n"
+			    "procs_blocked 0\n";
+	struct ctx_snap a = {0}, b = {0};
+	struct ctx_rates r;
+
+	check(!ctx_parse_stat(stat1, &a), "stat: parses");
+	check_u64(a.ctxt, 987654, "stat: ctxt");
+	check_u64(a.intr, 123456, "stat: intr total (first field)");
+	check_u64(a.forks, 4321, "stat: processes");
+	check(a.running == 3 && a.blocked == 1, "stat: procs_running/blocked");
+	check_u64(a.cpu_busy, 161, "stat: busy = user+nice+system+irq+softirq+steal");
+	check_u64(a.cpu_total, 1181, "stat: total = busy + idle + iowait");
+	check(!ctx_parse_stat(stat2, &b), "stat: second sample parses");
+	a.t_ns = 1000000000ull;
+	b.t_ns = 3000000000ull;
+	ctx_rates(&a, &b, &r);
+	check(r.csw_per_s == 1000, "rates: 2000 switches in 2 s");
+	check(r.intr_per_s == 5000, "rates: 10000 interrupts in 2 s");
+	check(r.forks_per_s == 5, "rates: 10 forks in 2 s");
+	check(r.cpu_pct > 55.5 && r.cpu_pct < 55.6, "rates: 100 busy of 180 jiffies");
+	check(ctx_parse_stat("garbage", &a) == -1 && !a.have_stat, "stat: malformed refused");
+	check(!ctx_parse_loadavg("0.52 0.58 0.59 2/1123 4567\n", &a), "loadavg: parses");
+	check(a.tasks == 1123 && a.load1 == 0.52, "loadavg: tasks and load1");
+	check(ctx_parse_loadavg("0.52 0.58", &a) == -1, "loadavg: malformed refused");
+}
+
 int main(void)
 {
 	test_corrected_memory_read();
@@ -339,5 +399,7 @@ int main(void)
 	test_amd_deferred();
 	test_amd_corrected_and_pcc();
 	test_parse_hex();
+	test_aer_status();
+	test_ctx_parse();
 	return check_done();
 }

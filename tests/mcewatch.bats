@@ -1,0 +1,185 @@
+#!/usr/bin/env bats
+# mcewatch: machine checks decoded, with the context around them.  This host's kernel has no
+# mce:mce_record (CONFIG_X86_MCE is not set), so the live tests check that the tool says
+# exactly which RAS tracepoints are missing (truth: tracefs), attaches to what exists and
+# exits cleanly; the injected machine check is tests/vm/checks/mce.sh's job.  The offline
+# decoder is checked here end to end against values whose meaning the Intel SDM and AMD's
+# PPR fix (the unit test holds the full table).
+
+load lib
+
+MCEWATCH=$BUILD/mcewatch
+
+setup() {
+	[ -x "$MCEWATCH" ] || skip "build/mcewatch not built"
+	TRACEFS=/sys/kernel/tracing
+	[ -d $TRACEFS/events ] || mount -t tracefs tracefs $TRACEFS 2>/dev/null || true
+}
+
+teardown() {
+	if [ -n "${TOOL_PID:-}" ]; then
+		kill -INT "$TOOL_PID" 2>/dev/null || true
+		wait "$TOOL_PID" 2>/dev/null || true
+	fi
+	return 0
+}
+
+# json_field LINE KEY: the raw value of "KEY": in a one-line JSON object
+json_field() {
+	grep -oE "\"$2\":(\"[^\"]*\"|[^,}]*)" <<<"$1" | head -1 | cut -d: -f2-
+}
+
+tp_exists() {
+	[ -d "$TRACEFS/events/$1/$2" ]
+}
+
+@test "a corrected memory read error from dmesg decodes as the SDM says (Intel, JSON)" {
+	run "$MCEWATCH" --decode 8c00004000010090 --bank 8 --addr 0x1234567000 --vendor intel -j
+	[ "$status" -eq 0 ]
+	[ "$(json_field "$output" status)" = '"0x8c00004000010090"' ]
+	[ "$(json_field "$output" bank)" = 8 ]
+	[ "$(json_field "$output" valid)" = true ]
+	[ "$(json_field "$output" uncorrected)" = false ]
+	[ "$(json_field "$output" miscv)" = true ]
+	[ "$(json_field "$output" addrv)" = true ]
+	[ "$(json_field "$output" pcc)" = false ]
+	[ "$(json_field "$output" severity)" = '"corrected"' ]
+	[ "$(json_field "$output" mca_code)" = '"0x0090"' ]
+	[ "$(json_field "$output" error_class)" = '"memory_controller"' ]
+	[ "$(json_field "$output" transaction)" = '"read"' ]
+	[ "$(json_field "$output" channel)" = 0 ]
+	[ "$(json_field "$output" corrected_count)" = 1 ]
+	[ "$(json_field "$output" addr)" = '"0x0000001234567000"' ]
+	# MISCV is set but no --misc was given: null, not a made-up zero
+	[ "$(json_field "$output" misc)" = null ]
+}
+
+@test "a PCC internal timer error decodes as fatal, with the flags spelled out" {
+	run "$MCEWATCH" --decode 0xbe00000000800400 --vendor intel --bank 3
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"[VAL UC EN MISCV ADDRV PCC]"* ]]
+	[[ "$output" == *"severity: fatal (processor context corrupt)"* ]]
+	[[ "$output" == *"internal timer error"* ]]
+	[[ "$output" == *"model-specific code 0x0080"* ]]
+}
+
+@test "an SRAR data load and an AMD deferred UMC error decode with their classes" {
+	run "$MCEWATCH" --decode bd80000000100134 --vendor intel -j
+	[ "$status" -eq 0 ]
+	[ "$(json_field "$output" severity)" = '"uncorrected"' ]
+	[ "$(json_field "$output" severity_detail)" = '"SRAR"' ]
+	[ "$(json_field "$output" error_class)" = '"cache"' ]
+	run "$MCEWATCH" --decode 0x8c2030000000011b --vendor amd --ipid 0x0000009600000000 -j
+	[ "$status" -eq 0 ]
+	[ "$(json_field "$output" severity)" = '"deferred"' ]
+	[ "$(json_field "$output" deferred)" = true ]
+	[ "$(json_field "$output" error_class)" = '"memory_controller"' ]
+	[ "$(json_field "$output" corrected_count)" = null ]
+}
+
+@test "malformed --decode input gets one line and exit 2" {
+	local bad
+	for bad in "--decode zz" "--decode 1ffffffffffffffff" "--decode" "--decode 12x" \
+		"--decode 1 --bank 256" "--decode 1 --vendor arm" "--decode 1 --addr q" \
+		"--addr 0x10" "--decode 1 5"; do
+		# shellcheck disable=SC2086
+		run "$MCEWATCH" $bad
+		echo "case '$bad': status $status, output: $output"
+		[ "$status" -eq 2 ]
+		# the reason, then the usage hint; no libbpf noise, nothing on stdout
+		[ "$(grep -c '^mcewatch: ' <<<"$output")" -eq 1 ]
+		[[ "$output" == *"Try 'mcewatch --help'"* ]]
+	done
+	run "$MCEWATCH" --decode zz
+	[[ "$output" == *"not a hexadecimal number"* ]]
+	run "$MCEWATCH" --decode 1ffffffffffffffff
+	[[ "$output" == *"out of range"* ]]
+	run "$MCEWATCH" --decode
+	[[ "$output" == *"needs a value"* ]]
+}
+
+@test "live: says exactly which RAS tracepoints are missing and watches the others" {
+	local tp missing=0 present=() err out
+	err=$(mktemp)
+	out=$(mktemp)
+	"$MCEWATCH" 1 1 >"$out" 2>"$err" || true
+	for tp in mce:mce_record ras:mc_event ras:aer_event; do
+		if tp_exists "${tp%%:*}" "${tp#*:}"; then
+			present+=("$tp")
+			! grep -q "no tracepoint $tp" "$err"
+		else
+			missing=$((missing + 1))
+			grep -q "no tracepoint $tp" "$err"
+		fi
+	done
+	if [ ${#present[@]} -eq 0 ]; then
+		grep -q "none of mce:mce_record, ras:mc_event, ras:aer_event exists" "$err"
+	else
+		for tp in "${present[@]}"; do grep -q "^Watching .*$tp" "$out"; done
+		[ "$(grep -c '^mcewatch: note: .*not measured' "$err")" -eq $missing ]
+	fi
+	rm -f "$err" "$out"
+}
+
+@test "live: without any RAS tracepoint it exits 1 with one sentence" {
+	command -v unshare >/dev/null || skip "no unshare"
+	# a private mount namespace where tracefs shows no events at all; the host is untouched
+	run unshare -m sh -c "mount -t tmpfs none $TRACEFS && mkdir $TRACEFS/events && exec $MCEWATCH 1 1"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"none of mce:mce_record, ras:mc_event, ras:aer_event exists on this kernel"* ]]
+	[[ "$output" != *"libbpf"* ]]
+}
+
+@test "live: SIGINT ends it with a summary, exit 0 and no programs left" {
+	local out err status_file
+	tp_exists ras mc_event || tp_exists mce mce_record || tp_exists ras aer_event ||
+		skip "no RAS tracepoint on this kernel"
+	out=$(mktemp)
+	err=$(mktemp)
+	"$MCEWATCH" >"$out" 2>"$err" &
+	TOOL_PID=$!
+	wait_for_file "$out" 10
+	[ "$(progs_left mcewatch)" -ge 1 ]
+	sleep 1.5
+	kill -INT "$TOOL_PID"
+	wait "$TOOL_PID"
+	status=$?
+	TOOL_PID=
+	cat "$out" "$err"
+	[ "$status" -eq 0 ]
+	grep -q '^Summary over ' "$out"
+	grep -q 'machine checks (0.0 corrected/hour)' "$out"
+	[ "$(progs_left mcewatch)" -eq 0 ]
+	rm -f "$out" "$err"
+}
+
+@test "live JSON: interval context agrees with /proc/stat and the thread count" {
+	local out before after lines sum t0 t1 threads tasks
+	tp_exists ras mc_event || tp_exists mce mce_record || tp_exists ras aer_event ||
+		skip "no RAS tracepoint on this kernel"
+	out=$(mktemp)
+	before=$(awk '$1 == "ctxt" { print $2 }' /proc/stat)
+	t0=$(date +%s.%N)
+	"$MCEWATCH" -j 1 3 >"$out"
+	t1=$(date +%s.%N)
+	after=$(awk '$1 == "ctxt" { print $2 }' /proc/stat)
+	cat "$out"
+	lines=$(grep -c '"event":"interval"' "$out")
+	[ "$lines" -eq 3 ]
+	grep -q '"event":"summary"' "$out"
+	# the switches the tool counted in its 3 s lie within what /proc/stat saw around it
+	sum=$(grep '"event":"interval"' "$out" | grep -oE '"csw_per_s":[0-9.e+]+' | cut -d: -f2 |
+		awk '{ s += $1 } END { printf "%d", s }')
+	echo "tool: $sum switches in 3 intervals; /proc/stat: $((after - before)) in $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+	[ "$sum" -gt 0 ]
+	[ "$sum" -le $(((after - before) * 11 / 10)) ]
+	[ "$sum" -ge $(((after - before) * 6 / 10)) ]
+	# tasks: the kernel's thread count, as /proc/*/task lists them (±10%: threads come and go)
+	threads=$(ls -d /proc/[0-9]*/task/[0-9]* 2>/dev/null | wc -l)
+	tasks=$(grep '"event":"interval"' "$out" | tail -1 | grep -oE '"tasks":[0-9]+' | cut -d: -f2)
+	echo "tasks $tasks, threads in /proc $threads"
+	[ "$tasks" -ge $((threads * 9 / 10)) ]
+	[ "$tasks" -le $((threads * 11 / 10 + 5)) ]
+	rm -f "$out"
+}
