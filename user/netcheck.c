@@ -1,0 +1,878 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * netcheck: is this host set up so that a network benchmark measures the network, not the
+ * settings?
+ *
+ *   netcheck audit [IFACE...]   one row per setting: value, why it matters, how to change it
+ *   netcheck watch [interval [count]]
+ *                               epoll_wait timeouts, batching and sleeps per process; hardirqs,
+ *                               softirqs and NAPI polls per CPU, live from BPF
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "hist.h"
+#include "json.h"
+#include "loop.h"
+#include "opts.h"
+#include "probe.h"
+#include "table.h"
+#include "out.h"
+#include "setup.h"
+#include "netcheck.h"
+#include "netcheck.skel.h"
+#include "netcheck_audit.h"
+#include "netcheck_ethtool.h"
+
+/* ---------------------------------------------------------------- audit */
+
+struct audit_cfg {
+	const char *root;
+};
+
+static const struct opt audit_opts[] = {
+	{"root", 'r', OPT_STRING, offsetof(struct audit_cfg, root), "DIR",
+	 "read sysfs and procfs below DIR instead of / (ethtool and netlink rows need the live "
+	 "host and say so)"},
+	{0},
+};
+
+static const struct tool_desc audit_tool = {
+	.name = "netcheck audit",
+	.summary = "Check the settings that decide what a network benchmark measures: one row per "
+		   "setting with its value, why it matters and the command that changes it.",
+	.synopsis = "[IFACE...]",
+	.opts = audit_opts,
+	.examples = "  netcheck audit              every interface but lo\n"
+		    "  netcheck audit eth0 --json  one JSON object per row\n",
+	.free_args = true,
+};
+
+static void audit_print_json(const struct netcheck_audit *a)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	for (int i = 0; i < a->nrows; i++) {
+		const struct netcheck_row *r = &a->rows[i];
+
+		json_object_begin(&j);
+		json_kv_string(&j, "section", r->section);
+		json_kv_string(&j, "setting", r->setting);
+		json_kv_string(&j, "status", netcheck_status_name(r->status));
+		json_kv_string(&j, "value", r->value);
+		if (r->source[0]) {
+			json_kv_string(&j, "source", r->source);
+			json_kv_string(&j, "raw", r->raw);
+		} else {
+			json_kv_null(&j, "source");
+			json_kv_null(&j, "raw");
+		}
+		json_kv_string(&j, "why", r->why);
+		if (r->fix[0])
+			json_kv_string(&j, "fix", r->fix);
+		else
+			json_kv_null(&j, "fix");
+		json_object_end(&j);
+		json_line_end(&j);
+	}
+}
+
+static void audit_print_table(const struct netcheck_audit *a)
+{
+	int warn = 0;
+
+	printf("%-5s %-32s %s\n", "STATE", "SETTING", "VALUE");
+	for (int i = 0; i < a->nrows; i++) {
+		const struct netcheck_row *r = &a->rows[i];
+		char name[64], value[2 * sizeof(r->value)];
+
+		snprintf(name, sizeof(name), "%s.%s", r->section, r->setting);
+		/* interface names and driver names come from the system, not from us */
+		out_sanitize(value, sizeof(value), r->value, sizeof(r->value));
+		out_sanitize(name, sizeof(name), name, sizeof(name));
+		printf("%-5s %-32s %s\n", netcheck_status_name(r->status), name, value);
+		if (r->status == NETCHECK_WARN || out_verbose()) {
+			printf("      why: %s\n", r->why);
+			if (r->fix[0])
+				printf("      fix: %s\n", r->fix);
+		}
+		warn += r->status == NETCHECK_WARN;
+	}
+	printf("\n%d of %d settings will shape a benchmark's figures (warn)%s.\n", warn, a->nrows,
+	       out_verbose() ? "" : "; -v explains every row");
+}
+
+static int audit_main(int argc, char **argv)
+{
+	struct audit_cfg cfg = {.root = "/"};
+	struct common_opts common;
+	struct netcheck_audit a = {0};
+	bool live;
+
+	opts_parse(&audit_tool, argc, argv, &common, &cfg);
+	live = !strcmp(cfg.root, "/");
+	a.root = cfg.root;
+	a.ifaces = common.nargs ? common.args : NULL;
+	a.nifaces = common.nargs;
+	/* ethtool and netlink answer for this host only, never for a tree under --root */
+	a.ethtool = live ? netcheck_ethtool_read : NULL;
+	a.nft = live ? netcheck_nft_read : NULL;
+	if (!live && access(cfg.root, R_OK | X_OK)) {
+		out_error(
+			"cannot read --root %s: %s; give a directory with sys/ and proc/ below it",
+			cfg.root, strerror(errno));
+		return 1;
+	}
+	if (netcheck_audit_run(&a)) {
+		for (int i = 0; i < a.nifaces; i++) {
+			char path[512];
+
+			snprintf(path, sizeof(path), "%s/sys/class/net/%s", live ? "" : cfg.root,
+				 a.ifaces[i]);
+			if (strchr(a.ifaces[i], '/') || access(path, F_OK))
+				opts_die(&audit_tool, "no interface '%s' here (see ip link)",
+					 a.ifaces[i]);
+		}
+		out_error("could not read the settings: %s", strerror(errno));
+		netcheck_audit_free(&a);
+		return 1;
+	}
+	if (out_json())
+		audit_print_json(&a);
+	else
+		audit_print_table(&a);
+	netcheck_audit_free(&a);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- watch */
+
+static const char *const softirq_names[NETCHECK_NR_SOFTIRQS] = {
+	"HI",	    "TIMER",   "NET_TX", "NET_RX",  "BLOCK",
+	"IRQ_POLL", "TASKLET", "SCHED",	 "HRTIMER", "RCU",
+};
+
+struct watch_cfg {
+	bool hist;
+	long top;
+};
+
+static const struct opt watch_opts[] = {
+	{"hist", 'H', OPT_FLAG, offsetof(struct watch_cfg, hist), NULL,
+	 "print each process's histograms: timeout, events per call, wakeup to running"},
+	{"top", 't', OPT_INT, offsetof(struct watch_cfg, top), "N",
+	 "processes shown per interval (default 10)", 1, 100000},
+	{0},
+};
+
+static const struct tool_desc watch_tool = {
+	.name = "netcheck watch",
+	.summary = "Show live how epoll_wait behaves per process (timeout passed, events per call, "
+		   "sleeps and wakeup-to-running delay) and where hardirqs, softirqs and NAPI "
+		   "polls land per CPU. -p/-c filter the epoll part; the per-CPU part is the whole "
+		   "host's.",
+	.synopsis = "[interval [count]]",
+	.common = COMMON_PID | COMMON_CGROUP | COMMON_INTERVAL,
+	.opts = watch_opts,
+	.examples = "  netcheck watch            every second until Ctrl-C\n"
+		    "  netcheck watch -p 1234 -H 5 3\n"
+		    "  netcheck watch --json 1 10\n",
+	.default_interval_ms = 1000,
+};
+
+struct proc_snap {
+	__u32 pid;
+	struct netcheck_proc v;
+};
+
+struct irq_snap {
+	__u32 irq;
+	__u64 *count; /* per CPU */
+	__u64 *ns;
+	__u64 total, total_ns;
+};
+
+struct napi_snap {
+	struct netcheck_napi_key key;
+	struct netcheck_napi v;
+};
+
+struct snapshot {
+	struct proc_snap *procs;
+	size_t nprocs;
+	struct netcheck_cpu *cpus; /* ncpus */
+	struct irq_snap *irqs;
+	size_t nirqs;
+	struct napi_snap *napis;
+	size_t nnapis;
+};
+
+struct watch {
+	struct common_opts common;
+	struct watch_cfg cfg;
+	struct netcheck *skel;
+	int ncpus;
+	struct snapshot prev, cur, start;
+	struct json j;
+	char irq_names[NETCHECK_MAX_IRQS][40];
+};
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const struct proc_snap *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+static int cmp_irq(const void *a, const void *b)
+{
+	const struct irq_snap *x = a, *y = b;
+
+	return x->irq < y->irq ? -1 : x->irq > y->irq;
+}
+
+static int cmp_napi(const void *a, const void *b)
+{
+	return memcmp(&((const struct napi_snap *)a)->key, &((const struct napi_snap *)b)->key,
+		      sizeof(struct netcheck_napi_key));
+}
+
+static void snapshot_free(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nirqs; i++)
+		free(s->irqs[i].count);
+	free(s->procs);
+	free(s->cpus);
+	free(s->irqs);
+	free(s->napis);
+	memset(s, 0, sizeof(*s));
+}
+
+static void proc_sum(struct netcheck_proc *dst, const struct netcheck_proc *percpu, int ncpus)
+{
+	memset(dst, 0, sizeof(*dst));
+	for (int c = 0; c < ncpus; c++) {
+		const struct netcheck_proc *p = &percpu[c];
+
+		if (p->comm[0] && !dst->comm[0])
+			memcpy(dst->comm, p->comm, sizeof(dst->comm));
+		dst->calls += p->calls;
+		dst->errors += p->errors;
+		dst->events += p->events;
+		dst->timeout_block += p->timeout_block;
+		dst->timeout_zero += p->timeout_zero;
+		dst->slept += p->slept;
+		dst->incall_ns += p->incall_ns;
+		dst->wake_ns += p->wake_ns;
+		for (int i = 0; i < HIST_SLOTS; i++) {
+			dst->timeout_hist[i] += p->timeout_hist[i];
+			dst->events_hist[i] += p->events_hist[i];
+			dst->wake_hist[i] += p->wake_hist[i];
+		}
+	}
+}
+
+/* Cumulative values of every map; the intervals are differences of two snapshots. */
+static int snapshot_read(struct watch *w, struct snapshot *s)
+{
+	struct netcheck *skel = w->skel;
+	size_t cap;
+	int fd, err = 0;
+	__u32 key, next, *kp = NULL;
+	struct netcheck_napi_key nkey, nnext, *nkp = NULL;
+	struct netcheck_proc *percpu = calloc(w->ncpus, sizeof(*percpu));
+	struct netcheck_irq *irqs = calloc(w->ncpus, sizeof(*irqs));
+	__u32 zero = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->cpus = calloc(w->ncpus, sizeof(*s->cpus));
+	if (!percpu || !irqs || !s->cpus) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	err = bpf_map_lookup_elem(bpf_map__fd(skel->maps.netcheck_cpus), &zero, s->cpus);
+	if (err)
+		goto cleanup;
+
+	fd = bpf_map__fd(skel->maps.netcheck_procs);
+	cap = 0;
+	while (!bpf_map_get_next_key(fd, kp, &next)) {
+		key = next;
+		kp = &key;
+		if (bpf_map_lookup_elem(fd, &key, percpu))
+			continue; /* evicted between the two calls */
+		if (s->nprocs == cap) {
+			struct proc_snap *tmp;
+
+			cap = cap ? cap * 2 : 64;
+			tmp = realloc(s->procs, cap * sizeof(*tmp));
+			if (!tmp) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			s->procs = tmp;
+		}
+		s->procs[s->nprocs].pid = key;
+		proc_sum(&s->procs[s->nprocs].v, percpu, w->ncpus);
+		s->nprocs++;
+	}
+	qsort(s->procs, s->nprocs, sizeof(*s->procs), cmp_pid);
+
+	fd = bpf_map__fd(skel->maps.netcheck_irqs);
+	kp = NULL;
+	cap = 0;
+	while (!bpf_map_get_next_key(fd, kp, &next)) {
+		struct irq_snap *is;
+
+		key = next;
+		kp = &key;
+		if (bpf_map_lookup_elem(fd, &key, irqs))
+			continue;
+		if (s->nirqs == cap) {
+			struct irq_snap *tmp;
+
+			cap = cap ? cap * 2 : 32;
+			tmp = realloc(s->irqs, cap * sizeof(*tmp));
+			if (!tmp) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			s->irqs = tmp;
+		}
+		is = &s->irqs[s->nirqs];
+		memset(is, 0, sizeof(*is));
+		is->irq = key;
+		is->count = calloc(2 * w->ncpus, sizeof(__u64));
+		if (!is->count) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		is->ns = is->count + w->ncpus;
+		s->nirqs++;
+		for (int c = 0; c < w->ncpus; c++) {
+			is->count[c] = irqs[c].count;
+			is->ns[c] = irqs[c].ns;
+			is->total += irqs[c].count;
+			is->total_ns += irqs[c].ns;
+		}
+	}
+	qsort(s->irqs, s->nirqs, sizeof(*s->irqs), cmp_irq);
+
+	fd = bpf_map__fd(skel->maps.netcheck_napis);
+	cap = 0;
+	while (!bpf_map_get_next_key(fd, nkp, &nnext)) {
+		nkey = nnext;
+		nkp = &nkey;
+		if (s->nnapis == cap) {
+			struct napi_snap *tmp;
+
+			cap = cap ? cap * 2 : 16;
+			tmp = realloc(s->napis, cap * sizeof(*tmp));
+			if (!tmp) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			s->napis = tmp;
+		}
+		if (bpf_map_lookup_elem(fd, &nkey, &s->napis[s->nnapis].v))
+			continue;
+		s->napis[s->nnapis++].key = nkey;
+	}
+	qsort(s->napis, s->nnapis, sizeof(*s->napis), cmp_napi);
+cleanup:
+	free(percpu);
+	free(irqs);
+	return err;
+}
+
+static void proc_sub(struct netcheck_proc *d, const struct netcheck_proc *b)
+{
+	d->calls -= b->calls;
+	d->errors -= b->errors;
+	d->events -= b->events;
+	d->timeout_block -= b->timeout_block;
+	d->timeout_zero -= b->timeout_zero;
+	d->slept -= b->slept;
+	d->incall_ns -= b->incall_ns;
+	d->wake_ns -= b->wake_ns;
+	for (int i = 0; i < HIST_SLOTS; i++) {
+		d->timeout_hist[i] -= b->timeout_hist[i];
+		d->events_hist[i] -= b->events_hist[i];
+		d->wake_hist[i] -= b->wake_hist[i];
+	}
+}
+
+/*
+ * Interval = cur - base, in place in a copy of cur.  Entries that appear only in cur started
+ * within the interval; an entry the LRU evicted and re-created would go negative, so it is
+ * taken whole instead.
+ */
+static void snapshot_diff(struct watch *w, struct snapshot *d, const struct snapshot *cur,
+			  const struct snapshot *base)
+{
+	memset(d, 0, sizeof(*d));
+	d->cpus = calloc(w->ncpus, sizeof(*d->cpus));
+	d->procs = calloc(cur->nprocs + 1, sizeof(*d->procs));
+	d->irqs = calloc(cur->nirqs + 1, sizeof(*d->irqs));
+	d->napis = calloc(cur->nnapis + 1, sizeof(*d->napis));
+	if (!d->cpus || !d->procs || !d->irqs || !d->napis)
+		return;
+	for (int c = 0; c < w->ncpus; c++) {
+		const __u64 *b = (const __u64 *)&base->cpus[c];
+		__u64 *v = (__u64 *)&d->cpus[c];
+
+		d->cpus[c] = cur->cpus[c];
+		for (size_t i = 0; base->cpus && i < sizeof(d->cpus[c]) / sizeof(__u64); i++)
+			v[i] -= b[i];
+	}
+	for (size_t i = 0; i < cur->nprocs; i++) {
+		const struct proc_snap *b =
+			bsearch(&cur->procs[i], base->procs, base->nprocs, sizeof(*b), cmp_pid);
+
+		d->procs[d->nprocs] = cur->procs[i];
+		if (b && b->v.calls <= cur->procs[i].v.calls)
+			proc_sub(&d->procs[d->nprocs].v, &b->v);
+		if (d->procs[d->nprocs].v.calls || d->procs[d->nprocs].v.wake_hist[0] ||
+		    d->procs[d->nprocs].v.wake_ns)
+			d->nprocs++;
+	}
+	for (size_t i = 0; i < cur->nirqs; i++) {
+		const struct irq_snap *b =
+			bsearch(&cur->irqs[i], base->irqs, base->nirqs, sizeof(*b), cmp_irq);
+		struct irq_snap *is = &d->irqs[d->nirqs];
+
+		*is = cur->irqs[i];
+		is->count = calloc(2 * w->ncpus, sizeof(__u64));
+		if (!is->count)
+			continue;
+		is->ns = is->count + w->ncpus;
+		is->total = is->total_ns = 0;
+		for (int c = 0; c < w->ncpus; c++) {
+			is->count[c] = cur->irqs[i].count[c] - (b ? b->count[c] : 0);
+			is->ns[c] = cur->irqs[i].ns[c] - (b ? b->ns[c] : 0);
+			is->total += is->count[c];
+			is->total_ns += is->ns[c];
+		}
+		if (is->total)
+			d->nirqs++;
+		else
+			free(is->count);
+	}
+	for (size_t i = 0; i < cur->nnapis; i++) {
+		const struct napi_snap *b =
+			bsearch(&cur->napis[i], base->napis, base->nnapis, sizeof(*b), cmp_napi);
+		struct napi_snap *n = &d->napis[d->nnapis];
+
+		*n = cur->napis[i];
+		if (b) {
+			n->v.polls -= b->v.polls;
+			n->v.work -= b->v.work;
+			n->v.full -= b->v.full;
+			for (int s = 0; s < HIST_SLOTS; s++)
+				n->v.work_hist[s] -= b->v.work_hist[s];
+		}
+		if (n->v.polls)
+			d->nnapis++;
+	}
+}
+
+/* IRQ numbers to the names /proc/interrupts gives their handlers. */
+static void irq_names_load(struct watch *w)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *end, *last = NULL, *tok;
+		long irq;
+
+		while (*p == ' ')
+			p++;
+		irq = strtol(p, &end, 10);
+		if (end == p || *end != ':' || irq < 0 || irq >= NETCHECK_MAX_IRQS)
+			continue;
+		for (tok = strtok(end + 1, " \t\n"); tok; tok = strtok(NULL, " \t\n"))
+			last = tok;
+		if (last)
+			snprintf(w->irq_names[irq], sizeof(w->irq_names[irq]), "%s", last);
+	}
+	fclose(f);
+}
+
+static int cmp_proc_calls(const void *a, const void *b)
+{
+	const struct proc_snap *x = a, *y = b;
+
+	return x->v.calls < y->v.calls ? 1 : x->v.calls > y->v.calls ? -1 : 0;
+}
+
+static int cmp_irq_total(const void *a, const void *b)
+{
+	const struct irq_snap *x = a, *y = b;
+
+	return x->total < y->total ? 1 : x->total > y->total ? -1 : 0;
+}
+
+static double ratio(__u64 a, __u64 b)
+{
+	return b ? (double)a / b : 0;
+}
+
+static void print_json(struct watch *w, struct snapshot *d, bool summary, __u64 elapsed_ms)
+{
+	struct json *j = &w->j;
+
+	json_object_begin(j);
+	json_kv_ts(j);
+	json_kv_bool(j, "summary", summary);
+	json_kv_u64(j, "interval_ms", elapsed_ms);
+	json_key(j, "procs");
+	json_array_begin(j);
+	for (size_t i = 0; i < d->nprocs; i++) {
+		const struct netcheck_proc *p = &d->procs[i].v;
+
+		json_object_begin(j);
+		json_kv_u64(j, "pid", d->procs[i].pid);
+		json_key(j, "comm");
+		json_string_n(j, p->comm, sizeof(p->comm));
+		json_kv_u64(j, "calls", p->calls);
+		json_kv_u64(j, "errors", p->errors);
+		json_kv_u64(j, "events", p->events);
+		json_kv_double(j, "events_per_call", ratio(p->events, p->calls - p->errors));
+		json_kv_u64(j, "timeout_block", p->timeout_block);
+		json_kv_u64(j, "timeout_zero", p->timeout_zero);
+		json_kv_u64(j, "timeout_positive", p->calls - p->timeout_block - p->timeout_zero);
+		json_kv_u64(j, "slept", p->slept);
+		json_kv_double(j, "slept_ratio", ratio(p->slept, p->calls));
+		json_kv_u64(j, "incall_ns", p->incall_ns);
+		json_kv_u64(j, "wake_ns", p->wake_ns);
+		json_key(j, "timeout_ms_hist");
+		hist_json(j, p->timeout_hist);
+		json_key(j, "events_hist");
+		hist_json(j, p->events_hist);
+		json_key(j, "wake_us_hist");
+		hist_json(j, p->wake_hist);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "cpus");
+	json_array_begin(j);
+	for (int c = 0; c < w->ncpus; c++) {
+		const struct netcheck_cpu *cpu = &d->cpus[c];
+
+		json_object_begin(j);
+		json_kv_u64(j, "cpu", c);
+		json_kv_u64(j, "hardirqs", cpu->hardirqs);
+		json_kv_u64(j, "hardirq_ns", cpu->hardirq_ns);
+		json_key(j, "softirqs");
+		json_object_begin(j);
+		for (int v = 0; v < NETCHECK_NR_SOFTIRQS; v++)
+			json_kv_u64(j, softirq_names[v], cpu->softirqs[v]);
+		json_object_end(j);
+		json_key(j, "softirq_ns");
+		json_object_begin(j);
+		for (int v = 0; v < NETCHECK_NR_SOFTIRQS; v++)
+			json_kv_u64(j, softirq_names[v], cpu->softirq_ns[v]);
+		json_object_end(j);
+		json_kv_u64(j, "napi_polls", cpu->napi_polls);
+		json_kv_u64(j, "napi_packets", cpu->napi_work);
+		json_kv_u64(j, "napi_full", cpu->napi_full);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "irqs");
+	json_array_begin(j);
+	for (size_t i = 0; i < d->nirqs; i++) {
+		const struct irq_snap *is = &d->irqs[i];
+
+		json_object_begin(j);
+		json_kv_u64(j, "irq", is->irq);
+		json_kv_string(j, "name", is->irq < NETCHECK_MAX_IRQS ? w->irq_names[is->irq] : "");
+		json_kv_u64(j, "count", is->total);
+		json_kv_u64(j, "ns", is->total_ns);
+		json_key(j, "per_cpu");
+		json_array_begin(j);
+		for (int c = 0; c < w->ncpus; c++)
+			json_u64(j, is->count[c]);
+		json_array_end(j);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_key(j, "napi");
+	json_array_begin(j);
+	for (size_t i = 0; i < d->nnapis; i++) {
+		const struct napi_snap *n = &d->napis[i];
+
+		json_object_begin(j);
+		json_key(j, "dev");
+		json_string_n(j, n->key.dev, sizeof(n->key.dev));
+		json_kv_u64(j, "cpu", n->key.cpu);
+		json_kv_u64(j, "polls", n->v.polls);
+		json_kv_u64(j, "packets", n->v.work);
+		json_kv_u64(j, "full", n->v.full);
+		json_key(j, "packets_hist");
+		hist_json(j, n->v.work_hist);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	if (summary)
+		json_kv_u64(j, "missed", setup_prog_misses(w->skel->obj));
+	json_object_end(j);
+	json_line_end(j);
+}
+
+static void print_table(struct watch *w, struct snapshot *d, bool summary)
+{
+	char clock[16], b1[16], b2[16], b3[16], comm[4 * KSCOPE_COMM_LEN + 1];
+	size_t shown;
+
+	if (summary)
+		printf("\n=== summary since start\n");
+	else if (w->common.timestamp)
+		printf("\n%s\n", out_clock(clock, sizeof(clock)));
+	else
+		printf("\n");
+
+	qsort(d->procs, d->nprocs, sizeof(*d->procs), cmp_proc_calls);
+	shown = d->nprocs < (size_t)w->cfg.top ? d->nprocs : (size_t)w->cfg.top;
+	printf("%-7s %-16s %8s %6s %7s %7s %7s %7s %9s %9s\n", "PID", "COMM", "EPOLL", "SLEPT",
+	       "T=-1", "T=0", "T>0", "EV/CALL", "IN-CALL", "WAKE-RUN");
+	for (size_t i = 0; i < shown; i++) {
+		const struct netcheck_proc *p = &d->procs[i].v;
+		__u64 woken = hist_total(p->wake_hist);
+
+		out_sanitize(comm, sizeof(comm), p->comm, sizeof(p->comm));
+		printf("%-7u %-16s %8llu %5.1f%% %7llu %7llu %7llu %7.2f %9s %9s\n",
+		       d->procs[i].pid, comm, (unsigned long long)p->calls,
+		       100 * ratio(p->slept, p->calls), (unsigned long long)p->timeout_block,
+		       (unsigned long long)p->timeout_zero,
+		       (unsigned long long)(p->calls - p->timeout_block - p->timeout_zero),
+		       ratio(p->events, p->calls - p->errors),
+		       out_duration(b1, sizeof(b1), p->calls ? p->incall_ns / p->calls : 0),
+		       woken ? out_duration(b2, sizeof(b2), p->wake_ns / woken) : "-");
+		if (w->cfg.hist) {
+			printf("\n  timeout passed (ms; -1: %llu calls, 0: %llu calls)\n",
+			       (unsigned long long)p->timeout_block,
+			       (unsigned long long)p->timeout_zero);
+			hist_print(stdout, p->timeout_hist, "ms");
+			printf("\n  events returned per call\n");
+			hist_print(stdout, p->events_hist, "events");
+			printf("\n  wakeup to running\n");
+			hist_print(stdout, p->wake_hist, "usecs");
+			printf("\n");
+		}
+	}
+	table_more(stdout, shown, d->nprocs);
+
+	printf("\n%-4s %8s %9s %8s %9s %8s %9s %8s %8s %6s\n", "CPU", "HARDIRQ", "HIRQ-TIME",
+	       "NET_RX", "RX-TIME", "NET_TX", "TX-TIME", "NAPI", "PKT/POLL", "FULL");
+	for (int c = 0; c < w->ncpus; c++) {
+		const struct netcheck_cpu *cpu = &d->cpus[c];
+
+		printf("%-4d %8llu %9s %8llu %9s %8llu %9s %8llu %8.1f %6llu\n", c,
+		       (unsigned long long)cpu->hardirqs,
+		       out_duration(b1, sizeof(b1), cpu->hardirq_ns),
+		       (unsigned long long)cpu->softirqs[NETCHECK_NET_RX],
+		       out_duration(b2, sizeof(b2), cpu->softirq_ns[NETCHECK_NET_RX]),
+		       (unsigned long long)cpu->softirqs[NETCHECK_NET_TX],
+		       out_duration(b3, sizeof(b3), cpu->softirq_ns[NETCHECK_NET_TX]),
+		       (unsigned long long)cpu->napi_polls, ratio(cpu->napi_work, cpu->napi_polls),
+		       (unsigned long long)cpu->napi_full);
+	}
+
+	qsort(d->irqs, d->nirqs, sizeof(*d->irqs), cmp_irq_total);
+	if (d->nirqs)
+		printf("\n%-5s %-24s %9s %9s  %s\n", "IRQ", "NAME", "COUNT", "TIME", "BY CPU");
+	for (size_t i = 0; i < d->nirqs && i < 5; i++) {
+		const struct irq_snap *is = &d->irqs[i];
+		char name[4 * 40 + 1];
+
+		out_sanitize(name, sizeof(name),
+			     is->irq < NETCHECK_MAX_IRQS ? w->irq_names[is->irq] : "", 40);
+		printf("%-5u %-24s %9llu %9s ", is->irq, name, (unsigned long long)is->total,
+		       out_duration(b1, sizeof(b1), is->total_ns));
+		for (int c = 0; c < w->ncpus; c++)
+			if (is->count[c])
+				printf(" %d:%llu", c, (unsigned long long)is->count[c]);
+		printf("\n");
+	}
+	if (d->nnapis)
+		printf("\n%-16s %4s %9s %9s %8s %6s\n", "NAPI DEV", "CPU", "POLLS", "PACKETS",
+		       "PKT/POLL", "FULL");
+	for (size_t i = 0; i < d->nnapis; i++) {
+		const struct napi_snap *n = &d->napis[i];
+		char dev[4 * NETCHECK_DEV_LEN + 1];
+
+		out_sanitize(dev, sizeof(dev), n->key.dev, sizeof(n->key.dev));
+		printf("%-16s %4u %9llu %9llu %8.1f %6llu\n", dev, n->key.cpu,
+		       (unsigned long long)n->v.polls, (unsigned long long)n->v.work,
+		       ratio(n->v.work, n->v.polls), (unsigned long long)n->v.full);
+	}
+	if (summary)
+		printf("\n%llu events missed (BPF programs skipped by the kernel)\n",
+		       (unsigned long long)setup_prog_misses(w->skel->obj));
+	fflush(stdout);
+}
+
+static int report(struct watch *w, const struct snapshot *base, bool summary, __u64 elapsed_ms)
+{
+	struct snapshot d;
+	int err;
+
+	err = snapshot_read(w, &w->cur);
+	if (err) {
+		out_error("could not read the BPF maps: %s", strerror(-err));
+		return 1;
+	}
+	snapshot_diff(w, &d, &w->cur, base);
+	if (!d.cpus || !d.procs || !d.irqs || !d.napis) {
+		snapshot_free(&d);
+		out_error("out of memory while building the report");
+		return 1;
+	}
+	irq_names_load(w);
+	if (out_json())
+		print_json(w, &d, summary, elapsed_ms);
+	else
+		print_table(w, &d, summary);
+	snapshot_free(&d);
+	return 0;
+}
+
+static __u64 last_tick_ns, start_ns;
+
+static int tick(void *ctx)
+{
+	struct watch *w = ctx;
+	__u64 now = out_monotonic_ns();
+	int err;
+
+	err = report(w, &w->prev, false, (now - last_tick_ns) / 1000000);
+	last_tick_ns = now;
+	snapshot_free(&w->prev);
+	w->prev = w->cur;
+	memset(&w->cur, 0, sizeof(w->cur));
+	return err;
+}
+
+static int watch_main(int argc, char **argv)
+{
+	struct watch *w = calloc(1, sizeof(*w));
+	int err = 1;
+
+	if (!w) {
+		fprintf(stderr, "netcheck: out of memory\n");
+		return 1;
+	}
+	w->cfg.top = 10;
+	opts_parse(&watch_tool, argc, argv, &w->common, &w->cfg);
+	json_init(&w->j, stdout);
+	if (setup_check())
+		goto cleanup;
+	w->ncpus = libbpf_num_possible_cpus();
+	if (w->ncpus <= 0) {
+		out_error("could not count the possible CPUs (/sys/devices/system/cpu/possible)");
+		goto cleanup;
+	}
+	w->skel = netcheck__open();
+	if (!w->skel) {
+		setup_explain(-errno, "open the BPF object");
+		goto cleanup;
+	}
+	w->skel->rodata->filter_tgid = w->common.pid;
+	w->skel->rodata->filter_cgroup_id = w->common.cgroup_id;
+	w->skel->rodata->filter_cgroup_level = w->common.cgroup_level;
+	/* epoll_pwait2 arrived in 5.11: without it, those calls go uncounted, nothing else */
+	if (!probe_tracepoint("syscalls", "sys_enter_epoll_pwait2")) {
+		bpf_program__set_autoload(w->skel->progs.netcheck_epoll_pwait2, false);
+		bpf_program__set_autoload(w->skel->progs.netcheck_epoll_pwait2_exit, false);
+		out_note("no epoll_pwait2 tracepoint on this kernel: those calls are not counted");
+	}
+	if (!probe_tracepoint("napi", "napi_poll")) {
+		bpf_program__set_autoload(w->skel->progs.netcheck_napi_poll, false);
+		out_note("no napi:napi_poll tracepoint: the NAPI columns stay empty");
+	}
+	err = netcheck__load(w->skel);
+	if (err) {
+		setup_explain(err, "load the BPF programs");
+		err = 1;
+		goto cleanup;
+	}
+	err = netcheck__attach(w->skel);
+	if (err) {
+		setup_explain(err, "attach the BPF programs");
+		err = 1;
+		goto cleanup;
+	}
+	err = snapshot_read(w, &w->start);
+	if (!err)
+		err = snapshot_read(w, &w->prev);
+	if (err) {
+		out_error("could not read the BPF maps: %s", strerror(-err));
+		err = 1;
+		goto cleanup;
+	}
+	start_ns = last_tick_ns = out_monotonic_ns();
+	fprintf(stderr,
+		"Tracing epoll_wait%s, IRQs, softirqs and NAPI polls every %g s... "
+		"Hit Ctrl-C to end.\n",
+		w->common.pid ? " of the process" : "", w->common.interval_ms / 1000.0);
+
+	err = loop_run(&w->common, NULL, tick, w);
+	if (!err)
+		err = report(w, &w->start, true, (out_monotonic_ns() - start_ns) / 1000000);
+cleanup:
+	snapshot_free(&w->start);
+	snapshot_free(&w->prev);
+	snapshot_free(&w->cur);
+	netcheck__destroy(w->skel);
+	free(w);
+	return err;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: netcheck COMMAND [OPTIONS] ...\n"
+		   "Is this host set up so that a network benchmark measures the network, not "
+		   "the settings?\n\n"
+		   "Commands:\n"
+		   "  audit [IFACE...]          the settings, one row each: value, why, fix\n"
+		   "  watch [interval [count]]  epoll_wait, IRQs, softirqs and NAPI polls, live\n\n"
+		   "'netcheck COMMAND --help' describes each command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "netcheck: a command is needed: audit or watch\n"
+				"Try 'netcheck --help' for more information.\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("netcheck (kscope) %s\n", KSCOPE_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "audit"))
+		return audit_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "watch"))
+		return watch_main(argc - 1, argv + 1);
+	out_init("netcheck", false, false);
+	fprintf(stderr,
+		"netcheck: unknown command '%s': expected audit or watch\n"
+		"Try 'netcheck --help' for more information.\n",
+		argv[1]);
+	return 2;
+}
