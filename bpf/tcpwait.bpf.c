@@ -221,9 +221,14 @@ static __always_inline void on_close(struct sock *sk, struct tcpwait_owner *o,
 		p = owner_proc(o);
 		if (p)
 			p->timewait_entries++;
-		if (o && (o->flags & TCPWAIT_OWNER_KNOWN)) {
-			tw.tgid = o->tgid;
-			tw.cgroup_id = o->cgroup_id;
+		if (o) {
+			if (o->flags & TCPWAIT_OWNER_KNOWN) {
+				tw.tgid = o->tgid;
+				tw.cgroup_id = o->cgroup_id;
+			}
+			tw.side = o->flags & TCPWAIT_OWNER_PASSIVE  ? TCPWAIT_SIDE_SERVER
+				  : o->flags & TCPWAIT_OWNER_ACTIVE ? TCPWAIT_SIDE_CLIENT
+								    : TCPWAIT_SIDE_UNKNOWN;
 			bpf_map_update_elem(&tw_owners, t, &tw, BPF_ANY);
 		}
 	} else if (reset) {
@@ -276,8 +281,12 @@ int BPF_PROG(tcpwait_set_state, struct sock *sk, int oldstate, int newstate)
 		if (oldstate == TCP_SYN_SENT) {
 			counter_add(TW_OPENS_ACTIVE);
 			owner_proc(o);
+			if (o)
+				o->flags |= TCPWAIT_OWNER_ACTIVE;
 		} else if (oldstate == TCP_SYN_RECV) {
 			counter_add(TW_OPENS_PASSIVE);
+			if (o)
+				o->flags |= TCPWAIT_OWNER_PASSIVE;
 		}
 		if (o)
 			o->established_ts = now;
@@ -433,6 +442,7 @@ int tcpwait_iter(struct bpf_iter__tcp *ctx)
 		if (owner) {
 			rec.owner_tgid = owner->tgid;
 			rec.owner_cgroup = owner->cgroup_id;
+			rec.side = owner->side;
 		}
 	}
 	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));

@@ -33,6 +33,8 @@ struct tcpwait_owner {
 #define TCPWAIT_OWNER_KNOWN (1 << 0)
 #define TCPWAIT_OWNER_RESET (1 << 1)
 #define TCPWAIT_OWNER_OPEN_COUNTED (1 << 2)
+#define TCPWAIT_OWNER_ACTIVE (1 << 3)
+#define TCPWAIT_OWNER_PASSIVE (1 << 4)
 
 struct tcpwait_proc {
 	__u64 opens;
@@ -57,16 +59,22 @@ struct tcpwait_tuple {
 /* Owner of a timewait socket, so the socket-table scan can attribute TIME_WAIT. */
 struct tcpwait_tw_owner {
 	__u32 tgid;
-	__u32 pad;
+	__u32 side;		/* TCPWAIT_SIDE_* */
 	__u64 cgroup_id;
 };
+
+/* Which end of the connection a socket is: known when tcpwait saw it open. */
+#define TCPWAIT_SIDE_UNKNOWN 0
+#define TCPWAIT_SIDE_CLIENT 1	/* opened with connect() */
+#define TCPWAIT_SIDE_SERVER 2	/* accepted from a listener */
 
 /* One socket of the socket-table iterator (iter/tcp), written with bpf_seq_write. */
 struct tcpwait_sock {
 	struct tcpwait_tuple t;
 	__u8 state;		/* for timewait sockets, their substate */
 	__u8 is_timewait;
-	__u16 pad;
+	__u8 side;		/* TCPWAIT_SIDE_*, for timewait sockets whose opening was seen */
+	__u8 pad;
 	__u32 owner_tgid;	/* 0 when unknown */
 	__u64 owner_cgroup;
 };

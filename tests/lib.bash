@@ -56,3 +56,23 @@ wait_for_file() {
 	done
 	return 1
 }
+
+# prog_ids_of PID: ids of the BPF programs a process holds (from its fds' fdinfo)
+prog_ids_of() {
+	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u
+}
+
+# progs_gone ID...: true once none of these programs is loaded (freeing is asynchronous)
+progs_gone() {
+	local id left
+	for _ in $(seq 30); do
+		left=0
+		for id in "$@"; do
+			bpftool prog show id "$id" >/dev/null 2>&1 && left=1
+		done
+		[ $left -eq 0 ] && return 0
+		sleep 0.1
+	done
+	echo "still loaded: $*" >&2
+	return 1
+}

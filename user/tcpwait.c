@@ -170,6 +170,15 @@ static int sysctls_read(void *ctx)
 	return 0;
 }
 
+static void namespace_sysctls(struct tcpwait_state *tw)
+{
+	int err = tw->netns_fd >= 0 ? netns_run_in(tw->netns_fd, sysctls_read, &tw->sys)
+				    : sysctls_read(&tw->sys);
+
+	if (err)
+		out_note("cannot read the namespace's ip_local_port_range; headroom not shown");
+}
+
 /* Also inside the namespace: an iterator walks the namespace its creator is in. */
 static int iter_create(void *ctx)
 {
@@ -219,6 +228,8 @@ static int scan_sockets(struct tcpwait_state *tw)
 	}
 	tw->scan.socks = (struct tcpwait_sock *)buf;
 	tw->scan.n = used / sizeof(struct tcpwait_sock);
+	tw->scan.range_low = tw->sys.low;
+	tw->scan.range_high = tw->sys.high;
 	return tw_scan_group(&tw->scan);
 }
 
@@ -653,10 +664,7 @@ static int tcpwait_tick(void *ctx)
 	int err;
 
 	tw->last_tick_ns = now;
-	err = tw->netns_fd >= 0 ? netns_run_in(tw->netns_fd, sysctls_read, &tw->sys)
-				: sysctls_read(&tw->sys);
-	if (err)
-		out_note("cannot read the namespace's ip_local_port_range; headroom not shown");
+	namespace_sysctls(tw);
 	tw_scan_free(&tw->prev_scan);
 	tw->prev_scan = tw->scan;
 	memset(&tw->scan, 0, sizeof(tw->scan));
@@ -892,6 +900,7 @@ int main(int argc, char **argv)
 	tw.start_ns = tw.last_tick_ns = out_monotonic_ns();
 	if (!tw.cfg.events) {
 		/* the first interval's rates need a starting point */
+		namespace_sysctls(&tw);
 		err = scan_sockets(&tw);
 		if (err)
 			goto cleanup;

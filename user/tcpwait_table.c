@@ -13,10 +13,25 @@ static bool port_bit(const __u8 *bitmap, __u16 port)
 	return bitmap[port / 8] & (1 << (port % 8));
 }
 
-static void group_key(const struct tcpwait_sock *s, const __u8 *listening, struct tw_group *g)
+static bool in_range(const struct tw_scan *scan, __u16 port)
+{
+	return port >= scan->range_low && port <= scan->range_high;
+}
+
+static bool server_side(const struct tw_scan *scan, const struct tcpwait_sock *s)
+{
+	if (s->side != TCPWAIT_SIDE_UNKNOWN)
+		return s->side == TCPWAIT_SIDE_SERVER;
+	if (port_bit(scan->listening, s->t.lport))
+		return true;
+	return !in_range(scan, s->t.lport) && in_range(scan, s->t.rport);
+}
+
+static void group_key(const struct tw_scan *scan, const struct tcpwait_sock *s,
+		      struct tw_group *g)
 {
 	memset(g, 0, sizeof(*g));
-	g->server = port_bit(listening, s->t.lport);
+	g->server = server_side(scan, s);
 	g->family = s->t.family;
 	memcpy(g->laddr, s->t.laddr, 16);
 	memcpy(g->raddr, s->t.raddr, 16);
@@ -60,7 +75,7 @@ int tw_scan_group(struct tw_scan *scan)
 
 		if (!s->is_timewait && s->state == TCP_STATE_LISTEN)
 			continue;
-		group_key(s, scan->listening, &keys[n]);
+		group_key(scan, s, &keys[n]);
 		keys[n].sockets = 1;
 		if (s->is_timewait && s->state == TCP_STATE_TIME_WAIT) {
 			keys[n].time_wait = 1;

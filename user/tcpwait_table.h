@@ -37,10 +37,17 @@ struct tw_scan {
 	struct tw_group *groups;
 	size_t ngroups;
 	__u32 time_wait;	/* sockets in TIME_WAIT, as `ss state time-wait` counts them */
+	__u32 range_low;	/* the namespace's ephemeral range, to tell the sides apart */
+	__u32 range_high;
 	__u8 listening[8192];	/* bitmap of local ports with a listener */
 };
 
-/* Group scan->socks into scan->groups (allocated; free with tw_scan_free). */
+/*
+ * Group scan->socks into scan->groups (allocated; free with tw_scan_free).  A socket is on
+ * the server side when tcpwait saw it accepted; for sockets older than tcpwait, when a
+ * listener holds its local port, or else when its local port lies outside the ephemeral
+ * range while its remote port lies inside.
+ */
 int tw_scan_group(struct tw_scan *scan);
 void tw_scan_free(struct tw_scan *scan);
 

@@ -1,0 +1,254 @@
+#!/usr/bin/env bats
+# tcpwait against independent truth: tcpchurn's own counts and `ss` in a network namespace the
+# test creates, with a 1000-port ephemeral range and tcp_tw_reuse=0 there (the default, 2,
+# recycles loopback TIME_WAIT ports, so nothing would ever run out), and tcp_rfc1337=1 (an RST
+# answering a reordered loopback ACK could otherwise kill TIME_WAIT sockets early).
+
+load lib
+
+TCPWAIT=$BUILD/tcpwait
+
+setup() {
+	NS=$(netns_create tw)
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="20000 20999" \
+		net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_rfc1337=1
+	OUT=$BATS_TEST_TMPDIR/tcpwait.json
+	ERR=$BATS_TEST_TMPDIR/tcpwait.err
+}
+
+teardown() {
+	[ -n "${TOOL_PID:-}" ] && kill -INT "$TOOL_PID" 2>/dev/null && wait "$TOOL_PID" 2>/dev/null
+	[ -n "${CG:-}" ] && cgroup_delete "$CG"
+	netns_delete "$NS"
+	true
+}
+
+kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
+
+# start tcpwait in the background with JSON output; wait until it has attached
+tool_start() {
+	"$TCPWAIT" --netns "$NS" -j "$@" >"$OUT" 2>"$ERR" &
+	TOOL_PID=$!
+	wait_for_file "$OUT" 10
+}
+
+# stop it cleanly; leaves the exit status in TOOL_STATUS
+tool_stop() {
+	kill -INT "$TOOL_PID"
+	TOOL_STATUS=0
+	wait "$TOOL_PID" || TOOL_STATUS=$?
+	TOOL_PID=
+}
+
+# the last interval object (not the summary)
+last_interval() {
+	grep '"time_wait":' "$OUT" | grep -v '"summary"' | tail -1
+}
+
+# wait for one more interval line after now, so the tool has seen the settled state
+next_interval() {
+	local n
+	n=$(grep -c '"tuples"' "$OUT")
+	for _ in $(seq 50); do
+		[ "$(grep -c '"tuples"' "$OUT")" -gt "$n" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+ss_time_wait() {
+	ip netns exec "$NS" ss -tanH state time-wait | wc -l
+}
+
+@test "client-close churn exhausts the tuple and tcpwait says so, with ss's count" {
+	tool_start 0.5
+	run ip netns exec "$NS" "$GEN/tcpchurn" -m client-close -n 1300 -k -q -P 7101
+	echo "$output"
+	churn=$output
+	[ "$(kv eaddrnotavail "$churn")" -gt 0 ]
+	next_interval
+	truth=$(ss_time_wait)
+	line=$(last_interval)
+	tool_stop
+	echo "$line" | jq .
+	seen=$(jq .time_wait <<<"$line")
+	echo "tcpwait=$seen ss=$truth"
+	# within 1% of ss, taken at the same moment (nothing is churning any more)
+	[ $((seen * 100)) -ge $((truth * 99)) ] && [ $((seen * 100)) -le $((truth * 101)) ]
+	# the exhausted tuple: 127.0.0.1 -> 127.0.0.1:7101, full
+	tuple=$(jq -c '.tuples[] | select(.side == "client" and .rport == 7101)' <<<"$line")
+	[ "$(jq -r .laddr <<<"$tuple")" = 127.0.0.1 ]
+	[ "$(jq -r .raddr <<<"$tuple")" = 127.0.0.1 ]
+	[ "$(jq .ports_range <<<"$tuple")" -eq 1000 ]
+	[ "$(jq .ports_in_use <<<"$tuple")" -eq 1000 ]
+	[ "$(jq .headroom_pct <<<"$tuple")" = 0 ]
+	# the failures the generator saw, counted by the kernel side
+	[ "$(jq .connect_eaddrnotavail_total <<<"$line")" -eq "$(kv eaddrnotavail "$churn")" ]
+	[ "$(jq .connect_eaddrnotavail_total <<<"$tuple")" -eq "$(kv eaddrnotavail "$churn")" ]
+	jq -e '.diagnosis[0] | test("127.0.0.1:7101 is out of ports")' <<<"$line"
+	jq -e '.diagnosis[0] | test("tcp_tw_reuse=1 would")' <<<"$line"
+	[ "$TOOL_STATUS" -eq 0 ]
+}
+
+@test "client-close: TIME_WAIT is on the client side and attributed to the client process" {
+	tool_start 0.5
+	run ip netns exec "$NS" "$GEN/tcpchurn" -m client-close -n 400 -P 7102 --pids
+	echo "$output"
+	client=$(kv client_pid "$output")
+	next_interval
+	line=$(last_interval)
+	tool_stop
+	jq -e '[.tuples[] | select(.side == "server")] | length == 0' <<<"$line"
+	[ "$(jq '.tuples[] | select(.side == "client" and .rport == 7102) | .time_wait' \
+		<<<"$line")" -eq 400 ]
+	[ "$(jq ".procs[] | select(.pid == $client) | .time_wait" <<<"$line")" -eq 400 ]
+	# every close by the client was the first close of its connection
+	summary=$(grep '"summary"' "$OUT")
+	[ "$(jq .active_closes <<<"$summary")" -eq "$(kv client_closes "$output")" ]
+	[ "$(jq .time_wait_entries <<<"$summary")" -eq 400 ]
+}
+
+@test "server-close: TIME_WAIT is on the server side, the tool says so, no exhaustion" {
+	tool_start 0.5
+	run ip netns exec "$NS" "$GEN/tcpchurn" -m server-close -n 400 -P 7103 --pids
+	echo "$output"
+	server=$(kv server_pid "$output")
+	next_interval
+	truth=$(ip netns exec "$NS" ss -tanH state time-wait sport = :7103 | wc -l)
+	line=$(last_interval)
+	tool_stop
+	tuple=$(jq -c '.tuples[] | select(.side == "server")' <<<"$line")
+	[ "$(jq .lport <<<"$tuple")" -eq 7103 ]
+	[ "$(jq .time_wait <<<"$tuple")" -eq "$truth" ]
+	[ "$(jq .ports_range <<<"$tuple")" = null ]
+	jq -e '[.tuples[] | select(.side == "client" and .time_wait > 0)] | length == 0' <<<"$line"
+	jq -e '.diagnosis | length == 0' <<<"$line"
+	[ "$(jq ".procs[] | select(.pid == $server) | .time_wait" <<<"$line")" -eq "$truth" ]
+}
+
+@test "IPv6 client-close exhausts the tuple the same way" {
+	tool_start 0.5
+	run ip netns exec "$NS" "$GEN/tcpchurn" -6 -m client-close -n 1100 -k -q -P 7104
+	echo "$output"
+	churn=$output
+	next_interval
+	truth=$(ss_time_wait)
+	line=$(last_interval)
+	tool_stop
+	[ "$(jq .time_wait <<<"$line")" -eq "$truth" ]
+	tuple=$(jq -c '.tuples[] | select(.rport == 7104)' <<<"$line")
+	[ "$(jq -r .raddr <<<"$tuple")" = ::1 ]
+	[ "$(jq .ports_in_use <<<"$tuple")" -eq 1000 ]
+	[ "$(jq .connect_eaddrnotavail_total <<<"$line")" -eq "$(kv eaddrnotavail "$churn")" ]
+}
+
+@test "-4 leaves IPv6 sockets out" {
+	"$TCPWAIT" --netns "$NS" -4 -j 0.5 >"$OUT" 2>"$ERR" &
+	TOOL_PID=$!
+	wait_for_file "$OUT" 10
+	ip netns exec "$NS" "$GEN/tcpchurn" -6 -n 100 -P 7105
+	next_interval
+	line=$(last_interval)
+	tool_stop
+	[ "$(ss_time_wait)" -eq 100 ]
+	[ "$(jq .time_wait <<<"$line")" -eq 0 ]
+}
+
+@test "-C groups by container: a docker-named cgroup shows its container id" {
+	id=$(printf 'c0ffee%058d' 42)
+	CG=$(cgroup_create "kscope-test.slice/docker-$id.scope")
+	tool_start -C 0.5
+	# ip netns exec remounts /sys, so join the cgroup first
+	run sh -c "echo \$\$ > $CG/cgroup.procs && exec ip netns exec $NS $GEN/tcpchurn -n 200 -P 7106"
+	echo "$output"
+	next_interval
+	line=$(last_interval)
+	tool_stop
+	row=$(jq -c ".procs[] | select(.container == \"${id:0:12}\")" <<<"$line")
+	[ "$(jq .time_wait <<<"$row")" -eq 200 ]
+	[ "$(jq .pid <<<"$row")" = null ]
+}
+
+@test "-c filters to one cgroup: other processes' connections are not counted" {
+	CG=$(cgroup_create "kscope-test-filter")
+	tool_start -c "$CG" 0.5
+	ip netns exec "$NS" "$GEN/tcpchurn" -n 150 -P 7107
+	sh -c "echo \$\$ > $CG/cgroup.procs && exec ip netns exec $NS $GEN/tcpchurn -n 60 -P 7108"
+	next_interval
+	tool_stop
+	summary=$(grep '"summary"' "$OUT")
+	[ "$(jq .time_wait_entries <<<"$summary")" -eq 60 ]
+}
+
+@test "--events streams each connection's entry into TIME_WAIT with the owner" {
+	"$TCPWAIT" --netns "$NS" --events -j >"$OUT" 2>"$ERR" &
+	TOOL_PID=$!
+	sleep 1
+	run ip netns exec "$NS" "$GEN/tcpchurn" -m client-close -n 50 -P 7109 --pids
+	client=$(kv client_pid "$output")
+	sleep 0.5
+	tool_stop
+	[ "$(jq -c "select(.newstate == \"TIME_WAIT\" and .pid == $client)" "$OUT" | wc -l)" -eq 50 ]
+	[ "$(jq -c 'select(.newstate == "TIME_WAIT") | select(.rport == 7109)' "$OUT" | wc -l)" -eq 50 ]
+	[ "$(jq -c 'select(.oldstate == "SYN_SENT" and .newstate == "ESTABLISHED")' "$OUT" |
+		wc -l)" -ge 50 ]
+	[ "$(jq -c 'select(.summary) | .lost_events' "$OUT")" -eq 0 ]
+}
+
+@test "-L: the lifetime histogram counts every connection that was established" {
+	tool_start -L 0.5
+	ip netns exec "$NS" "$GEN/tcpchurn" -m client-close -n 120 -P 7110
+	next_interval
+	tool_stop
+	# both ends of each connection leave ESTABLISHED: 240
+	total=$(jq -s '[.[] | select(.lifetime_us) | .lifetime_us[].count] | add' "$OUT")
+	[ "$total" -eq 240 ]
+}
+
+@test "bad input: one clear line, exit 2, nothing attached" {
+	before=$(progs_left tcpwait)
+	run "$TCPWAIT" --bogus
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} == "tcpwait: unknown option '--bogus'" ]]
+	run "$TCPWAIT" -p 999999999
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} == *"invalid --pid"* ]]
+	run "$TCPWAIT" -p 4194000
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} == *"no such process"* ]]
+	run "$TCPWAIT" -c /sys/fs/cgroup/unified/no-such-cgroup-here
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} == *"no such cgroup"* ]]
+	run "$TCPWAIT" --netns no-such-netns-here
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} == *"no such network namespace"* ]]
+	run "$TCPWAIT" -- -1
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} == *"invalid interval"* ]]
+	run "$TCPWAIT" 1 0
+	[ "$status" -eq 2 ]
+	run "$TCPWAIT" --lport 70000
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} == *"invalid --lport"* ]]
+	# validation happens before anything is loaded
+	[ "$(progs_left tcpwait)" -le "$before" ]
+}
+
+@test "without privileges: one sentence, exit 1" {
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$TCPWAIT" 1 1
+	[ "$status" -eq 1 ]
+	[[ $output == *"needs root"* ]]
+}
+
+@test "after SIGINT, no tcpwait BPF program remains loaded" {
+	"$TCPWAIT" --netns "$NS" 0.2 >"$OUT" 2>"$ERR" &
+	TOOL_PID=$!
+	sleep 1
+	ids=$(prog_ids_of "$TOOL_PID")
+	echo "programs: $ids"
+	[ "$(wc -w <<<"$ids")" -ge 4 ]
+	tool_stop
+	[ "$TOOL_STATUS" -eq 0 ]
+	grep -q '^Total:' "$OUT"
+	progs_gone $ids
+}
