@@ -26,7 +26,7 @@ static __attribute__((format(printf, 2, 3))) bool check(bool ok, const char *fmt
 	return ok;
 }
 
-static bool check_str(const char *got, const char *want, const char *what)
+static __attribute__((unused)) bool check_str(const char *got, const char *want, const char *what)
 {
 	bool ok = got && strcmp(got, want) == 0;
 
@@ -35,7 +35,7 @@ static bool check_str(const char *got, const char *want, const char *what)
 	return ok;
 }
 
-static bool check_u64(unsigned long long got, unsigned long long want, const char *what)
+static __attribute__((unused)) bool check_u64(unsigned long long got, unsigned long long want, const char *what)
 {
 	if (!check(got == want, "%s", what))
 		printf("#   got  %llu\n#   want %llu\n", got, want);
