@@ -77,6 +77,15 @@ struct {
 } netcheck_irq_starts SEC(".maps");
 
 static struct netcheck_proc zero_proc;
+
+/* log2 slot, bounded so the verifier accepts it as an index (HIST_SLOTS is not a power of 2) */
+static __always_inline __u32 slot_of(__u64 v)
+{
+	__u32 s = kscope_log2_slot(v);
+
+	return s < HIST_SLOTS ? s : HIST_SLOTS - 1;
+}
+
 static struct netcheck_irq zero_irq;
 static struct netcheck_napi zero_napi;
 
@@ -154,14 +163,14 @@ static __always_inline int epoll_exit(long ret)
 	else if (t->timeout_ms == 0)
 		p->timeout_zero++;
 	else
-		p->timeout_hist[kscope_log2_slot(t->timeout_ms) & (HIST_SLOTS - 1)]++;
+		p->timeout_hist[slot_of(t->timeout_ms)]++;
 	if (t->slept)
 		p->slept++;
 	if (ret < 0) {
 		p->errors++;
 	} else {
 		p->events += ret;
-		p->events_hist[kscope_log2_slot(ret) & (HIST_SLOTS - 1)]++;
+		p->events_hist[slot_of(ret)]++;
 	}
 out:
 	bpf_map_delete_elem(&netcheck_threads, &tid);
@@ -235,7 +244,7 @@ int BPF_PROG(netcheck_sched_switch, bool preempt, struct task_struct *prev,
 		bpf_core_read_str(p->comm, sizeof(p->comm), &next->comm);
 	}
 	p->wake_ns += delta;
-	p->wake_hist[kscope_log2_slot(delta / 1000) & (HIST_SLOTS - 1)]++;
+	p->wake_hist[slot_of(delta / 1000)]++;
 	return 0;
 }
 
@@ -356,7 +365,7 @@ int BPF_PROG(netcheck_napi_poll, struct napi_struct *napi, int work, int budget)
 	n->work += work;
 	if (work >= budget)
 		n->full++;
-	n->work_hist[kscope_log2_slot(work) & (HIST_SLOTS - 1)]++;
+	n->work_hist[slot_of(work)]++;
 	return 0;
 }
 
