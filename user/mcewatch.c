@@ -65,23 +65,21 @@ static int parse_vendor(const char *arg, void *field, char *why, size_t why_len)
 
 static const struct opt mcewatch_opts[] = {
 	{"decode", 0, OPT_CUSTOM, offsetof(struct config, decode), "STATUS",
-	 "decode a raw MCi_STATUS value (hex, as dmesg and mcelog print it) and exit", 0, 0,
-	 parse_hexopt},
+	 "decode raw MCi_STATUS (hex, as in dmesg) and exit", 0, 0, parse_hexopt},
 	{"addr", 0, OPT_CUSTOM, offsetof(struct config, addr), "A", "with --decode: MCi_ADDR (hex)",
 	 0, 0, parse_hexopt},
 	{"misc", 0, OPT_CUSTOM, offsetof(struct config, misc), "M", "with --decode: MCi_MISC (hex)",
 	 0, 0, parse_hexopt},
 	{"bank", 0, OPT_INT, offsetof(struct config, bank), "B", "with --decode: the bank number",
 	 0, 255},
-	{"vendor", 0, OPT_CUSTOM, offsetof(struct config, vendor), "intel|amd",
-	 "with --decode: whose layout to use (default: this host's CPU)", 0, 0, parse_vendor},
+	{"vendor", 0, OPT_CUSTOM, offsetof(struct config, vendor), "V",
+	 "with --decode: intel or amd (default: this host's)", 0, 0, parse_vendor},
 	{"ipid", 0, OPT_CUSTOM, offsetof(struct config, ipid), "I",
-	 "with --decode: AMD MCA_IPID (hex), names the bank type", 0, 0, parse_hexopt},
+	 "with --decode: AMD MCA_IPID (hex), the bank type", 0, 0, parse_hexopt},
 	{"mcgstatus", 0, OPT_CUSTOM, offsetof(struct config, mcgstatus), "S",
 	 "with --decode: MCG_STATUS (hex)", 0, 0, parse_hexopt},
 	{"mcgcap", 0, OPT_CUSTOM, offsetof(struct config, mcgcap), "C",
-	 "with --decode: MCG_CAP (hex); without it S/AR, threshold and count are shown as set", 0,
-	 0, parse_hexopt},
+	 "with --decode: MCG_CAP (hex), gates S/AR and count", 0, 0, parse_hexopt},
 	{0},
 };
 
@@ -90,7 +88,7 @@ static const struct tool_desc mcewatch_tool = {
 	.summary = "Watch machine checks, EDAC memory errors and PCIe AER errors, decoded, with\n"
 		   "the system's context switches, interrupts, tasks and load next to them.",
 	.synopsis = "[interval [count]]\n       mcewatch --decode STATUS [--addr A] [--misc M] "
-		    "[--bank B] [--vendor intel|amd]",
+		    "[--bank B] [--vendor V]",
 	.common = COMMON_INTERVAL,
 	.opts = mcewatch_opts,
 	.examples = "  mcewatch                      watch, one context line a second\n"
