@@ -13,10 +13,12 @@
  *
  * At the end it prints one line of key=value counts on stdout:
  *   mode=client-close family=4 port=P client_pid=C server_pid=S attempts=N connects=N
- *   accepted=N client_closes=N server_closes=N eaddrnotavail=N errors=N elapsed_ns=N
+ *   accepted=N client_closes=N server_closes=N eaddrnotavail=N errors=N elapsed_ns=N cpu_ns=N
  * client_closes/server_closes count connections that side closed first (active closes; each
  * leaves one TIME_WAIT socket on that side).  elapsed_ns runs from the first connect() until
- * the server has closed every accepted connection.
+ * the server has closed every accepted connection; cpu_ns is the user + system time both sides
+ * spent meanwhile (on loopback the network stack's softirqs run in them, and so do BPF programs
+ * on its tracepoints), a figure the other load on a shared machine disturbs far less.
  *
  * Truth for tests (set these inside the test's own network namespace, never on the host):
  * - net.ipv4.tcp_tw_reuse=0: its default, 2, reuses TIME_WAIT ports on loopback, so ports
@@ -46,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -98,6 +101,7 @@ struct server_counts {
 	uint64_t closes;
 	uint64_t errors;
 	uint64_t t_done;
+	uint64_t cpu_ns;
 };
 
 static void usage(FILE *f)
@@ -139,6 +143,16 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* user + system time of the whole process; loopback softirqs run in it and count as system */
+static uint64_t cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
 }
 
 static uint64_t parse_u64(const char *arg, const char *what, uint64_t min, uint64_t max)
@@ -323,7 +337,7 @@ static int wait_eof(int fd)
 static void server_run(int lfd, int ctl)
 {
 	struct server_counts sc = {};
-	uint64_t expect = UINT64_MAX;
+	uint64_t expect = UINT64_MAX, cpu_start = cpu_ns();
 	bool reported = false;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -338,6 +352,7 @@ static void server_run(int lfd, int ctl)
 
 		if (!reported && sc.accepted >= expect) {
 			sc.t_done = now_ns();
+			sc.cpu_ns = cpu_ns() - cpu_start;
 			if (write(ctl, &sc, sizeof(sc)) != sizeof(sc))
 				_exit(1);
 			reported = true;
@@ -523,7 +538,7 @@ int main(int argc, char **argv)
 	sigset_t usr1, intterm;
 	unsigned int started = 0, i;
 	int lfd, ctl[2], status, ret;
-	uint64_t connects, elapsed;
+	uint64_t connects, elapsed, cpu_start, cpu_client;
 	pid_t server;
 
 	parse_args(argc, argv);
@@ -575,6 +590,7 @@ int main(int argc, char **argv)
 		wait_signal(0);
 
 	/* the client threads inherit INT/TERM blocked: only the main thread takes them */
+	cpu_start = cpu_ns();
 	t_start = now_ns();
 	for (i = 0; i < cfg.concurrency && !stopping; i++) {
 		if (pthread_create(&threads[i], NULL, client_thread, NULL)) {
@@ -596,16 +612,18 @@ int main(int argc, char **argv)
 		stop(1);
 	}
 	elapsed = (sc.t_done ? sc.t_done : now_ns()) - t_start;
+	cpu_client = cpu_ns() - cpu_start;
 
 	printf("mode=%s family=%d port=%u client_pid=%d server_pid=%d attempts=%llu "
 	       "connects=%llu accepted=%llu client_closes=%llu server_closes=%llu "
-	       "eaddrnotavail=%llu errors=%llu elapsed_ns=%llu\n",
+	       "eaddrnotavail=%llu errors=%llu elapsed_ns=%llu cpu_ns=%llu\n",
 	       cfg.mode == CLIENT_CLOSE ? "client-close" : "server-close",
 	       cfg.family == AF_INET ? 4 : 6, cfg.port, getpid(), server,
 	       (unsigned long long)n_attempts, (unsigned long long)connects,
 	       (unsigned long long)sc.accepted, (unsigned long long)n_client_closes,
 	       (unsigned long long)sc.closes, (unsigned long long)n_eaddrnotavail,
-	       (unsigned long long)(n_errors + sc.errors), (unsigned long long)elapsed);
+	       (unsigned long long)(n_errors + sc.errors), (unsigned long long)elapsed,
+	       (unsigned long long)(cpu_client + sc.cpu_ns));
 	fflush(stdout);
 
 	if (cfg.hold && !stopping) {

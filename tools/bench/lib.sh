@@ -8,6 +8,7 @@
 # hook), alternated round-robin over R rounds so that drift on a shared, noisy machine hits
 # every configuration alike.  Per configuration it reports the two figures DESIGN.md asks for:
 #   wall     (median wall time of the config - median wall time alone) / units, and / events
+#            (and the same on CPU time when the workload reports it)
 #   bpf      in-kernel cost per program run from BPF stats: sum(run_time_ns) / sum(run_cnt)
 #            of the configuration's programs (kernel.bpf_stats_enabled=1 for the duration)
 # plus lost events (the programs' recursion_misses: runs the kernel skipped because another
@@ -32,7 +33,9 @@
 # BENCH_ROUND set.  It must set BENCH_UNITS (units of work done in this run, e.g. connections
 # actually made) and may set BENCH_WALL_NS (the time the work itself took, e.g. a generator's
 # own elapsed_ns, which leaves out netns set-up and process start); otherwise the harness
-# times the whole call.  A non-zero return fails the benchmark (bad numbers are worse than
+# times the whole call.  It may also set BENCH_CPU_NS (CPU time the work took, e.g. tcpchurn's
+# cpu_ns): then a cpu column pair is printed too, the same subtraction on CPU time, which the
+# other load on a shared machine disturbs less than wall time.  A non-zero return fails the benchmark (bad numbers are worse than
 # none).  Helper: bench_kv KEY "line"  prints the value of KEY=VALUE in a line.
 #
 # bench_config NAME [options] -- COMMAND...   a tracer started in the background per run:
@@ -79,7 +82,7 @@ BENCH_EXIT_HOOKS=()
 BENCH_CONFS=()
 declare -A BENCH_CMD BENCH_READY BENCH_PROGS BENCH_MINPROGS BENCH_TIMEOUT BENCH_BROKEN
 # per configuration, one entry per round (space-separated)
-declare -A BENCH_WALLS BENCH_UNITS_SEEN BENCH_RUNTIME BENCH_RUNCNT BENCH_MISSES
+declare -A BENCH_WALLS BENCH_CPUS BENCH_UNITS_SEEN BENCH_RUNTIME BENCH_RUNCNT BENCH_MISSES
 
 bench_log() {
 	echo "# [$BENCH_NAME] $*" >&2
@@ -270,6 +273,7 @@ bench_run_one() {
 	BENCH_CONFIG=$name
 	BENCH_UNITS=
 	BENCH_WALL_NS=
+	BENCH_CPU_NS=
 	t0=$(bench_now_ns)
 	if ! "$workload"; then
 		bench_tracer_stop
@@ -279,8 +283,9 @@ bench_run_one() {
 	[ -n "$BENCH_UNITS" ] || bench_die "the workload did not set BENCH_UNITS"
 	BENCH_WALLS[$name]+="${BENCH_WALL_NS:-$((t1 - t0))} "
 	bench_log "$name: $BENCH_UNITS ${BENCH_UNIT}s in $(awk -v w="${BENCH_WALL_NS:-$((t1 - t0))}" \
-		'BEGIN { printf "%.1f", w / 1e6 }') ms"
+		'BEGIN { printf "%.1f", w / 1e6 }') ms${BENCH_CPU_NS:+, $((BENCH_CPU_NS / 1000000)) ms CPU}"
 	BENCH_UNITS_SEEN[$name]+="$BENCH_UNITS "
+	[ -n "$BENCH_CPU_NS" ] && BENCH_CPUS[$name]+="$BENCH_CPU_NS "
 	if [ ${#ids[@]} -gt 0 ]; then
 		# the programs of this run were loaded for it: their counters are this run's
 		read -r -a stats < <(bench_prog_stats "${ids[@]}")
@@ -301,67 +306,80 @@ bench_run_one() {
 
 # bench_report: the table, on stdout and appended to BENCH_SUMMARY
 bench_report() {
-	local name walls alone_wall units per_unit per_event bpf bpf_unit runs runtime misses
-	local anchor_event='' anchor_bpf='' anchor_note='' x_wall x_bpf out
-	alone_wall=$(bench_median ${BENCH_WALLS[alone]:-})
-	[ -n "$alone_wall" ] || bench_die "no 'alone' configuration ran"
-
-	# the anchor's figures first, for the ratio columns
-	if [ -n "$BENCH_ANCHOR" ] && [ -n "${BENCH_WALLS[$BENCH_ANCHOR]:-}" ]; then
-		anchor_note="; x = ratio to $BENCH_ANCHOR"
-		units=$(bench_median ${BENCH_UNITS_SEEN[$BENCH_ANCHOR]})
-		walls=$(bench_median ${BENCH_WALLS[$BENCH_ANCHOR]})
-		anchor_event=$(awk -v w="$walls" -v a="$alone_wall" -v u="$units" \
-			-v e="$BENCH_EVENTS_PER_UNIT" 'BEGIN { printf "%.3f", (w - a) / u / e }')
-		runs=$(bench_sum ${BENCH_RUNCNT[$BENCH_ANCHOR]:-})
-		[ "$runs" -gt 0 ] && anchor_bpf=$(awk -v t="$(bench_sum ${BENCH_RUNTIME[$BENCH_ANCHOR]})" \
-			-v r="$runs" 'BEGIN { printf "%.3f", t / r }')
-	fi
-
-	out=$(
-		echo "# $BENCH_NAME: unit = $BENCH_UNIT ($BENCH_EVENTS_PER_UNIT events), $BENCH_ROUNDS" \
-			"rounds, medians; ns/unit = (wall - alone) / units; bpf_ns/run = run_time_ns /" \
-			"run_cnt; bpf_ns/unit = run_time_ns / units$anchor_note"
-		printf '%-12s %8s %9s %9s %9s %7s %10s %7s %11s %10s %8s\n' config units wall_ms \
-			ns/unit ns/event x_wall bpf_ns/run x_bpf bpf_ns/unit bpf_runs lost
-		for name in "${BENCH_CONFS[@]}"; do
-			if [ -n "${BENCH_BROKEN[$name]}" ] && [ -z "${BENCH_WALLS[$name]:-}" ]; then
-				printf '%-12s %s\n' "$name" "failed: ${BENCH_BROKEN[$name]}"
-				continue
-			fi
-			walls=$(bench_median ${BENCH_WALLS[$name]})
-			units=$(bench_median ${BENCH_UNITS_SEEN[$name]})
-			per_unit=- per_event=- x_wall=- bpf=- x_bpf=- bpf_unit=- runs=- misses=-
-			if [ "$name" != alone ]; then
-				per_unit=$(awk -v w="$walls" -v a="$alone_wall" -v u="$units" \
-					'BEGIN { printf "%.0f", (w - a) / u }')
-				per_event=$(awk -v w="$walls" -v a="$alone_wall" -v u="$units" \
-					-v e="$BENCH_EVENTS_PER_UNIT" 'BEGIN { printf "%.0f", (w - a) / u / e }')
-				if [ -n "$anchor_event" ] && [ "$name" != "$BENCH_ANCHOR" ]; then
-					x_wall=$(awk -v t="$per_event" -v a="$anchor_event" \
-						'BEGIN { if (a > 0) printf "%.1f", t / a; else print "-" }')
-				fi
-			fi
-			if [ -n "${BENCH_RUNCNT[$name]:-}" ]; then
-				runs=$(bench_sum ${BENCH_RUNCNT[$name]})
-				misses=$(bench_sum ${BENCH_MISSES[$name]})
-				runtime=$(bench_sum ${BENCH_RUNTIME[$name]})
-				[ "$runs" -gt 0 ] && bpf=$(awk -v t="$runtime" -v r="$runs" \
-					'BEGIN { printf "%.0f", t / r }')
-				bpf_unit=$(awk -v t="$runtime" -v u="$(bench_sum ${BENCH_UNITS_SEEN[$name]})" \
-					'BEGIN { printf "%.0f", t / u }')
-				if [ -n "$anchor_bpf" ] && [ "$bpf" != - ] && [ "$name" != "$BENCH_ANCHOR" ]; then
-					x_bpf=$(awk -v t="$bpf" -v a="$anchor_bpf" \
-						'BEGIN { if (a > 0) printf "%.1f", t / a; else print "-" }')
-				fi
-			fi
-			printf '%-12s %8s %9.1f %9s %9s %7s %10s %7s %11s %10s %8s\n' "$name" "$units" \
-				"$(awk -v w="$walls" 'BEGIN { print w / 1e6 }')" "$per_unit" "$per_event" \
-				"$x_wall" "$bpf" "$x_bpf" "$bpf_unit" "$runs" "$misses"
-		done
-		echo "# bpf_runs, bpf_ns/unit and lost (recursion_misses) are totals over all rounds" \
-			"of every event on the hooks, the host's other traffic included"
-	)
+	local name data='' out cpu=0
+	[ -n "${BENCH_WALLS[alone]:-}" ] || bench_die "no 'alone' configuration ran"
+	[ -n "${BENCH_CPUS[alone]:-}" ] && cpu=1
+	# one line per configuration: name state units wall cpu runtime runs misses units_total
+	for name in "${BENCH_CONFS[@]}"; do
+		if [ -z "${BENCH_WALLS[$name]:-}" ]; then
+			data+="$name failed"$'\n'
+			continue
+		fi
+		data+="$name ok $(bench_median ${BENCH_UNITS_SEEN[$name]})"
+		data+=" $(bench_median ${BENCH_WALLS[$name]}) $(bench_median ${BENCH_CPUS[$name]:-0})"
+		if [ -n "${BENCH_RUNCNT[$name]:-}" ]; then
+			data+=" $(bench_sum ${BENCH_RUNTIME[$name]}) $(bench_sum ${BENCH_RUNCNT[$name]})"
+			data+=" $(bench_sum ${BENCH_MISSES[$name]})"
+		else
+			data+=" - - -"
+		fi
+		data+=" $(bench_sum ${BENCH_UNITS_SEEN[$name]})"$'\n'
+	done
+	out=$(awk -v epu="$BENCH_EVENTS_PER_UNIT" -v anchor="$BENCH_ANCHOR" -v cpu=$cpu \
+		-v bench="$BENCH_NAME" -v unit="$BENCH_UNIT" -v rounds="$BENCH_ROUNDS" '
+		# arrays are read through has() and get(): a plain a[k] would create the element
+		function has(a, k) { return k in a }
+		function get(a, k, fmt) { return (k in a) ? sprintf(fmt, a[k]) : "-" }
+		function per(a, k, d) { return (k in a) ? sprintf("%.0f", a[k] / d) : "-" }
+		function ratio(a, k) {
+			if (!(k in a) || !(anchor in a) || a[anchor] <= 0 || k == anchor)
+				return "-"
+			return sprintf("%.1f", a[k] / a[anchor])
+		}
+		NF >= 9 { n++; name[n] = $1; units[$1] = $3; wall[$1] = $4; cput[$1] = $5
+			if ($8 != "-") { rt[$1] = $6; runs[$1] = $7; miss[$1] = $8 }
+			utot[$1] = $9 }
+		NF > 0 && NF < 9 { n++; name[n] = $1; failed[$1] = 1 }
+		END {
+			for (i = 1; i <= n; i++) {
+				c = name[i]
+				if (failed[c] || c == "alone")
+					continue
+				wu[c] = (wall[c] - wall["alone"]) / units[c]
+				if (cpu)
+					cu[c] = (cput[c] - cput["alone"]) / units[c]
+				if (has(runs, c) && runs[c] > 0) {
+					bpr[c] = rt[c] / runs[c]
+					bpu[c] = rt[c] / utot[c]
+				}
+			}
+			printf "# %s: unit = %s (%d events), %d rounds, medians; ns/unit = (median(config) " \
+				"- median(alone)) / units, of wall%s time; bpf_ns/run = run_time_ns / run_cnt; " \
+				"bpf_ns/unit = run_time_ns / units%s\n", bench, unit, epu, rounds,
+				cpu ? " and CPU" : "", anchor != "" ? "; x = ratio to " anchor : ""
+			printf "%-11s %6s %8s %8s %8s %6s", "config", "units", "wall_ms", "ns/unit",
+				"ns/event", "x_wall"
+			if (cpu)
+				printf " %8s %8s %8s %6s", "cpu_ms", "cpu/unit", "cpu/evt", "x_cpu"
+			printf " %10s %6s %11s %9s %7s\n", "bpf_ns/run", "x_bpf", "bpf_ns/unit",
+				"bpf_runs", "lost"
+			for (i = 1; i <= n; i++) {
+				c = name[i]
+				if (failed[c]) {
+					printf "%-11s failed: did not start or attach\n", c
+					continue
+				}
+				printf "%-11s %6d %8.1f %8s %8s %6s", c, units[c], wall[c] / 1e6,
+					get(wu, c, "%.0f"), per(wu, c, epu), ratio(wu, c)
+				if (cpu)
+					printf " %8.1f %8s %8s %6s", cput[c] / 1e6, get(cu, c, "%.0f"),
+						per(cu, c, epu), ratio(cu, c)
+				printf " %10s %6s %11s %9s %7s\n", get(bpr, c, "%.0f"), ratio(bpr, c),
+					get(bpu, c, "%.0f"), get(runs, c, "%d"), get(miss, c, "%d")
+			}
+			print "# bpf_runs, bpf_ns/unit and lost (recursion_misses: runs the kernel skipped)" \
+				" are totals over all rounds and include the host'"'"'s other traffic on the hooks"
+		}' <<<"$data")
 	echo "$out"
 	[ -n "${BENCH_SUMMARY:-}" ] && echo "$out" >>"$BENCH_SUMMARY"
 	return 0

@@ -43,6 +43,8 @@ churn() {
 	BENCH_UNITS=$(bench_kv connects "$out")
 	# shellcheck disable=SC2034 # read by lib.sh
 	BENCH_WALL_NS=$(bench_kv elapsed_ns "$out")
+	# shellcheck disable=SC2034 # read by lib.sh
+	BENCH_CPU_NS=$(bench_kv cpu_ns "$out")
 	if [ "$BENCH_UNITS" != "$CONNS" ] || [ "$(bench_kv errors "$out")" != 0 ]; then
 		echo "tcpchurn did not make every connection: $out" >&2
 		return 1
