@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * forklat: how long fork-family calls take, for whom, and how big the caller's mm was.
+ *
+ * The syscall tracepoints time each call from the caller's side; at entry the caller's mm is
+ * read (RSS, page-table bytes, VMAs, hugetlb pages).  Where the kernel allows fentry or
+ * kprobes, copy_page_range (and copy_pte_range where it is not inlined) add the time spent
+ * copying page tables to the call in flight.  The child side: sched_process_fork notes each
+ * new child of a traced call; the child's own first return from the syscall and its exec
+ * close the two delays measured from the start of the parent's call.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "kscope.bpf.h"
+#include "forklat.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader before load. */
+const volatile bool by_cgroup = false; /* -C: rows are cgroups, not processes */
+const volatile bool stream = false;    /* --min-ms: send slow calls as events */
+const volatile __u64 min_ns = 0;
+const volatile bool child_side = true; /* time to the child's first run and exec */
+
+/* Bumped by the loader every interval: max_ns is per interval. */
+__u64 forklat_gen = 0;
+
+struct inflight {
+	__u64 start_ns;
+	__u64 pt_start;
+	__u64 pte_start;
+	struct forklat_ptcopy copy;
+	struct forklat_mem mem;
+	__u32 call;
+};
+
+struct child {
+	__u64 start_ns;	  /* start of the parent's call */
+	__u64 start_time; /* the child's task->start_time: tells it from a reused tid */
+	__u64 row;	  /* the parent's row key */
+	bool ran;
+};
+
+/* Keyed by the calling thread (pid_tgid); LRU so that a call never seen returning ages out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FORKLAT_MAX_INFLIGHT);
+	__type(key, __u64);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+/*
+ * Keyed by tgid or cgroup id.  A shared hash with atomic adds rather than a per-CPU one: a
+ * fork costs tens of microseconds at least, so contention is nil, and a per-CPU value with
+ * its histogram would cost FORKLAT_MAX_ROWS * 700 bytes per CPU.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FORKLAT_MAX_ROWS);
+	__type(key, __u64);
+	__type(value, struct forklat_stats);
+} stats SEC(".maps");
+
+/* Keyed by the child's tid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FORKLAT_MAX_CHILDREN);
+	__type(key, __u32);
+	__type(value, struct child);
+} children SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+static const struct forklat_stats zero_stats;
+
+/* mm->rss_stat before 6.2: atomic counters (plus per-thread caches of up to 64 events) */
+struct mm_rss_stat___pre62 {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___pre62 {
+	struct mm_rss_stat___pre62 rss_stat;
+} __attribute__((preserve_access_index));
+
+enum { RSS_FILE = 0, RSS_ANON = 1, RSS_SHMEM = 3 };
+
+/*
+ * Since 6.2 rss_stat is a percpu_counter per item.  Its count lags the per-CPU deltas by at
+ * most one batch per CPU (max(32, 2 * CPUs) pages); summing them would take a read per CPU
+ * per fork, and BTF does not mark the pointer as per-CPU, so the count is what we read.
+ */
+static __always_inline __u64 rss_read(struct mm_struct *mm, int item)
+{
+	long v = 0;
+
+	if (bpf_core_type_exists(struct mm_rss_stat___pre62)) {
+		struct mm_struct___pre62 *old = (void *)mm;
+
+		bpf_core_read(&v, sizeof(v), &old->rss_stat.count[item].counter);
+	} else {
+		bpf_core_read(&v, sizeof(v), &mm->rss_stat[item].count);
+	}
+	return v > 0 ? v : 0;
+}
+
+static __always_inline void mem_read(struct forklat_mem *m)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	long v;
+
+	if (!mm)
+		return;
+	m->has_mm = 1;
+	m->anon_pages = rss_read(mm, RSS_ANON);
+	m->rss_pages = m->anon_pages + rss_read(mm, RSS_FILE) + rss_read(mm, RSS_SHMEM);
+	v = BPF_CORE_READ(mm, pgtables_bytes.counter);
+	m->pgtables_bytes = v > 0 ? v : 0;
+	m->vmas = BPF_CORE_READ(mm, map_count);
+	if (bpf_core_field_exists(mm->hugetlb_usage)) {
+		v = BPF_CORE_READ(mm, hugetlb_usage.counter);
+		m->hugetlb_pages = v > 0 ? v : 0;
+	}
+}
+
+static __always_inline int call_enter(__u32 call)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight in = {};
+
+	if (!kscope_task_selected())
+		return 0;
+	in.start_ns = bpf_ktime_get_ns();
+	in.call = call;
+	mem_read(&in.mem);
+	bpf_map_update_elem(&inflight, &id, &in, BPF_ANY);
+	return 0;
+}
+
+static __always_inline struct forklat_stats *stats_get(__u64 row)
+{
+	struct forklat_stats *s = bpf_map_lookup_elem(&stats, &row);
+
+	if (s)
+		return s;
+	bpf_map_update_elem(&stats, &row, &zero_stats, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&stats, &row);
+}
+
+static __always_inline __u64 row_key(__u64 id)
+{
+	return by_cgroup ? bpf_get_current_cgroup_id() : id >> 32;
+}
+
+/* The child's first return to user space: its exit from the same syscall, with 0. */
+static __always_inline void child_first_run(__u64 id)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u32 tid = (__u32)id;
+	struct forklat_stats *s;
+	struct child *c;
+
+	c = bpf_map_lookup_elem(&children, &tid);
+	if (!c || c->ran || c->start_time != BPF_CORE_READ(task, start_time))
+		return;
+	c->ran = true;
+	s = stats_get(c->row);
+	if (!s)
+		return;
+	__sync_fetch_and_add(&s->child_run_ns, bpf_ktime_get_ns() - c->start_ns);
+	__sync_fetch_and_add(&s->child_runs, 1);
+}
+
+static __always_inline void emit(struct inflight *in, __u64 id, __u64 now, long ret)
+{
+	struct forklat_event *e;
+
+	e = kscope_event_reserve(&events, sizeof(*e));
+	if (!e)
+		return;
+	e->ts_ns = now;
+	e->lat_ns = now - in->start_ns;
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->mem = in->mem;
+	e->copy = in->copy;
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->ret = ret;
+	e->call = in->call;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline int call_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	long ret = ctx->ret;
+	struct forklat_stats *s;
+	struct inflight *in;
+	__u64 now, d, gen, slot;
+
+	if (ret == 0) {
+		if (child_side)
+			child_first_run(id);
+		return 0;
+	}
+	in = bpf_map_lookup_elem(&inflight, &id);
+	if (!in)
+		return 0;
+	now = bpf_ktime_get_ns();
+	d = now - in->start_ns;
+	s = stats_get(row_key(id));
+	if (!s)
+		goto out;
+	if (ret < 0) {
+		__sync_fetch_and_add(&s->errors, 1);
+		goto out;
+	}
+	__sync_fetch_and_add(&s->forks, 1);
+	__sync_fetch_and_add(&s->sum_ns, d);
+	slot = kscope_log2_slot(d / 1000);
+	/* keep the bound check and the index in one register for the verifier */
+	barrier_var(slot);
+	if (slot >= HIST_SLOTS)
+		slot = HIST_SLOTS - 1;
+	__sync_fetch_and_add(&s->slots[slot], 1);
+	if (in->call < FORKLAT_CALLS)
+		__sync_fetch_and_add(&s->calls[in->call], 1);
+	if (in->copy.pt_ns)
+		__sync_fetch_and_add(&s->pt_ns, in->copy.pt_ns);
+	if (in->copy.pte_ns)
+		__sync_fetch_and_add(&s->pte_ns, in->copy.pte_ns);
+	/*
+	 * No atomic max in BPF: two calls of one process ending at the same instant on two
+	 * CPUs may lose the smaller of two maxima, which does not change the row's story.
+	 */
+	gen = forklat_gen;
+	if (s->max_gen != gen) {
+		s->max_gen = gen;
+		s->max_ns = d;
+	} else if (d > s->max_ns) {
+		s->max_ns = d;
+	}
+	s->mem = in->mem;
+	s->mem_ts = now;
+	s->pid = id >> 32;
+	s->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(s->comm, sizeof(s->comm));
+	if (stream && d >= min_ns)
+		emit(in, id, now, ret);
+out:
+	bpf_map_delete_elem(&inflight, &id);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_fork")
+int forklat_enter_fork(void *ctx)
+{
+	return call_enter(FORKLAT_FORK);
+}
+
+SEC("tracepoint/syscalls/sys_enter_vfork")
+int forklat_enter_vfork(void *ctx)
+{
+	return call_enter(FORKLAT_VFORK);
+}
+
+SEC("tracepoint/syscalls/sys_enter_clone")
+int forklat_enter_clone(void *ctx)
+{
+	return call_enter(FORKLAT_CLONE);
+}
+
+SEC("tracepoint/syscalls/sys_enter_clone3")
+int forklat_enter_clone3(void *ctx)
+{
+	return call_enter(FORKLAT_CLONE3);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fork")
+int forklat_exit_fork(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_vfork")
+int forklat_exit_vfork(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_clone")
+int forklat_exit_clone(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_clone3")
+int forklat_exit_clone3(struct trace_event_raw_sys_exit *ctx)
+{
+	return call_exit(ctx);
+}
+
+/*
+ * In the parent, after copy_process() and before the child is woken: the child cannot have
+ * run yet, so its entry is there when it first returns.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(forklat_child_new, struct task_struct *parent, struct task_struct *child)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *in;
+	struct child c = {};
+	__u32 tid;
+
+	if (!child_side)
+		return 0;
+	in = bpf_map_lookup_elem(&inflight, &id);
+	if (!in)
+		return 0;
+	tid = BPF_CORE_READ(child, pid);
+	c.start_ns = in->start_ns;
+	c.start_time = BPF_CORE_READ(child, start_time);
+	c.row = row_key(id);
+	bpf_map_update_elem(&children, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(forklat_child_exec, struct task_struct *p, pid_t old_pid)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct forklat_stats *s;
+	struct child *c;
+	__u32 tid = old_pid;
+
+	if (!child_side)
+		return 0;
+	c = bpf_map_lookup_elem(&children, &tid);
+	if (!c)
+		return 0;
+	if (c->start_time == BPF_CORE_READ(task, start_time)) {
+		s = stats_get(c->row);
+		if (s) {
+			__sync_fetch_and_add(&s->child_exec_ns, bpf_ktime_get_ns() - c->start_ns);
+			__sync_fetch_and_add(&s->child_execs, 1);
+		}
+	}
+	bpf_map_delete_elem(&children, &tid);
+	return 0;
+}
+
+/*
+ * Page-table copying, on kernels that allow fentry or kprobes.  copy_page_range() runs in
+ * the parent once per VMA that needs copying; its time adds to the call in flight.
+ */
+static __always_inline void copy_begin(bool pte)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
+
+	if (!in)
+		return;
+	if (pte)
+		in->pte_start = bpf_ktime_get_ns();
+	else
+		in->pt_start = bpf_ktime_get_ns();
+}
+
+static __always_inline void copy_end(bool pte)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!in)
+		return;
+	if (pte && in->pte_start) {
+		in->copy.pte_ns += now - in->pte_start;
+		in->pte_start = 0;
+	} else if (!pte && in->pt_start) {
+		in->copy.pt_ns += now - in->pt_start;
+		in->pt_start = 0;
+	}
+}
+
+SEC("fentry/copy_page_range")
+int BPF_PROG(forklat_pt_fentry)
+{
+	copy_begin(false);
+	return 0;
+}
+
+SEC("fexit/copy_page_range")
+int BPF_PROG(forklat_pt_fexit)
+{
+	copy_end(false);
+	return 0;
+}
+
+SEC("kprobe/copy_page_range")
+int BPF_KPROBE(forklat_pt_kprobe)
+{
+	copy_begin(false);
+	return 0;
+}
+
+SEC("kretprobe/copy_page_range")
+int BPF_KRETPROBE(forklat_pt_kretprobe)
+{
+	copy_end(false);
+	return 0;
+}
+
+SEC("fentry/copy_pte_range")
+int BPF_PROG(forklat_pte_fentry)
+{
+	copy_begin(true);
+	return 0;
+}
+
+SEC("fexit/copy_pte_range")
+int BPF_PROG(forklat_pte_fexit)
+{
+	copy_end(true);
+	return 0;
+}
+
+SEC("kprobe/copy_pte_range")
+int BPF_KPROBE(forklat_pte_kprobe)
+{
+	copy_begin(true);
+	return 0;
+}
+
+SEC("kretprobe/copy_pte_range")
+int BPF_KRETPROBE(forklat_pte_kretprobe)
+{
+	copy_end(true);
+	return 0;
+}

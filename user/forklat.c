@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * forklat: why is fork/clone slow on this host?
+ *
+ * Every interval: the slowest forkers with their fork latency and the size of their mm at the
+ * fork (RSS, page tables, VMAs, huge pages), the time spent copying page tables (measured
+ * where copy_page_range can be probed, estimated otherwise), a latency histogram per row and
+ * one diagnosis line for the worst.  With --min-ms, each slow call as an event instead.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cgroup.h"
+#include "events.h"
+#include "hist.h"
+#include "json.h"
+#include "loop.h"
+#include "opts.h"
+#include "out.h"
+#include "probe.h"
+#include "setup.h"
+#include "table.h"
+#include "forklat.h"
+#include "forklat_report.h"
+#include "forklat.skel.h"
+
+struct config {
+	double min_ms; /* < 0: interval mode */
+	long top;
+	long hists;
+	bool no_child;
+};
+
+static const struct opt options[] = {
+	{"min-ms", 0, OPT_DOUBLE, offsetof(struct config, min_ms), "MS",
+	 "stream each call slower than MS milliseconds as an event"},
+	{"top", 'n', OPT_INT, offsetof(struct config, top), "N",
+	 "rows in the table of slowest forkers (default 10)", 1, 10000},
+	{"hists", 0, OPT_INT, offsetof(struct config, hists), "N",
+	 "latency histograms for the first N rows (default 3)", 0, 10000},
+	{"no-child", 0, OPT_FLAG, offsetof(struct config, no_child), NULL,
+	 "do not time the children's first run and exec (two hooks fewer)"},
+	{NULL},
+};
+
+static const struct tool_desc tool = {
+	.name = "forklat",
+	.summary = "Why is fork/clone slow here: fork latency per process, the parent's memory at "
+		   "the fork, and the time spent copying page tables.",
+	.synopsis = "[interval [count]]",
+	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL,
+	.opts = options,
+	.examples = "  forklat                  slowest forkers every second\n"
+		    "  forklat -C 5             per container, every 5 seconds\n"
+		    "  forklat --min-ms 10 -j   every fork slower than 10 ms, as JSON lines\n"
+		    "  forklat -p 1234 1 10     one process, ten one-second reports\n",
+	.default_interval_ms = 1000,
+};
+
+static const char *const call_names[FORKLAT_CALLS] = {"fork", "vfork", "clone", "clone3"};
+
+struct entry {
+	__u64 key;
+	struct forklat_stats s;
+};
+
+struct thp_cache {
+	pid_t pid;
+	__u64 at_ns;
+	long long thp;
+};
+
+struct forklat_state {
+	struct forklat *skel;
+	const struct common_opts *common;
+	const struct config *cfg;
+	bool stream;
+	bool pt_measured;
+	bool pte_measured;
+	char pt_source[64];
+	long page_size;
+	struct entry *prev, *cur;
+	size_t nprev;
+	struct forklat_row *rows;
+	__u64 last_tick_ns;
+	struct events ev;
+	__u64 slow_events;
+	__u64 misses_reported;
+	struct thp_cache thp[64];
+	unsigned int thp_next;
+};
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* THP of a process, read from smaps_rollup at most once a second (it walks the page tables). */
+static long long thp_of(struct forklat_state *fl, pid_t pid)
+{
+	__u64 now = out_monotonic_ns();
+	struct thp_cache *c;
+
+	for (unsigned int i = 0; i < 64; i++) {
+		c = &fl->thp[i];
+		if (c->pid == pid && c->at_ns && now - c->at_ns < 1000000000ull)
+			return c->thp;
+	}
+	c = &fl->thp[fl->thp_next++ % 64];
+	c->pid = pid;
+	c->at_ns = now;
+	c->thp = forklat_read_thp(pid);
+	return c->thp;
+}
+
+/* Container id (12 chars) or pod uid of a cgroup; NULL when it names neither. */
+static const char *container_of(__u64 cgroup_id, char *buf, size_t len)
+{
+	const char *path = cgroup_path_of_id(cgroup_id);
+	struct container c;
+
+	memset(&c, 0, sizeof(c));
+	if (!path || !cgroup_parse_container(path, &c))
+		return NULL;
+	if (c.id[0])
+		snprintf(buf, len, "%.12s", c.id);
+	else if (c.pod_uid[0])
+		snprintf(buf, len, "pod:%s", c.pod_uid);
+	else
+		return NULL;
+	return buf;
+}
+
+static const char *row_container(const struct forklat_state *fl, const struct forklat_row *r,
+				 char *buf, size_t len)
+{
+	if (fl->common->containers)
+		return cgroup_label(r->key, buf, len);
+	return container_of(r->cgroup_id, buf, len);
+}
+
+/* What only user space knows: THP from smaps_rollup, and the estimate that needs it. */
+static void row_complete(struct forklat_state *fl, struct forklat_row *r)
+{
+	r->thp_bytes = thp_of(fl, r->pid);
+	if (fl->pt_measured)
+		return;
+	r->pt_copy_ns =
+		forklat_pt_estimate_ns(r->anon_bytes, r->thp_bytes, r->mean_ns, fl->page_size);
+	r->pt_copy_estimated = true;
+}
+
+static void json_us_or_null(struct json *j, const char *key, double ns)
+{
+	if (ns < 0)
+		json_kv_null(j, key);
+	else
+		json_kv_double(j, key, ns / 1e3);
+}
+
+static void json_row(struct forklat_state *fl, struct json *j, const struct forklat_row *r,
+		     double secs)
+{
+	long long huge = forklat_huge_bytes(r);
+	char buf[128];
+	const char *container = row_container(fl, r, buf, sizeof(buf));
+
+	json_kv_u64(j, "pid", r->pid);
+	json_key(j, "comm");
+	json_string_n(j, r->comm, sizeof(r->comm));
+	if (container)
+		json_kv_string(j, "container", container);
+	else
+		json_kv_null(j, "container");
+	json_kv_u64(j, "cgroup_id", r->cgroup_id);
+	json_kv_u64(j, "forks", r->forks);
+	json_kv_u64(j, "errors", r->errors);
+	if (secs > 0)
+		json_kv_double(j, "forks_per_s", r->forks / secs);
+	json_kv_double(j, "mean_us", r->mean_ns / 1e3);
+	json_kv_double(j, "max_us", r->max_ns / 1e3);
+	json_kv_u64(j, "rss_bytes", r->rss_bytes);
+	json_kv_u64(j, "anon_bytes", r->anon_bytes);
+	json_kv_u64(j, "pgtables_bytes", r->pgtables_bytes);
+	json_kv_u64(j, "vmas", r->vmas);
+	if (huge < 0) {
+		json_kv_null(j, "huge_bytes");
+		json_kv_null(j, "thp_bytes");
+	} else {
+		json_kv_u64(j, "huge_bytes", huge);
+		json_kv_u64(j, "thp_bytes", r->thp_bytes);
+	}
+	json_kv_u64(j, "hugetlb_bytes", r->hugetlb_bytes);
+	json_us_or_null(j, "pt_copy_us", r->pt_copy_ns);
+	json_kv_bool(j, "pt_copy_estimated", r->pt_copy_estimated);
+	json_us_or_null(j, "pte_copy_us", r->pte_copy_ns);
+	json_us_or_null(j, "child_run_us", r->child_run_ns);
+	json_us_or_null(j, "child_exec_us", r->child_exec_ns);
+}
+
+/* The columns every table and event line share: RSS, page tables, VMAs, huge share, copy. */
+static void print_mem_cols(const struct forklat_row *r)
+{
+	char rss[16], pt[16], huge[8], copy[16], dur[16];
+	double pct = forklat_huge_pct(r);
+
+	if (pct < 0)
+		snprintf(huge, sizeof(huge), "-");
+	else
+		snprintf(huge, sizeof(huge), "%.0f%%", pct);
+	if (r->pt_copy_ns < 0)
+		snprintf(copy, sizeof(copy), "-");
+	else
+		snprintf(copy, sizeof(copy), "%s%s", r->pt_copy_estimated ? "~" : "",
+			 forklat_short_duration(dur, sizeof(dur), r->pt_copy_ns));
+	printf(" %5s %5s %5u %4s %7s\n", forklat_short_bytes(rss, sizeof(rss), r->rss_bytes),
+	       forklat_short_bytes(pt, sizeof(pt), r->pgtables_bytes), r->vmas, huge, copy);
+}
+
+static const char *row_name(struct forklat_state *fl, const struct forklat_row *r, char *buf,
+			    size_t len)
+{
+	char comm[64], label[128];
+
+	out_sanitize(comm, sizeof(comm), r->comm, sizeof(r->comm));
+	if (!fl->common->containers) {
+		snprintf(buf, len, "%s", comm);
+		return buf;
+	}
+	cgroup_label(r->key, label, sizeof(label));
+	out_sanitize(buf, len, label, sizeof(label));
+	snprintf(buf + strlen(buf), len - strlen(buf), ": %s", comm);
+	return buf;
+}
+
+static void print_table(struct forklat_state *fl, struct forklat_row *rows, size_t shown, size_t n,
+			double secs)
+{
+	char clock[16], mean[16], max[16], name[256], label[128], rate[16];
+
+	if (fl->common->timestamp)
+		printf("%s\n", out_clock(clock, sizeof(clock)));
+	if (fl->common->containers)
+		printf("%-23s", "CONTAINER");
+	else
+		printf("%-7s %-15s", "PID", "COMM");
+	printf(" %6s %6s %6s %5s %5s %5s %4s %7s\n", "FORK/s", "MEAN", "MAX", "RSS", "PTE", "VMAS",
+	       "HUGE", "PTCOPY");
+	for (size_t i = 0; i < shown; i++) {
+		const struct forklat_row *r = &rows[i];
+		double per_s = secs > 0 ? r->forks / secs : 0;
+
+		if (fl->common->containers) {
+			cgroup_label(r->key, name, sizeof(name));
+			out_sanitize(label, sizeof(label), name, sizeof(name));
+			printf("%-23.23s", label);
+		} else {
+			out_sanitize(name, sizeof(name), r->comm, sizeof(r->comm));
+			printf("%-7u %-15.15s", r->pid, name);
+		}
+		snprintf(rate, sizeof(rate), per_s < 10 ? "%.1f" : "%.0f", per_s);
+		printf(" %6s %6s %6s", rate, forklat_short_duration(mean, sizeof(mean), r->mean_ns),
+		       forklat_short_duration(max, sizeof(max), r->max_ns));
+		print_mem_cols(r);
+	}
+	table_more(stdout, shown, n);
+	for (size_t i = 0; i < shown && i < (size_t)fl->cfg->hists; i++) {
+		printf("\n%s (pid %u): fork latency\n", row_name(fl, &rows[i], name, sizeof(name)),
+		       rows[i].pid);
+		hist_print(stdout, rows[i].slots, "usecs");
+	}
+	if (shown) {
+		char diag[512];
+
+		forklat_diagnose(diag, sizeof(diag), &rows[0],
+				 row_name(fl, &rows[0], name, sizeof(name)));
+		printf("\ndiagnosis: %s\n", diag);
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
+static void print_json(struct forklat_state *fl, struct forklat_row *rows, size_t shown,
+		       double secs, __u64 forks, __u64 errors)
+{
+	char name[256], diag[512];
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j);
+	json_kv_ts(&j);
+	json_kv_double(&j, "interval_s", secs);
+	json_kv_string(&j, "pt_copy_source", fl->pt_source);
+	json_kv_u64(&j, "forks", forks);
+	json_kv_u64(&j, "errors", errors);
+	json_key(&j, "procs");
+	json_array_begin(&j);
+	for (size_t i = 0; i < shown; i++) {
+		json_object_begin(&j);
+		json_row(fl, &j, &rows[i], secs);
+		json_key(&j, "hist_us");
+		hist_json(&j, rows[i].slots);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	if (shown) {
+		forklat_diagnose(diag, sizeof(diag), &rows[0],
+				 row_name(fl, &rows[0], name, sizeof(name)));
+		json_kv_string(&j, "diagnosis", diag);
+	} else {
+		json_kv_null(&j, "diagnosis");
+	}
+	json_kv_u64(&j, "lost_events", fl->ev.lost_reported);
+	json_kv_u64(&j, "missed_events", fl->misses_reported);
+	json_object_end(&j);
+	json_line_end(&j);
+}
+
+/* Read the whole stats map into fl->cur, sorted by key; returns the number of entries. */
+static size_t stats_read(struct forklat_state *fl)
+{
+	int fd = bpf_map__fd(fl->skel->maps.stats);
+	__u64 key, next, *prev_key = NULL;
+	size_t n = 0;
+
+	while (n < FORKLAT_MAX_ROWS && !bpf_map_get_next_key(fd, prev_key, &next)) {
+		key = next;
+		prev_key = &key;
+		if (bpf_map_lookup_elem(fd, &key, &fl->cur[n].s))
+			continue;
+		fl->cur[n++].key = key;
+	}
+	qsort(fl->cur, n, sizeof(*fl->cur), entry_cmp);
+	return n;
+}
+
+static void misses_check(struct forklat_state *fl)
+{
+	__u64 misses = setup_prog_misses(fl->skel->obj);
+
+	if (misses > fl->misses_reported) {
+		out_note("%llu fork events missed: the kernel skipped forklat's programs while "
+			 "another BPF program ran on the same CPU (%llu in total)",
+			 (unsigned long long)(misses - fl->misses_reported),
+			 (unsigned long long)misses);
+		fl->misses_reported = misses;
+	}
+}
+
+static int tick(void *ctx)
+{
+	struct forklat_state *fl = ctx;
+	__u64 now = out_monotonic_ns(), gen, forks = 0, errors = 0;
+	double secs = (now - fl->last_tick_ns) / 1e9;
+	size_t n, nrows = 0, kept = 0, shown;
+	struct entry *swap;
+
+	fl->last_tick_ns = now;
+	/* calls returning from now on write max_ns of the next interval */
+	gen = fl->skel->bss->forklat_gen;
+	fl->skel->bss->forklat_gen = gen + 1;
+	n = stats_read(fl);
+
+	for (size_t i = 0; i < n; i++) {
+		struct entry *e = &fl->cur[i];
+		struct entry *p = bsearch(e, fl->prev, fl->nprev, sizeof(*e), entry_cmp);
+		struct forklat_stats d;
+
+		forklat_stats_delta(&e->s, p ? &p->s : NULL, &d);
+		forks += d.forks;
+		errors += d.errors;
+		if (d.forks || d.errors) {
+			forklat_row_fill(&fl->rows[nrows++], e->key, &e->s, &d, gen, fl->page_size,
+					 fl->pt_measured, fl->pte_measured);
+		} else if (!fl->common->containers && p && kill(e->key, 0) && errno == ESRCH) {
+			/* a process that exited and was reported: its row has no more to say */
+			bpf_map_delete_elem(bpf_map__fd(fl->skel->maps.stats), &e->key);
+			continue;
+		}
+		fl->cur[kept++] = *e;
+	}
+	swap = fl->prev;
+	fl->prev = fl->cur;
+	fl->nprev = kept;
+	fl->cur = swap;
+
+	if (fl->stream) {
+		events_lost_check(&fl->ev);
+		misses_check(fl);
+		return 0;
+	}
+	shown = table_top(fl->rows, nrows, sizeof(*fl->rows), forklat_row_cmp, fl->cfg->top);
+	for (size_t i = 0; i < shown; i++)
+		row_complete(fl, &fl->rows[i]);
+	events_lost_check(&fl->ev);
+	misses_check(fl);
+	if (fl->common->json)
+		print_json(fl, fl->rows, shown, secs, forks, errors);
+	else if (nrows || fl->common->timestamp)
+		print_table(fl, fl->rows, shown, nrows, secs);
+	return 0;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct forklat_state *fl = ctx;
+	const struct forklat_event *e = data;
+	struct forklat_row r = {0};
+	char comm[64], lat[16], clock[16];
+	struct json j;
+
+	if (size < sizeof(*e))
+		return 0;
+	fl->slow_events++;
+	r.key = fl->common->containers ? e->cgroup_id : e->pid;
+	r.pid = e->pid;
+	memcpy(r.comm, e->comm, sizeof(r.comm));
+	r.cgroup_id = e->cgroup_id;
+	r.forks = 1;
+	r.mean_ns = e->lat_ns;
+	r.max_ns = e->lat_ns;
+	r.rss_bytes = e->mem.rss_pages * fl->page_size;
+	r.anon_bytes = e->mem.anon_pages * fl->page_size;
+	r.pgtables_bytes = e->mem.pgtables_bytes;
+	r.hugetlb_bytes = e->mem.hugetlb_pages * fl->page_size;
+	r.vmas = e->mem.vmas;
+	r.pt_copy_ns = fl->pt_measured ? (double)e->copy.pt_ns : -1;
+	r.pte_copy_ns = fl->pte_measured ? (double)e->copy.pte_ns : -1;
+	r.child_run_ns = -1;
+	r.child_exec_ns = -1;
+	row_complete(fl, &r);
+
+	if (fl->common->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j);
+		json_kv_ts(&j);
+		json_kv_u64(&j, "tid", e->tid);
+		json_kv_string(&j, "call", e->call < FORKLAT_CALLS ? call_names[e->call] : "?");
+		json_kv_i64(&j, "child_pid", e->ret);
+		json_kv_double(&j, "lat_us", e->lat_ns / 1e3);
+		json_row(fl, &j, &r, 0);
+		json_kv_string(&j, "pt_copy_source", fl->pt_source);
+		json_object_end(&j);
+		json_line_end(&j);
+		return 0;
+	}
+	out_sanitize(comm, sizeof(comm), e->comm, sizeof(e->comm));
+	printf("%-8s %-7u %-15.15s %-6s %6s", out_clock(clock, sizeof(clock)), e->pid, comm,
+	       e->call < FORKLAT_CALLS ? call_names[e->call] : "?",
+	       forklat_short_duration(lat, sizeof(lat), e->lat_ns));
+	print_mem_cols(&r);
+	fflush(stdout);
+	return 0;
+}
+
+/* The syscall tracepoints that exist here (arm64 has no fork or vfork). */
+static int syscalls_plan(struct forklat *skel, char *desc, size_t len)
+{
+	struct bpf_program *progs[FORKLAT_CALLS][2] = {
+		{skel->progs.forklat_enter_fork, skel->progs.forklat_exit_fork},
+		{skel->progs.forklat_enter_vfork, skel->progs.forklat_exit_vfork},
+		{skel->progs.forklat_enter_clone, skel->progs.forklat_exit_clone},
+		{skel->progs.forklat_enter_clone3, skel->progs.forklat_exit_clone3},
+	};
+	size_t used = snprintf(desc, len, "tracepoint syscalls:sys_{enter,exit}_{");
+	int found = 0;
+
+	for (int c = 0; c < FORKLAT_CALLS; c++) {
+		char enter[32], exit_[32];
+		bool ok;
+
+		snprintf(enter, sizeof(enter), "sys_enter_%s", call_names[c]);
+		snprintf(exit_, sizeof(exit_), "sys_exit_%s", call_names[c]);
+		ok = probe_tracepoint("syscalls", enter) && probe_tracepoint("syscalls", exit_);
+		bpf_program__set_autoload(progs[c][0], ok);
+		bpf_program__set_autoload(progs[c][1], ok);
+		if (!ok) {
+			out_debug("no %s syscall tracepoints here: %s() is not traced",
+				  call_names[c], call_names[c]);
+			continue;
+		}
+		if (used < len)
+			used += snprintf(desc + used, len - used, "%s%s", found ? "," : "",
+					 call_names[c]);
+		found++;
+	}
+	if (used < len)
+		snprintf(desc + used, len - used, "}");
+	return found;
+}
+
+/* Time to the child's first run and exec needs the two sched tracepoints as tp_btf. */
+static bool child_plan(struct forklat *skel, bool wanted)
+{
+	bool ok = wanted && probe_tracepoint("sched", "sched_process_fork") &&
+		  probe_tracepoint("sched", "sched_process_exec");
+
+	if (wanted && !ok)
+		out_note("no sched:sched_process_fork/exec tracepoints: the children's first run "
+			 "and exec are not timed");
+	bpf_program__set_autoload(skel->progs.forklat_child_new, ok);
+	bpf_program__set_autoload(skel->progs.forklat_child_exec, ok);
+	return ok;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg = {.min_ms = -1, .top = 10, .hists = 3};
+	struct common_opts common;
+	struct forklat_state fl = {0};
+	struct forklat *skel = NULL;
+	struct plan_item items[2] = {
+		{
+			.what = "page-table copy time (copy_page_range)",
+			.degraded = "pt_copy is estimated from the memory mapped with 4 KiB pages "
+				    "(marked ~, pt_copy_estimated: true)",
+		},
+		{
+			.what = "copy_pte_range time",
+			.degraded = "no separate copy_pte_range figure (pte_copy_us: null)",
+		},
+	};
+	char desc[160], calls_desc[160];
+	int nitems = 1, err = 1;
+	bool child;
+
+	opts_parse(&tool, argc, argv, &common, &cfg);
+	if (setup_check())
+		return 1;
+	fl.common = &common;
+	fl.cfg = &cfg;
+	fl.stream = cfg.min_ms >= 0;
+	fl.page_size = sysconf(_SC_PAGESIZE);
+	fl.prev = calloc(FORKLAT_MAX_ROWS, sizeof(*fl.prev));
+	fl.cur = calloc(FORKLAT_MAX_ROWS, sizeof(*fl.cur));
+	fl.rows = calloc(FORKLAT_MAX_ROWS, sizeof(*fl.rows));
+	if (!fl.prev || !fl.cur || !fl.rows) {
+		out_error("out of memory for the tables");
+		goto cleanup;
+	}
+
+	skel = forklat__open();
+	if (!skel) {
+		setup_explain(-errno, "open the BPF programs");
+		goto cleanup;
+	}
+	fl.skel = skel;
+	skel->rodata->filter_tgid = common.pid;
+	skel->rodata->filter_cgroup_id = common.cgroup_id;
+	skel->rodata->filter_cgroup_level = common.cgroup_level;
+	skel->rodata->by_cgroup = common.containers;
+	skel->rodata->stream = fl.stream;
+	skel->rodata->min_ns = fl.stream ? cfg.min_ms * 1e6 : 0;
+
+	if (!syscalls_plan(skel, calls_desc, sizeof(calls_desc))) {
+		out_error("this kernel has none of the fork, vfork, clone, clone3 syscall "
+			  "tracepoints: it needs CONFIG_FTRACE_SYSCALLS=y");
+		goto cleanup;
+	}
+	child = child_plan(skel, !cfg.no_child);
+	skel->rodata->child_side = child;
+
+	items[0].choices[0] =
+		(struct plan_choice){HOOK_FENTRY,
+				     "copy_page_range",
+				     {skel->progs.forklat_pt_fentry, skel->progs.forklat_pt_fexit}};
+	items[0].choices[1] = (struct plan_choice){
+		HOOK_KPROBE,
+		"copy_page_range",
+		{skel->progs.forklat_pt_kprobe, skel->progs.forklat_pt_kretprobe}};
+	items[1].choices[0] = (struct plan_choice){
+		HOOK_FENTRY,
+		"copy_pte_range",
+		{skel->progs.forklat_pte_fentry, skel->progs.forklat_pte_fexit}};
+	items[1].choices[1] = (struct plan_choice){
+		HOOK_KPROBE,
+		"copy_pte_range",
+		{skel->progs.forklat_pte_kprobe, skel->progs.forklat_pte_kretprobe}};
+	/*
+	 * copy_pte_range is inlined into copy_page_range on most kernels: then there is nothing
+	 * to miss and nothing to say.  Where it is a function of its own, it goes in the plan.
+	 */
+	if (probe_kernel_func("copy_pte_range") || probe_kprobe("copy_pte_range")) {
+		nitems = 2;
+	} else {
+		for (int c = 0; c < 2; c++)
+			for (int p = 0; p < 2; p++)
+				bpf_program__set_autoload(items[1].choices[c].progs[p], false);
+		items[1].chosen = -1;
+	}
+	plan_choose(items, nitems);
+	fl.pt_measured = items[0].chosen >= 0;
+	fl.pte_measured = nitems == 2 && items[1].chosen >= 0;
+	if (fl.pt_measured)
+		plan_describe(&items[0], fl.pt_source, sizeof(fl.pt_source));
+	else
+		snprintf(fl.pt_source, sizeof(fl.pt_source), "estimate");
+	/* one stable line per measured thing, for -v and for the guest-kernel checks */
+	out_debug("attach: fork-family calls: %s", calls_desc);
+	out_debug("attach: %s: %s", items[0].what, plan_describe(&items[0], desc, sizeof(desc)));
+	out_debug("attach: %s: %s", items[1].what,
+		  nitems == 2 ? plan_describe(&items[1], desc, sizeof(desc))
+			      : "none (inlined here)");
+	out_debug("attach: children's first run and exec: %s",
+		  child ? "tp_btf sched_process_fork, sched_process_exec" : "none");
+
+	err = forklat__load(skel);
+	if (err) {
+		setup_explain(err, "load the BPF programs");
+		err = 1;
+		goto cleanup;
+	}
+	err = forklat__attach(skel);
+	if (err) {
+		setup_explain(err, "attach the BPF programs");
+		err = 1;
+		goto cleanup;
+	}
+	err = 1;
+	if (fl.stream &&
+	    events_open(&fl.ev, skel->maps.events, on_event, &fl, &skel->bss->kscope_lost_events))
+		goto cleanup;
+	if (!fl.stream)
+		fl.ev.lost = &skel->bss->kscope_lost_events;
+
+	fprintf(stderr, "Tracing fork, vfork, clone and clone3%s... Hit Ctrl-C to end.\n",
+		fl.stream ? " calls slower than the threshold" : "");
+	if (fl.stream && !common.json)
+		printf("%-8s %-7s %-15s %-6s %6s %5s %5s %5s %4s %7s\n", "TIME", "PID", "COMM",
+		       "CALL", "LAT", "RSS", "PTE", "VMAS", "HUGE", "PTCOPY");
+	fflush(stdout);
+
+	fl.last_tick_ns = out_monotonic_ns();
+	err = loop_run(&common, fl.stream ? &fl.ev : NULL, tick, &fl);
+	if (err)
+		goto cleanup;
+	if (fl.stream) {
+		/* what arrived between the last poll and the signal */
+		events_poll(&fl.ev, 0);
+		tick(&fl);
+	} else if (loop_stopping()) {
+		/* the partial interval since the last report: its forks count too */
+		tick(&fl);
+	}
+	if (fl.stream)
+		out_note("%llu calls slower than %g ms", (unsigned long long)fl.slow_events,
+			 cfg.min_ms);
+	err = 0;
+
+cleanup:
+	if (fl.ev.rb)
+		events_close(&fl.ev);
+	forklat__destroy(skel);
+	cgroup_cache_free();
+	free(fl.prev);
+	free(fl.cur);
+	free(fl.rows);
+	return err;
+}

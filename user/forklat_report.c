@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "forklat_report.h"
+#include "out.h"
+
+#define MIB (1024ull * 1024)
+
+void forklat_stats_delta(const struct forklat_stats *cur, const struct forklat_stats *prev,
+			 struct forklat_stats *out)
+{
+	/* forks and errors only grow while the row lives: going back means a new row */
+	bool restarted = !prev || cur->forks < prev->forks || cur->errors < prev->errors ||
+			 cur->child_runs < prev->child_runs;
+
+	*out = *cur;
+	if (restarted)
+		return;
+	out->forks = cur->forks - prev->forks;
+	out->errors = cur->errors - prev->errors;
+	out->sum_ns = cur->sum_ns - prev->sum_ns;
+	out->pt_ns = cur->pt_ns - prev->pt_ns;
+	out->pte_ns = cur->pte_ns - prev->pte_ns;
+	out->child_run_ns = cur->child_run_ns - prev->child_run_ns;
+	out->child_runs = cur->child_runs - prev->child_runs;
+	out->child_exec_ns = cur->child_exec_ns - prev->child_exec_ns;
+	out->child_execs = cur->child_execs - prev->child_execs;
+	for (int i = 0; i < FORKLAT_CALLS; i++)
+		out->calls[i] = cur->calls[i] - prev->calls[i];
+	for (int i = 0; i < HIST_SLOTS; i++)
+		out->slots[i] = cur->slots[i] - prev->slots[i];
+}
+
+void forklat_row_fill(struct forklat_row *row, __u64 key, const struct forklat_stats *cur,
+		      const struct forklat_stats *delta, __u64 gen, long page_size,
+		      bool pt_measured, bool pte_measured)
+{
+	memset(row, 0, sizeof(*row));
+	row->key = key;
+	row->pid = cur->pid;
+	memcpy(row->comm, cur->comm, sizeof(row->comm));
+	row->cgroup_id = cur->cgroup_id;
+	row->forks = delta->forks;
+	row->errors = delta->errors;
+	row->mean_ns = delta->forks ? (double)delta->sum_ns / delta->forks : 0;
+	row->max_ns = cur->max_gen == gen ? cur->max_ns : 0;
+	/* the mean of a one-fork interval is its max; the racy max must not read below it */
+	if (row->max_ns < row->mean_ns)
+		row->max_ns = row->mean_ns;
+	row->rss_bytes = cur->mem.rss_pages * page_size;
+	row->anon_bytes = cur->mem.anon_pages * page_size;
+	row->pgtables_bytes = cur->mem.pgtables_bytes;
+	row->hugetlb_bytes = cur->mem.hugetlb_pages * page_size;
+	row->vmas = cur->mem.vmas;
+	row->thp_bytes = -1;
+	row->pt_copy_ns = -1;
+	if (pt_measured && delta->forks)
+		row->pt_copy_ns = (double)delta->pt_ns / delta->forks;
+	row->pte_copy_ns = pte_measured && delta->forks ? (double)delta->pte_ns / delta->forks : -1;
+	row->child_run_ns =
+		delta->child_runs ? (double)delta->child_run_ns / delta->child_runs : -1;
+	row->child_exec_ns =
+		delta->child_execs ? (double)delta->child_exec_ns / delta->child_execs : -1;
+	memcpy(row->slots, delta->slots, sizeof(row->slots));
+}
+
+long long forklat_smaps_thp(const char *text)
+{
+	static const char *const fields[] = {"AnonHugePages:", "ShmemPmdMapped:", "FilePmdMapped:"};
+	long long total = 0;
+	bool found = false;
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *p = text;
+		size_t n = strlen(fields[i]);
+
+		/* a field counts only at the start of a line */
+		while ((p = strstr(p, fields[i]))) {
+			if (p == text || p[-1] == '\n')
+				break;
+			p += n;
+		}
+		if (!p)
+			continue;
+		char *end;
+		long long kb = strtoll(p + n, &end, 10);
+
+		if (end == p + n || kb < 0)
+			continue;
+		total += kb * 1024;
+		found = true;
+	}
+	return found ? total : -1;
+}
+
+long long forklat_read_thp(pid_t pid)
+{
+	char path[64], buf[4096];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return forklat_smaps_thp(buf);
+}
+
+double forklat_pt_estimate_ns(__u64 anon_bytes, long long thp_bytes, double mean_ns, long page_size)
+{
+	/* a page table holds page_size / 8 entries: a PMD entry maps that many pages */
+	__u64 pmd_size = (__u64)page_size * (page_size / 8);
+	__u64 thp = thp_bytes > 0 ? (__u64)thp_bytes : 0;
+	__u64 base = anon_bytes > thp ? anon_bytes - thp : 0;
+	double est;
+
+	if (page_size <= 0)
+		return -1;
+	est = (double)(base / page_size) * FORKLAT_NS_PER_PTE +
+	      (double)(thp / pmd_size) * FORKLAT_NS_PER_HUGE_PMD;
+	return est < mean_ns ? est : mean_ns;
+}
+
+long long forklat_huge_bytes(const struct forklat_row *row)
+{
+	if (row->thp_bytes < 0)
+		return -1;
+	return row->thp_bytes + (long long)row->hugetlb_bytes;
+}
+
+double forklat_huge_pct(const struct forklat_row *row)
+{
+	long long huge = forklat_huge_bytes(row);
+	/* hugetlb pages are not part of RSS; THP are */
+	__u64 total = row->rss_bytes + row->hugetlb_bytes;
+
+	if (huge < 0)
+		return -1;
+	if (!total)
+		return 0;
+	return huge >= (long long)total ? 100.0 : 100.0 * huge / total;
+}
+
+const char *forklat_short_bytes(char *buf, size_t len, __u64 bytes)
+{
+	static const char units[] = "BKMGTPE";
+	double v = bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 6) {
+		v /= 1024;
+		u++;
+	}
+	/* 1023.6M rounds to "1024M", five characters still */
+	if (u && v < 9.95)
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+	else
+		snprintf(buf, len, "%.0f%c", v, units[u]);
+	return buf;
+}
+
+const char *forklat_short_duration(char *buf, size_t len, double ns)
+{
+	if (ns < 999.5)
+		snprintf(buf, len, "%.0fns", ns);
+	else if (ns < 999.5e3)
+		snprintf(buf, len, "%.0fus", ns / 1e3);
+	else if (ns < 9.995e6)
+		snprintf(buf, len, "%.2fms", ns / 1e6);
+	else if (ns < 999.5e6)
+		snprintf(buf, len, "%.1fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+	return buf;
+}
+
+int forklat_row_cmp(const void *a, const void *b)
+{
+	const struct forklat_row *x = a, *y = b;
+
+	if (x->mean_ns != y->mean_ns)
+		return x->mean_ns < y->mean_ns ? 1 : -1;
+	if (x->forks != y->forks)
+		return x->forks < y->forks ? 1 : -1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+void forklat_diagnose(char *buf, size_t len, const struct forklat_row *row, const char *name)
+{
+	char lat[16], base_s[16], pt_s[16], rss_s[16], huge_s[16];
+	long long thp = row->thp_bytes;
+	__u64 base = row->anon_bytes > (__u64)(thp > 0 ? thp : 0)
+			     ? row->anon_bytes - (thp > 0 ? thp : 0)
+			     : 0;
+	double pt_share =
+		row->mean_ns > 0 && row->pt_copy_ns > 0 ? row->pt_copy_ns / row->mean_ns : 0;
+	double huge_pct = forklat_huge_pct(row);
+
+	out_duration(lat, sizeof(lat), row->mean_ns);
+	out_bytes(base_s, sizeof(base_s), base);
+	out_bytes(pt_s, sizeof(pt_s), row->pgtables_bytes);
+	out_bytes(rss_s, sizeof(rss_s), row->rss_bytes);
+
+	if (row->mean_ns < 1e6) {
+		snprintf(buf, len, "%s (pid %u): %s per fork, RSS %s: fork is cheap here", name,
+			 row->pid, lat, rss_s);
+	} else if (base >= 64 * MIB && pt_share >= 0.3) {
+		snprintf(buf, len,
+			 "%s (pid %u): %s per fork, %s%s RSS in 4 KiB pages, %s of page tables "
+			 "copied per fork; huge pages or posix_spawn/vfork would avoid most of it",
+			 name, row->pid, lat, thp < 0 ? "up to " : "", base_s, pt_s);
+	} else if (row->vmas >= 10000) {
+		snprintf(buf, len,
+			 "%s (pid %u): %s per fork with %u VMAs, each copied on its own; fewer, "
+			 "larger mappings or posix_spawn/vfork would avoid it",
+			 name, row->pid, lat, row->vmas);
+	} else if (huge_pct >= 50) {
+		out_bytes(huge_s, sizeof(huge_s), forklat_huge_bytes(row));
+		snprintf(buf, len,
+			 "%s (pid %u): %s per fork, %s of its memory already in huge pages; "
+			 "posix_spawn/vfork would avoid the rest",
+			 name, row->pid, lat, huge_s);
+	} else {
+		snprintf(buf, len,
+			 "%s (pid %u): %s per fork with RSS %s and %u VMAs: memory size does not "
+			 "explain it; look at where the kernel spends the time (perf top -g)",
+			 name, row->pid, lat, rss_s, row->vmas);
+	}
+}
