@@ -99,7 +99,8 @@ FUZZ_SECONDS ?= 60
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c user/%.c $(LIB_OBJS:$(BUILD)/lib/%.o=user/lib/%.c)
 	mkdir -p $(BUILD)/fuzz
-	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(INCLUDES) $(filter %.c,$^) \
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -DKSCOPE_VERSION='"$(VERSION)"' \
+		$(INCLUDES) $(filter %.c,$^) \
 		$(LIBS) -o $@
 
 fuzz: $(FUZZ_TARGETS)
