@@ -3,9 +3,12 @@
  * fadvtop: fadvise calls per cgroup, process and file, what they dropped from the page cache,
  * and how long the callers waited on kernel locks, behind whom.
  *
- * A thread entering fadvise gets an in-flight record (keyed by thread id); while it exists,
- * page-cache removals and lock contention of that thread are charged to the call.  At exit
- * the call is added to per-CPU cumulative counters; user space takes differences.
+ * Each thread that calls fadvise gets a record (keyed by thread id) that lives on between
+ * calls: while its start_ns is set, page-cache removals and lock contention of that thread are
+ * charged to the call; between calls it caches which file the thread's last fd was, so a
+ * glog-like loop on one fd does not walk fd -> file -> inode on every call.  At exit the call
+ * is added to cumulative counters (shared, atomic: per-CPU copies would cost rows x CPUs of
+ * memory on a 72-core host); user space takes differences.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,16 +33,14 @@ const volatile bool events_enabled = false;
 const volatile __u64 events_min_ns = 0;
 
 struct inflight {
-	__u64 start_ns;
-	__u64 file; /* struct file *, for the name of a new row */
+	__u64 start_ns; /* 0 between calls */
 	__s64 offset;
 	__u64 len;
 	__u64 bytes;
-	__u64 ino;
-	__u32 dev;
 	__s32 fd;
 	__s32 advice;
 	__u32 lock_exact;
+	__u32 pad;
 	__u64 pages_dropped;
 	__u64 pages_other;
 	__u64 lock_addr; /* the lock being waited for now, 0 when none */
@@ -49,24 +50,31 @@ struct inflight {
 	__u64 lock_waits;
 	__u64 worst_wait_ns; /* longest single wait and whom it was behind */
 	__u64 worst_holder;
+	/* the file behind cached_fd at the last call */
+	__u64 file;  /* struct file * */
+	__u64 inode; /* struct inode * */
+	__u64 ino;
+	__u32 dev;
+	__s32 cached_fd;
 };
 
+/* LRU: records of threads that exited are recycled */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, FADV_MAX_INFLIGHT);
 	__type(key, __u32);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, FADV_MAX_ROWS);
 	__type(key, struct fadv_key);
 	__type(value, struct fadv_val);
 } rows SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, FADV_MAX_PROCS);
 	__type(key, struct fadv_proc_key);
 	__type(value, struct fadv_hist);
@@ -106,15 +114,16 @@ static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 }
 
+/* fd -> struct file of the current task: BTF loads down to the fd array, one probe read */
 static __always_inline struct file *fd_file(int fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
 	struct file **fds, *file = NULL;
 
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fds = fdt->fd;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
 }
@@ -122,32 +131,52 @@ static __always_inline struct file *fd_file(int fd)
 static __always_inline int fadv_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight in = {};
+	static const struct inflight zero;
+	struct inflight *in;
 	struct inode *inode;
 	struct file *file;
 	__s64 size;
 
 	if (!kscope_task_selected())
 		return 0;
-	in.fd = (int)ctx->args[0];
-	in.offset = (__s64)ctx->args[1];
-	in.len = ctx->args[2];
-	in.advice = (int)ctx->args[3];
-	file = fd_file(in.fd);
-	if (file) {
-		inode = BPF_CORE_READ(file, f_inode);
-		in.file = (__u64)file;
-		in.ino = BPF_CORE_READ(inode, i_ino);
-		in.dev = BPF_CORE_READ(inode, i_sb, s_dev);
-		size = BPF_CORE_READ(inode, i_size);
-		/* len 0 means "to the end of the file" */
-		if (in.len)
-			in.bytes = in.len;
-		else if (size > in.offset)
-			in.bytes = size - in.offset;
+	in = bpf_map_lookup_elem(&inflight, &tid);
+	if (!in) {
+		bpf_map_update_elem(&inflight, &tid, &zero, BPF_NOEXIST);
+		in = bpf_map_lookup_elem(&inflight, &tid);
+		if (!in)
+			return 0;
 	}
-	in.start_ns = bpf_ktime_get_ns();
-	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+	in->fd = (int)ctx->args[0];
+	in->offset = (__s64)ctx->args[1];
+	in->len = ctx->args[2];
+	in->advice = (int)ctx->args[3];
+	in->pages_dropped = 0;
+	in->pages_other = 0;
+	in->lock_addr = 0;
+	in->lock_wait_ns = 0;
+	in->lock_waits = 0;
+	in->worst_wait_ns = 0;
+	in->worst_holder = 0;
+
+	file = fd_file(in->fd);
+	if (!file) {
+		in->file = in->inode = in->ino = in->dev = 0;
+	} else if ((__u64)file != in->file || in->fd != in->cached_fd) {
+		inode = BPF_CORE_READ(file, f_inode);
+		in->file = (__u64)file;
+		in->inode = (__u64)inode;
+		in->cached_fd = in->fd;
+		in->ino = BPF_CORE_READ(inode, i_ino);
+		in->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	}
+	/* len 0 means "to the end of the file" */
+	in->bytes = in->len;
+	if (!in->len && in->inode) {
+		inode = (struct inode *)in->inode;
+		size = BPF_CORE_READ(inode, i_size);
+		in->bytes = size > in->offset ? size - in->offset : 0;
+	}
+	in->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -218,7 +247,7 @@ static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
 	__u64 dur;
 
 	in = bpf_map_lookup_elem(&inflight, &tid);
-	if (!in)
+	if (!in || !in->start_ns)
 		return 0;
 	dur = bpf_ktime_get_ns() - in->start_ns;
 	key.cgroup_id = bpf_get_current_cgroup_id();
@@ -239,18 +268,23 @@ static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
 	}
 	advice = in->advice >= 0 && in->advice < FADV_NR_ADVICE ? in->advice : FADV_NR_ADVICE;
 	if (advice < FADV_ADVICE_SLOTS)
-		v->calls[advice]++;
-	v->total_ns += dur;
-	v->bytes += in->bytes;
-	v->pages_dropped += in->pages_dropped;
-	v->pages_other += in->pages_other;
-	v->lock_wait_ns += in->lock_wait_ns;
-	v->lock_waits += in->lock_waits;
+		__sync_fetch_and_add(&v->calls[advice], 1);
+	__sync_fetch_and_add(&v->total_ns, dur);
+	if (in->bytes)
+		__sync_fetch_and_add(&v->bytes, in->bytes);
+	if (in->pages_dropped)
+		__sync_fetch_and_add(&v->pages_dropped, in->pages_dropped);
+	if (in->pages_other)
+		__sync_fetch_and_add(&v->pages_other, in->pages_other);
+	if (in->lock_waits) {
+		__sync_fetch_and_add(&v->lock_wait_ns, in->lock_wait_ns);
+		__sync_fetch_and_add(&v->lock_waits, in->lock_waits);
+	}
 	v->last_fd = in->fd;
 	if (ctx->ret < 0)
-		v->errors++;
+		__sync_fetch_and_add(&v->errors, 1);
 	if (advice == 4 /* POSIX_FADV_DONTNEED */ && !in->pages_dropped)
-		v->dontneed_empty++;
+		__sync_fetch_and_add(&v->dontneed_empty, 1);
 
 	pk.cgroup_id = key.cgroup_id;
 	pk.tgid = key.tgid;
@@ -262,13 +296,13 @@ static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
 	if (h) {
 		slot = kscope_log2_slot(dur);
 		if (slot < HIST_SLOTS)
-			h->slots[slot]++;
+			__sync_fetch_and_add(&h->slots[slot], 1);
 	}
 
 	if (events_enabled && dur >= events_min_ns)
 		event_send(in, key.cgroup_id, pid_tgid, dur, ctx->ret);
 out:
-	bpf_map_delete_elem(&inflight, &tid);
+	in->start_ns = 0;
 	return 0;
 }
 
@@ -305,7 +339,7 @@ int fadvtop_page_delete(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
 	__u64 pages;
 
 	in = bpf_map_lookup_elem(&inflight, &tid);
-	if (!in)
+	if (!in || !in->start_ns)
 		return 0;
 	pages = 1ULL << (ctx->order & 31);
 	if (ctx->i_ino == in->ino && ctx->s_dev == in->dev)
@@ -357,7 +391,7 @@ int fadvtop_lock_begin(struct trace_event_raw_contention_begin *ctx)
 	 * A sleeping mutex reports begin twice (spinning, then sleeping) and its wait_lock may
 	 * contend in between: the outermost wait is the one that counts.
 	 */
-	if (!in || in->lock_addr)
+	if (!in || !in->start_ns || in->lock_addr)
 		return 0;
 	addr = (__u64)ctx->lock_addr;
 	in->lock_addr = addr;
@@ -377,7 +411,7 @@ int fadvtop_lock_end(struct trace_event_raw_contention_end *ctx)
 
 	in = bpf_map_lookup_elem(&inflight, &tid);
 	addr = (__u64)ctx->lock_addr;
-	if (!in || in->lock_addr != addr)
+	if (!in || !in->start_ns || in->lock_addr != addr)
 		return 0;
 	wait = bpf_ktime_get_ns() - in->lock_begin_ns;
 	in->lock_addr = 0;

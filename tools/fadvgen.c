@@ -5,6 +5,10 @@
  *   fadvgen [-m write] [-a ADVICE[,ADVICE...]] [-n COUNT] [-s BYTES] [-t THREADS] [-f FILE]
  *	glog-like: append BYTES to FILE, then posix_fadvise(fd, 0, written, ADVICE); COUNT times
  *	per thread, cycling through the advice list.
+ *   fadvgen -m advise [-a ADVICE[,ADVICE...]] [-n COUNT] [-s BYTES] [-t THREADS] [-f FILE]
+ *	write BYTES once and fsync, then posix_fadvise(fd, 0, BYTES, ADVICE) COUNT times per
+ *	thread with no writes in between: the bare cost of a call, steadier than the glog loop
+ *	(whose writeback makes every call's cost depend on the disk) for the benchmark.
  *   fadvgen -m cache [-s BYTES] [-f FILE]
  *	write BYTES, fsync, read them back into the page cache, then DONTNEED the whole file
  *	twice; mincore() says how many pages were cached before and after each call.
@@ -66,7 +70,8 @@ static struct worker workers[MAX_THREADS];
 static __attribute__((noreturn)) void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: fadvgen [-m write|cache] [-a ADVICE[,ADVICE...]] [-n COUNT] [-s BYTES]\n"
+		"usage: fadvgen [-m write|advise|cache] [-a ADVICE[,ADVICE...]] [-n COUNT] [-s "
+		"BYTES]\n"
 		"               [-t THREADS] [-f FILE] [-k]\n"
 		"  ADVICE: normal random sequential willneed dontneed noreuse\n");
 	exit(status);
@@ -109,6 +114,41 @@ static long parse_long(const char *arg, long min, long max)
 		usage(2);
 	}
 	return v;
+}
+
+static void *advise_loop(void *arg)
+{
+	struct worker *w = arg;
+	long i, done = 0;
+	char buf[4096];
+	int fd;
+
+	fd = open(w->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "fadvgen: cannot create %s: %s\n", w->path, strerror(errno));
+		w->errors = cfg.count;
+		return NULL;
+	}
+	memset(buf, 'a', sizeof(buf));
+	while (done < cfg.size) {
+		long n = cfg.size - done < (long)sizeof(buf) ? cfg.size - done : (long)sizeof(buf);
+		ssize_t r = write(fd, buf, n);
+
+		if (r <= 0)
+			break;
+		done += r;
+	}
+	fsync(fd);
+	for (i = 0; i < cfg.count; i++) {
+		int advice = cfg.advice[i % cfg.nr_advice];
+
+		if (posix_fadvise(fd, 0, cfg.size, advice))
+			w->errors++;
+		w->calls[advice]++;
+		w->bytes += cfg.size;
+	}
+	close(fd);
+	return NULL;
 }
 
 static void *write_loop(void *arg)
@@ -218,6 +258,7 @@ int main(int argc, char **argv)
 {
 	char default_file[64];
 	long calls[NR_ADVICE] = {0}, total = 0, errors = 0;
+	void *(*loop)(void *);
 	long long start, ns, bytes = 0;
 	size_t a;
 	int c, i, status = 0;
@@ -256,7 +297,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(2);
-	if (strcmp(cfg.mode, "write") && strcmp(cfg.mode, "cache"))
+	if (strcmp(cfg.mode, "write") && strcmp(cfg.mode, "cache") && strcmp(cfg.mode, "advise"))
 		usage(2);
 	if (!cfg.file) {
 		/* not /tmp: a tmpfs there would make DONTNEED a no-op */
@@ -270,15 +311,16 @@ int main(int argc, char **argv)
 			snprintf(workers[i].path, sizeof(workers[i].path), "%s.%d", cfg.file, i);
 	}
 
+	loop = strcmp(cfg.mode, "advise") == 0 ? advise_loop : write_loop;
 	start = now_ns();
 	if (strcmp(cfg.mode, "cache") == 0) {
 		cfg.threads = 1;
 		status = cache_mode(&workers[0]);
 	} else if (cfg.threads == 1) {
-		write_loop(&workers[0]);
+		loop(&workers[0]);
 	} else {
 		for (i = 0; i < cfg.threads; i++)
-			if (pthread_create(&workers[i].thread, NULL, write_loop, &workers[i])) {
+			if (pthread_create(&workers[i].thread, NULL, loop, &workers[i])) {
 				fprintf(stderr, "fadvgen: cannot start thread %d\n", i);
 				return 1;
 			}

@@ -124,7 +124,6 @@ struct ctx {
 	struct events ev;
 	bool pages_known;
 	bool locks_known;
-	int ncpus;
 	struct json json;
 	__u64 started_ns;
 };
@@ -154,33 +153,19 @@ static void snap_free(struct snap *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/*
- * Read a per-CPU (or plain, ncpus 1) hash map into an array of key+value items, summing
- * the CPUs' values as arrays of __u64 in [sum_off, sum_off + sum_len); the bytes after that
- * (comm, last_fd) come from the first CPU that has them.
- */
-static int map_read(int fd, size_t ksz, size_t vsz, int ncpus, size_t sum_off, size_t sum_len,
-		    void **out, size_t *n)
+/* Read a hash map into an array of key+value items. */
+static int map_read(int fd, size_t ksz, size_t vsz, void **out, size_t *n)
 {
-	size_t cap = 0, cnt = 0, isz = ksz + vsz, c, w;
-	char key[64], next[64], *items = NULL, *vals, *zeros;
+	size_t cap = 0, cnt = 0, isz = ksz + vsz;
+	char key[64], next[64], *items = NULL;
 	void *prev = NULL;
 	int err = 0;
 
-	vals = calloc(ncpus, vsz);
-	zeros = calloc(1, vsz);
-	if (!vals || !zeros) {
-		free(vals);
-		free(zeros);
-		return -ENOMEM;
-	}
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		char *item;
 
 		memcpy(key, next, ksz);
 		prev = key;
-		if (bpf_map_lookup_elem(fd, key, vals))
-			continue; /* evicted meanwhile */
 		if (cnt == cap) {
 			char *p = realloc(items, (cap ? cap * 2 : 256) * isz);
 
@@ -191,27 +176,12 @@ static int map_read(int fd, size_t ksz, size_t vsz, int ncpus, size_t sum_off, s
 			items = p;
 			cap = cap ? cap * 2 : 256;
 		}
-		item = items + cnt++ * isz;
+		item = items + cnt * isz;
 		memcpy(item, key, ksz);
-		memcpy(item + ksz, vals, vsz);
-		/* the bytes not summed (comm...) were written by the CPU that created the row */
-		for (c = 1; c < (size_t)ncpus && sum_off + sum_len < vsz; c++) {
-			size_t tail = sum_off + sum_len;
-
-			if (memcmp(item + ksz + tail, zeros, vsz - tail))
-				break;
-			memcpy(item + ksz + tail, vals + c * vsz + tail, vsz - tail);
-		}
-		for (c = 1; c < (size_t)ncpus; c++) {
-			__u64 *dst = (__u64 *)(item + ksz + sum_off);
-			const __u64 *src = (const __u64 *)(vals + c * vsz + sum_off);
-
-			for (w = 0; w < sum_len / sizeof(__u64); w++)
-				dst[w] += src[w];
-		}
+		if (bpf_map_lookup_elem(fd, key, item + ksz))
+			continue; /* evicted meanwhile */
+		cnt++;
 	}
-	free(vals);
-	free(zeros);
 	*out = items;
 	*n = cnt;
 	return err;
@@ -220,30 +190,22 @@ static int map_read(int fd, size_t ksz, size_t vsz, int ncpus, size_t sum_off, s
 static int snap_read(struct ctx *c, struct snap *s)
 {
 	struct fadvtop *skel = c->skel;
-	size_t i;
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->ns = out_monotonic_ns();
 	err = map_read(bpf_map__fd(skel->maps.rows), sizeof(struct fadv_key),
-		       sizeof(struct fadv_val), c->ncpus, 0, offsetof(struct fadv_val, last_fd),
-		       (void **)&s->rows, &s->nrows);
+		       sizeof(struct fadv_val), (void **)&s->rows, &s->nrows);
 	if (!err)
 		err = map_read(bpf_map__fd(skel->maps.hists), sizeof(struct fadv_proc_key),
-			       sizeof(struct fadv_hist), c->ncpus, 0, sizeof(struct fadv_hist),
-			       (void **)&s->hists, &s->nhists);
+			       sizeof(struct fadv_hist), (void **)&s->hists, &s->nhists);
 	if (!err)
 		err = map_read(bpf_map__fd(skel->maps.waits), sizeof(struct fadv_wait_key),
-			       sizeof(struct fadv_wait_val), 1, 0, 0, (void **)&s->waits,
-			       &s->nwaits);
+			       sizeof(struct fadv_wait_val), (void **)&s->waits, &s->nwaits);
 	if (err) {
 		snap_free(s);
 		return err;
 	}
-	/* per-CPU copies: the first CPU's comm may be empty when another CPU created the row */
-	for (i = 0; i < s->nrows; i++)
-		if (!s->rows[i].val.comm[0])
-			snprintf(s->rows[i].val.comm, sizeof(s->rows[i].val.comm), "?");
 	qsort(s->rows, s->nrows, sizeof(*s->rows), key_cmp);
 	qsort(s->hists, s->nhists, sizeof(*s->hists), hkey_cmp);
 	qsort(s->waits, s->nwaits, sizeof(*s->waits), wkey_cmp);
@@ -980,11 +942,6 @@ int main(int argc, char **argv)
 	json_init(&c.json, stdout);
 	if (setup_check())
 		return 1;
-	c.ncpus = libbpf_num_possible_cpus();
-	if (c.ncpus <= 0) {
-		out_error("could not count the possible CPUs (/sys/devices/system/cpu/possible)");
-		return 1;
-	}
 
 	c.skel = fadvtop__open();
 	if (!c.skel) {
