@@ -308,11 +308,15 @@ int BPF_PROG(tcpwait_set_state, struct sock *sk, int oldstate, int newstate)
 	}
 
 	if (lifetime_hist && oldstate == TCP_ESTABLISHED && o && o->established_ts) {
-		__u32 slot = kscope_log2_slot((now - o->established_ts) / 1000);
+		__u64 us = (now - o->established_ts) / 1000;
+		__u32 slot = kscope_log2_slot(us), sum = TW_LIFETIME_SUM_US;
 		__u64 *v = bpf_map_lookup_elem(&lifetime_us, &slot);
 
 		if (v)
 			*v += 1;
+		v = bpf_map_lookup_elem(&counters, &sum);
+		if (v)
+			*v += us;
 	}
 
 	if (newstate == TCP_CLOSE && (oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 ||

@@ -17,6 +17,7 @@ enum tcpwait_counter {
 	TW_TIMEWAIT_ENTRIES,	/* FIN_WAIT1/2 or CLOSING -> CLOSE without a reset */
 	TW_RESETS,		/* -> CLOSE after a reset was sent or received */
 	TW_CONNECT_EADDRNOTAVAIL,
+	TW_LIFETIME_SUM_US,	/* with -L: sum of the ESTABLISHED durations histogrammed */
 	TW_COUNTER_MAX,
 };
 

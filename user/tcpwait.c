@@ -22,6 +22,7 @@
 #include "netns.h"
 #include "opts.h"
 #include "out.h"
+#include "prom.h"
 #include "setup.h"
 #include "table.h"
 #include "tcpwait.h"
@@ -99,7 +100,7 @@ static const struct tool_desc tcpwait_tool = {
 	.name = "tcpwait",
 	.summary = "Who fills TIME_WAIT, and how close is this host to running out of ports?",
 	.synopsis = "[interval [count]]",
-	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL,
+	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL | COMMON_PROM,
 	.opts = tcpwait_opts,
 	.default_interval_ms = 1000,
 	.examples = "  tcpwait                    # every second: TIME_WAIT, port headroom, who\n"
@@ -653,6 +654,200 @@ static void print_lifetime(struct tcpwait_state *tw)
 	hist_print(stdout, delta, "usecs");
 }
 
+/* Per (comm, container) row for --prom-file: cumulative since start, so counters only grow. */
+struct prom_row {
+	char comm[KSCOPE_COMM_LEN * 4 + 1];
+	char container[80];
+	__u64 opens, active_closes, passive_closes, entries, eaddrnotavail;
+	__u32 time_wait;
+};
+
+static int prom_row_cmp(const void *a, const void *b)
+{
+	const struct prom_row *x = a, *y = b;
+	__u64 kx = x->time_wait * 1000000ull + x->entries, ky = y->time_wait * 1000000ull + y->entries;
+
+	return kx < ky ? 1 : kx > ky ? -1 : 0;
+}
+
+static size_t prom_rows(struct tcpwait_state *tw, struct prom_row *rows, size_t top)
+{
+	size_t n = 0, shown;
+
+	for (size_t i = 0; i < tw->nprocs; i++) {
+		const struct proc_row *r = &tw->procs[i];
+		struct prom_row key = {0}, *dst = NULL;
+
+		out_sanitize(key.comm, sizeof(key.comm), r->comm, sizeof(r->comm));
+		if (!cgroup_container_name(r->cgroup_id, key.container, sizeof(key.container)))
+			key.container[0] = '\0';
+		for (size_t k = 0; k < n && !dst; k++)
+			if (!strcmp(rows[k].comm, key.comm) && !strcmp(rows[k].container, key.container))
+				dst = &rows[k];
+		if (!dst) {
+			dst = &rows[n++];
+			*dst = key;
+		}
+		dst->opens += r->now.opens;
+		dst->active_closes += r->now.active_closes;
+		dst->passive_closes += r->now.passive_closes;
+		dst->entries += r->now.timewait_entries;
+		dst->eaddrnotavail += r->now.eaddrnotavail;
+		dst->time_wait += r->time_wait;
+	}
+	shown = table_top(rows, n, sizeof(*rows), prom_row_cmp, top);
+	/* bounded cardinality: whatever is past the top N is one row */
+	if (n > shown) {
+		struct prom_row *other = &rows[shown];
+
+		for (size_t i = shown + 1; i < n; i++) {
+			other->opens += rows[i].opens;
+			other->active_closes += rows[i].active_closes;
+			other->passive_closes += rows[i].passive_closes;
+			other->entries += rows[i].entries;
+			other->eaddrnotavail += rows[i].eaddrnotavail;
+			other->time_wait += rows[i].time_wait;
+		}
+		snprintf(other->comm, sizeof(other->comm), "other");
+		other->container[0] = '\0';
+		shown++;
+	}
+	return shown;
+}
+
+static void prom_procs(struct tcpwait_state *tw, struct prom *p)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t offset;
+	} metrics[] = {
+		{"kscope_tcpwait_process_opens_total", "counter",
+		 "Connections established by the process (connect or accept).",
+		 offsetof(struct prom_row, opens)},
+		{"kscope_tcpwait_process_active_closes_total", "counter",
+		 "Connections the process closed first (it holds their TIME_WAIT).",
+		 offsetof(struct prom_row, active_closes)},
+		{"kscope_tcpwait_process_time_wait_entries_total", "counter",
+		 "Sockets of the process that entered TIME_WAIT.", offsetof(struct prom_row, entries)},
+		{"kscope_tcpwait_process_connect_eaddrnotavail_total", "counter",
+		 "connect() calls of the process that failed with EADDRNOTAVAIL.",
+		 offsetof(struct prom_row, eaddrnotavail)},
+	};
+	struct prom_row *rows = calloc(tw->nprocs + 1, sizeof(*rows));
+	size_t n;
+
+	if (!rows)
+		return;
+	n = prom_rows(tw, rows, tw->common.prom_top);
+	for (size_t m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
+		prom_family(p, metrics[m].name, metrics[m].type, metrics[m].help);
+		for (size_t i = 0; i < n; i++) {
+			struct prom_labels l = {{"comm", "container"},
+						{rows[i].comm,
+						 rows[i].container[0] ? rows[i].container : NULL}};
+
+			prom_sample(p, metrics[m].name, &l,
+				    *(__u64 *)((char *)&rows[i] + metrics[m].offset));
+		}
+	}
+	prom_family(p, "kscope_tcpwait_process_time_wait", "gauge",
+		    "TIME_WAIT sockets the process owns now.");
+	for (size_t i = 0; i < n; i++) {
+		struct prom_labels l = {{"comm", "container"},
+					{rows[i].comm, rows[i].container[0] ? rows[i].container : NULL}};
+
+		prom_sample(p, "kscope_tcpwait_process_time_wait", &l, rows[i].time_wait);
+	}
+	free(rows);
+}
+
+static void prom_tuples(struct tcpwait_state *tw, struct prom *p)
+{
+	char laddr[64], raddr[64], port[8];
+	size_t shown = 0;
+
+	prom_family(p, "kscope_tcpwait_tuple_time_wait", "gauge",
+		    "TIME_WAIT sockets per tuple (client side: to raddr:rport; server side: on "
+		    "laddr:lport).");
+	for (size_t pass = 0; pass < 2; pass++) {
+		const char *name = pass ? "kscope_tcpwait_tuple_ports_in_use"
+					: "kscope_tcpwait_tuple_time_wait";
+
+		if (pass)
+			prom_family(p, name, "gauge",
+				    "Local ports in use towards a destination (client side only).");
+		shown = 0;
+		for (size_t i = 0; i < tw->scan.ngroups && shown < (size_t)tw->common.prom_top; i++) {
+			const struct tw_group *g = &tw->scan.groups[i];
+
+			if (!g->time_wait && !group_pressed(tw, g, 0))
+				continue;
+			if (pass && g->server)
+				continue;
+			shown++;
+			tw_addr_str(g->family, g->laddr, laddr, sizeof(laddr));
+			tw_addr_str(g->family, g->raddr, raddr, sizeof(raddr));
+			snprintf(port, sizeof(port), "%u", g->port);
+			struct prom_labels l = {{"side", "laddr", "raddr", g->server ? "lport" : "rport"},
+						{g->server ? "server" : "client", laddr, raddr, port}};
+
+			prom_sample(p, name, &l, pass ? g->sockets : g->time_wait);
+		}
+	}
+}
+
+static int prom_write(struct tcpwait_state *tw)
+{
+	static const struct {
+		const char *name, *help;
+		int counter;
+		const char *label;
+	} totals[] = {
+		{"kscope_tcpwait_opens_total", "Connections established.", TW_OPENS_ACTIVE,
+		 "active"},
+		{"kscope_tcpwait_opens_total", "", TW_OPENS_PASSIVE, "passive"},
+		{"kscope_tcpwait_closes_total", "Connection closes, by who closed first.",
+		 TW_CLOSES_ACTIVE, "active"},
+		{"kscope_tcpwait_closes_total", "", TW_CLOSES_PASSIVE, "passive"},
+		{"kscope_tcpwait_time_wait_entries_total", "Sockets that entered TIME_WAIT.",
+		 TW_TIMEWAIT_ENTRIES, NULL},
+		{"kscope_tcpwait_resets_total", "Connections ended by a reset.", TW_RESETS, NULL},
+		{"kscope_tcpwait_connect_eaddrnotavail_total",
+		 "connect() calls that failed with EADDRNOTAVAIL (no free local port).",
+		 TW_CONNECT_EADDRNOTAVAIL, NULL},
+	};
+	struct prom p;
+
+	if (prom_begin(&p, tw->common.prom_file))
+		return -1;
+	prom_family(&p, "kscope_tcpwait_time_wait", "gauge",
+		    "Sockets in TIME_WAIT in the namespace, as ss counts them.");
+	prom_sample(&p, "kscope_tcpwait_time_wait", NULL, tw->scan.time_wait);
+	prom_family(&p, "kscope_tcpwait_ports_range", "gauge",
+		    "Ephemeral ports connect() can pick from in the namespace.");
+	prom_sample(&p, "kscope_tcpwait_ports_range", NULL, tw->sys.usable);
+	for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++) {
+		struct prom_labels l = {{"direction"}, {totals[i].label}};
+
+		prom_family(&p, totals[i].name, "counter", totals[i].help);
+		prom_sample(&p, totals[i].name, totals[i].label ? &l : NULL,
+			    tw->counters[totals[i].counter]);
+	}
+	prom_family(&p, "kscope_tcpwait_missed_events_total", "counter",
+		    "Runs of tcpwait's BPF programs the kernel skipped (recursion).");
+	prom_sample(&p, "kscope_tcpwait_missed_events_total", NULL,
+		    setup_prog_misses(tw->skel->obj));
+	prom_tuples(tw, &p);
+	prom_procs(tw, &p);
+	if (tw->cfg.lifetime) {
+		prom_family(&p, "kscope_tcpwait_established_seconds", "histogram",
+			    "How long connections stayed ESTABLISHED.");
+		prom_histogram(&p, "kscope_tcpwait_established_seconds", NULL, tw->lifetime, 1e-6,
+			       tw->counters[TW_LIFETIME_SUM_US] / 1e6);
+	}
+	return prom_commit(&p);
+}
+
 static int tcpwait_tick(void *ctx)
 {
 	struct tcpwait_state *tw = ctx;
@@ -674,10 +869,17 @@ static int tcpwait_tick(void *ctx)
 	qsort(tw->scan.groups, tw->scan.ngroups, sizeof(*tw->scan.groups), group_cmp_pressure);
 	read_counters(tw);
 	read_procs(tw);
-	if (tw->common.containers)
-		procs_by_container(tw);
 	if (tw->cfg.lifetime)
 		read_lifetime(tw);
+	if (tw->common.prom_file) {
+		/* a daemon's output is the file; stdout stays quiet */
+		err = prom_write(tw);
+		if (err)
+			return 1;
+		goto done;
+	}
+	if (tw->common.containers)
+		procs_by_container(tw);
 	tw_change = (long long)tw->scan.time_wait - tw->prev_time_wait;
 
 	if (tw->common.json) {
@@ -727,6 +929,7 @@ static int tcpwait_tick(void *ctx)
 		printf("\n");
 		fflush(stdout);
 	}
+done:
 	memcpy(tw->prev_counters, tw->counters, sizeof(tw->counters));
 	memcpy(tw->prev_lifetime, tw->lifetime, sizeof(tw->lifetime));
 	tw->prev_time_wait = tw->scan.time_wait;
@@ -914,7 +1117,7 @@ int main(int argc, char **argv)
 		print_events_header(&tw);
 		err = loop_run(&tw.common, &tw.ev, events_tick, &tw);
 	} else {
-		if (!tw.common.json)
+		if (!tw.common.json && !tw.common.prom_file)
 			printf("Tracing TCP state changes%s%s... Ctrl-C to end.\n\n",
 			       tw.cfg.netns ? " in netns " : "", tw.cfg.netns ? tw.cfg.netns : "");
 		fflush(stdout);
