@@ -53,7 +53,8 @@
 # dropped from the rest of the run (the others go on); the benchmark then exits 1.
 #
 # Environment: BENCH_ROUNDS (default 5), BENCH_SETTLE_MS (500), BENCH_KEEP_LOGS=1 keeps the
-# tracers' output under BENCH_TMP, BENCH_SUMMARY (set by run.sh: the table is appended there).
+# tracers' output under BENCH_TMP, BENCH_VERBOSE=1 logs each run's programs one by one (name,
+# runs, ns per run, misses: which hook costs, which loses events), BENCH_SUMMARY (set by run.sh: the table is appended there).
 # bench_skip "reason" exits 77, which run.sh reports as skipped (e.g. a tool not built yet).
 #
 # Caveat: kernel.bpf_stats_enabled is host-wide.  Restoring it at exit can switch stats off
@@ -202,6 +203,18 @@ bench_prog_stats() {
 	echo "$rt $rc $rm"
 }
 
+# bench_prog_detail IDS...: "name runs ns/run misses" per program, for BENCH_VERBOSE
+bench_prog_detail() {
+	local id json
+	for id in "$@"; do
+		json=$(bpftool prog show id "$id" -j 2>/dev/null) || continue
+		# shellcheck disable=SC2001 # a regex, not a pattern
+		sed -e 's/.*"name":"\([^"]*\)".*/\1/' <<<"$json" | tr '\n' ' '
+		bench_prog_stats "$id" | awk '{ printf "runs=%d ns/run=%.0f lost=%d\n", $2,
+			$2 ? $1 / $2 : 0, $3 }'
+	done
+}
+
 # bench_tracer_start NAME: start it, wait until attached; 0 when ready
 bench_tracer_start() {
 	local name=$1 log=$BENCH_TMP/$1.log deadline stable=0 n last=-1 step
@@ -292,6 +305,11 @@ bench_run_one() {
 		BENCH_RUNTIME[$name]+="${stats[0]} "
 		BENCH_RUNCNT[$name]+="${stats[1]} "
 		BENCH_MISSES[$name]+="${stats[2]} "
+		if [ "${BENCH_VERBOSE:-0}" = 1 ]; then
+			bench_prog_detail "${ids[@]}" | while read -r line; do
+				bench_log "  $name program $line"
+			done
+		fi
 		bench_tracer_stop
 		if [[ ${BENCH_PROGS[$name]} == pid ]]; then
 			left=0
