@@ -28,6 +28,8 @@ const volatile __u8 filter_lports[8192] = {};
 const volatile __u8 filter_rports[8192] = {};
 const volatile bool stream_events = false;
 const volatile bool lifetime_hist = false;
+/* set when fentry or kprobe on tcp_time_wait() counts the entries instead of the inference */
+const volatile bool timewait_hooked = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -203,6 +205,22 @@ static __always_inline void event_emit(struct tcpwait_owner *o, const struct tcp
 	bpf_ringbuf_submit(e, 0);
 }
 
+/*
+ * The kernel never reports a transition into TIME_WAIT: tcp_time_wait() hashes a timewait
+ * socket in and moves the full socket to CLOSE.  Where tcp_time_wait() can be hooked, that
+ * says it exactly; otherwise, from FIN_WAIT1/2 or CLOSING, a CLOSE without a reset sent or
+ * received is that hand-over.
+ */
+static __always_inline bool entered_timewait(struct sock *sk, struct tcpwait_owner *o,
+					     int oldstate)
+{
+	if (timewait_hooked)
+		return o && (o->flags & TCPWAIT_OWNER_TIMEWAIT);
+	if (oldstate != TCP_FIN_WAIT1 && oldstate != TCP_FIN_WAIT2 && oldstate != TCP_CLOSING)
+		return false;
+	return !(o && (o->flags & TCPWAIT_OWNER_RESET)) && !BPF_CORE_READ(sk, sk_err);
+}
+
 static __always_inline void on_close(struct sock *sk, struct tcpwait_owner *o,
 				     const struct tcpwait_tuple *t, int oldstate, __u64 *key)
 {
@@ -210,13 +228,7 @@ static __always_inline void on_close(struct sock *sk, struct tcpwait_owner *o,
 	struct tcpwait_proc *p;
 	bool reset = (o && (o->flags & TCPWAIT_OWNER_RESET)) || BPF_CORE_READ(sk, sk_err);
 
-	/*
-	 * The kernel never reports a transition into TIME_WAIT: tcp_time_wait() hashes a
-	 * timewait socket in and moves the full socket to CLOSE.  From FIN_WAIT1/2 or CLOSING,
-	 * a CLOSE without a reset sent or received is that hand-over.
-	 */
-	if ((oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 || oldstate == TCP_CLOSING) &&
-	    !reset) {
+	if (entered_timewait(sk, o, oldstate)) {
 		counter_add(TW_TIMEWAIT_ENTRIES);
 		p = owner_proc(o);
 		if (p)
@@ -319,9 +331,7 @@ int BPF_PROG(tcpwait_set_state, struct sock *sk, int oldstate, int newstate)
 			*v += us;
 	}
 
-	if (newstate == TCP_CLOSE && (oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 ||
-				      oldstate == TCP_CLOSING) &&
-	    !(o && (o->flags & TCPWAIT_OWNER_RESET)) && !BPF_CORE_READ(sk, sk_err))
+	if (newstate == TCP_CLOSE && entered_timewait(sk, o, oldstate))
 		reported = TCPWAIT_STATE_TIME_WAIT;
 	if (stream_events)
 		event_emit(o, &t, oldstate, reported, now);
@@ -329,6 +339,30 @@ int BPF_PROG(tcpwait_set_state, struct sock *sk, int oldstate, int newstate)
 		on_close(sk, o, &t, oldstate, &key);
 	else if (o)
 		o->state_ts = now;
+	return 0;
+}
+
+/* tcp_time_wait(sk, state, timeo): runs just before the full socket goes to CLOSE. */
+static __always_inline void mark_timewait(struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct tcpwait_owner *o = bpf_map_lookup_elem(&owners, &key);
+
+	if (o)
+		o->flags |= TCPWAIT_OWNER_TIMEWAIT;
+}
+
+SEC("fentry/tcp_time_wait")
+int BPF_PROG(tcpwait_tw_fentry, struct sock *sk)
+{
+	mark_timewait(sk);
+	return 0;
+}
+
+SEC("kprobe/tcp_time_wait")
+int BPF_KPROBE(tcpwait_tw_kprobe, struct sock *sk)
+{
+	mark_timewait(sk);
 	return 0;
 }
 

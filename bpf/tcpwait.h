@@ -36,6 +36,7 @@ struct tcpwait_owner {
 #define TCPWAIT_OWNER_OPEN_COUNTED (1 << 2)
 #define TCPWAIT_OWNER_ACTIVE (1 << 3)
 #define TCPWAIT_OWNER_PASSIVE (1 << 4)
+#define TCPWAIT_OWNER_TIMEWAIT (1 << 5)	/* tcp_time_wait() ran for it (fentry/kprobe) */
 
 struct tcpwait_proc {
 	__u64 opens;

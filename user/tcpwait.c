@@ -22,6 +22,7 @@
 #include "netns.h"
 #include "opts.h"
 #include "out.h"
+#include "probe.h"
 #include "prom.h"
 #include "setup.h"
 #include "table.h"
@@ -76,6 +77,7 @@ struct tcpwait_state {
 	__u64 last_tick_ns, start_ns;
 	__u32 prev_time_wait;
 	int ncpus;
+	struct plan_item plan;
 };
 
 static const struct opt tcpwait_opts[] = {
@@ -992,6 +994,7 @@ static void print_summary(struct tcpwait_state *tw)
 	__u64 lost = tw->ev.rb ? events_lost_check(&tw->ev) : 0;
 	__u64 missed = setup_prog_misses(tw->skel->obj);
 	struct json *j = &tw->j;
+	char hook[128];
 
 	read_counters(tw);
 	if (tw->common.json) {
@@ -1007,6 +1010,10 @@ static void print_summary(struct tcpwait_state *tw)
 		json_kv_u64(j, "connect_eaddrnotavail", tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
 		json_kv_u64(j, "lost_events", lost);
 		json_kv_u64(j, "missed_events", missed);
+		json_key(j, "hooks");
+		json_object_begin(j);
+		json_kv_string(j, "time_wait_entries", plan_describe(&tw->plan, hook, sizeof(hook)));
+		json_object_end(j);
 		json_object_end(j);
 		json_line_end(j);
 		return;
@@ -1052,6 +1059,20 @@ static int tcpwait_configure(struct tcpwait_state *tw)
 		     (bool *)&skel->rodata->filter_rports_on);
 	if (!tw->cfg.events)
 		bpf_map__set_max_entries(skel->maps.events, 4096);
+	tw->plan = (struct plan_item){
+		.what = "TIME_WAIT entries",
+		.choices = {{HOOK_FENTRY, "tcp_time_wait", {skel->progs.tcpwait_tw_fentry}},
+			    {HOOK_KPROBE, "tcp_time_wait", {skel->progs.tcpwait_tw_kprobe}},
+			    /* no program of its own: inferred from inet_sock_set_state */
+			    {HOOK_TRACEPOINT, "sock:inet_sock_set_state"}},
+		.degraded = "not possible: inet_sock_set_state is required",
+	};
+	if (plan_choose(&tw->plan, 1)) {
+		out_error("this kernel has no sock:inet_sock_set_state tracepoint, which tcpwait "
+			  "needs (Linux 4.16 or later)");
+		return -1;
+	}
+	skel->rodata->timewait_hooked = tw->plan.chosen < 2;
 	/* the iterator is attached by hand: it needs no hook, only a link to create fds from */
 	bpf_program__set_autoattach(skel->progs.tcpwait_iter, false);
 	return 0;
@@ -1081,7 +1102,9 @@ int main(int argc, char **argv)
 		setup_explain(-errno, "open the BPF programs");
 		return 1;
 	}
-	tcpwait_configure(&tw);
+	err = tcpwait_configure(&tw);
+	if (err)
+		goto cleanup;
 	err = tcpwait__load(tw.skel);
 	if (err) {
 		setup_explain(err, "load the BPF programs");
@@ -1098,7 +1121,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	out_debug("attached: tp_btf inet_sock_set_state, tcp_receive_reset, tcp_send_reset; "
-		  "tracepoints syscalls:sys_{enter,exit}_connect; iter/tcp");
+		  "tracepoints syscalls:sys_{enter,exit}_connect; iter/tcp; TIME_WAIT entries by %s",
+		  plan_describe(&tw.plan, (char[128]){0}, 128));
 
 	tw.start_ns = tw.last_tick_ns = out_monotonic_ns();
 	if (!tw.cfg.events) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -119,10 +120,30 @@ bool probe_kprobe(const char *func)
 	return kprobes_available() && kallsyms_has(func);
 }
 
+/*
+ * KSCOPE_HOOKS=tracepoint|kprobe caps how rich a hook the plans may choose, so the cheaper
+ * path can be compared with the richer one on the same kernel (tests/vm does).
+ */
+static bool hook_allowed(enum hook_kind kind)
+{
+	const char *cap = getenv("KSCOPE_HOOKS");
+
+	if (!cap || !*cap || !strcmp(cap, "fentry"))
+		return true;
+	if (!strcmp(cap, "kprobe"))
+		return kind != HOOK_FENTRY;
+	return kind == HOOK_TRACEPOINT;
+}
+
 static bool choice_works(const struct plan_choice *c, char *why, size_t len)
 {
 	char cat[64], name[128];
 
+	if (!hook_allowed(c->kind)) {
+		snprintf(why, len, "%s left out by KSCOPE_HOOKS=%s", c->kind == HOOK_FENTRY ? "fentry"
+				   : "kprobe", getenv("KSCOPE_HOOKS"));
+		return false;
+	}
 	switch (c->kind) {
 	case HOOK_FENTRY:
 		if (!probe_kernel_func(c->target)) {
