@@ -20,7 +20,9 @@
 #include "opts.h"
 #include "out.h"
 #include "probe.h"
+#include "prom.h"
 #include "setup.h"
+#include "table.h"
 #include "mcewatch.h"
 #include "mcewatch.skel.h"
 #include "mcewatch_ctx.h"
@@ -89,12 +91,14 @@ static const struct tool_desc mcewatch_tool = {
 		   "the system's context switches, interrupts, tasks and load next to them.",
 	.synopsis = "[interval [count]]\n       mcewatch --decode STATUS [--addr A] [--misc M] "
 		    "[--bank B] [--vendor V]",
-	.common = COMMON_INTERVAL,
+	.common = COMMON_INTERVAL | COMMON_PROM,
 	.opts = mcewatch_opts,
 	.examples = "  mcewatch                      watch, one context line a second\n"
 		    "  mcewatch -j 10                JSON, a context line every 10 s\n"
 		    "  mcewatch --decode 8c00004000010090 --bank 8\n"
-		    "                                what did that dmesg line say?\n",
+		    "                                what did that dmesg line say?\n"
+		    "  mcewatch --prom-file /var/lib/prometheus/node-exporter/mcewatch.prom 15\n"
+		    "                                counters for node_exporter, every 15 s\n",
 	.default_interval_ms = 1000,
 };
 
@@ -114,7 +118,9 @@ struct label_count {
 
 struct state {
 	const struct common_opts *common;
+	struct bpf_object *obj;
 	struct events ev;
+	bool watching[3]; /* mce:mce_record, ras:mc_event, ras:aer_event attached */
 	struct ctx_snap start, prev;
 	struct ctx_rates last;
 	double peak_csw, peak_intr;
@@ -129,6 +135,8 @@ struct state {
 	struct label_count mc_labels[LABELS_MAX], aer_devs[LABELS_MAX];
 	int n_mc_labels, n_aer_devs;
 	__u64 mc_other, aer_other; /* beyond LABELS_MAX distinct rows */
+	__u64 mc_by_type[5];	   /* EDAC errors (error_count) by HW_EVENT_ERR_* */
+	__u64 aer_by_sev[3];	   /* AER events by AER_NONFATAL, AER_FATAL, AER_CORRECTABLE */
 };
 
 static const char *const mc_type_names[] = {"corrected", "uncorrected", "deferred", "fatal",
@@ -349,6 +357,8 @@ static void on_mc_event(struct state *st, const struct mcewatch_event *e)
 	st->iv_mc++;
 	if (m.error_type == 0)
 		st->mc_corrected += m.error_count;
+	if (m.error_type < 5)
+		st->mc_by_type[m.error_type] += m.error_count;
 	if (!label_add(st->mc_labels, &st->n_mc_labels, m.label, m.error_type, m.error_count))
 		st->mc_other += m.error_count;
 	context_now(st, &snap, &r);
@@ -393,6 +403,8 @@ static void on_aer(struct state *st, const struct mcewatch_event *e)
 	a.dev_name[sizeof(a.dev_name) - 1] = '\0';
 	st->aer++;
 	st->iv_aer++;
+	if (a.severity < 3)
+		st->aer_by_sev[a.severity]++;
 	if (!label_add(st->aer_devs, &st->n_aer_devs, a.dev_name, a.severity, 1))
 		st->aer_other++;
 	mce_aer_status_string(a.status, a.severity, bits, sizeof(bits));
@@ -435,6 +447,142 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int cmp_label_count(const void *a, const void *b)
+{
+	const struct label_count *x = a, *y = b;
+
+	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+/*
+ * Rows per DIMM label or PCI device: the top N by count, then one "other" row (the rows past N
+ * plus what never got a row).  Works on a copy: the summary keeps its own order.
+ */
+static void prom_label_rows(struct prom *p, const char *name, const char *label_name,
+			    const struct label_count *rows, int n, __u64 untracked, long top,
+			    const char *(*type_name)(unsigned int))
+{
+	struct label_count sorted[LABELS_MAX];
+	__u64 other = untracked;
+	size_t shown;
+
+	memcpy(sorted, rows, n * sizeof(*rows));
+	shown = table_top(sorted, n, sizeof(*sorted), cmp_label_count, top);
+	for (size_t i = 0; i < (size_t)n; i++) {
+		struct prom_labels l = {{label_name, "severity"},
+					{sorted[i].label, type_name(sorted[i].type)}};
+
+		if (i >= shown) {
+			other += sorted[i].count;
+			continue;
+		}
+		prom_sample(p, name, &l, sorted[i].count);
+	}
+	if (other) {
+		struct prom_labels l = {{label_name}, {"other"}};
+
+		prom_sample(p, name, &l, other);
+	}
+}
+
+static void prom_keys(struct prom *p, const char *name, const char *label_name,
+		      const struct key_count *rows, int n)
+{
+	char key[16];
+
+	for (int i = 0; i < n; i++) {
+		struct prom_labels l = {{label_name}, {key}};
+
+		snprintf(key, sizeof(key), "%u", rows[i].key);
+		prom_sample(p, name, &l, rows[i].count);
+	}
+}
+
+/*
+ * --prom-file: counters since start.  The per-severity totals are written even at zero so
+ * that increase() and alerts work from the first error on; the finer rows (class, bank, cpu,
+ * DIMM, device) appear once they have counts, bounded by the hardware (banks, CPUs) or by
+ * --prom-top plus one "other" row (DIMM labels, PCI devices).
+ */
+static int prom_write(struct state *st)
+{
+	static const char *const tracepoints[3] = {"mce:mce_record", "ras:mc_event",
+						   "ras:aer_event"};
+	struct prom p;
+
+	if (prom_begin(&p, st->common->prom_file))
+		return -1;
+	prom_family(&p, "kscope_mcewatch_tracepoint_attached", "gauge",
+		    "1 when mcewatch watches this RAS tracepoint, 0 when the kernel lacks it.");
+	for (int i = 0; i < 3; i++) {
+		struct prom_labels l = {{"tracepoint"}, {tracepoints[i]}};
+
+		prom_sample(&p, "kscope_mcewatch_tracepoint_attached", &l, st->watching[i]);
+	}
+
+	prom_family(&p, "kscope_mcewatch_machine_checks_total", "counter",
+		    "CPU machine checks (mce:mce_record), by decoded severity.");
+	for (int s = MCE_SEV_CORRECTED; s < MCE_SEV_COUNT; s++) {
+		__u64 n = 0;
+		struct prom_labels l = {{"severity"}, {mce_severity_name(s)}};
+
+		for (int c = 0; c < MCE_CLASS_COUNT; c++)
+			n += st->by_class[c][s];
+		prom_sample(&p, "kscope_mcewatch_machine_checks_total", &l, n);
+	}
+	prom_family(&p, "kscope_mcewatch_machine_checks_by_class_total", "counter",
+		    "CPU machine checks by error class (MCACOD) and severity.");
+	for (int c = 0; c < MCE_CLASS_COUNT; c++) {
+		for (int s = 0; s < MCE_SEV_COUNT; s++) {
+			struct prom_labels l = {{"class", "severity"},
+						{mce_class_name(c), mce_severity_name(s)}};
+
+			if (st->by_class[c][s])
+				prom_sample(&p, "kscope_mcewatch_machine_checks_by_class_total", &l,
+					    st->by_class[c][s]);
+		}
+	}
+	prom_family(&p, "kscope_mcewatch_machine_checks_by_bank_total", "counter",
+		    "CPU machine checks by MCA bank.");
+	prom_keys(&p, "kscope_mcewatch_machine_checks_by_bank_total", "bank", st->by_bank,
+		  st->n_bank);
+	prom_family(&p, "kscope_mcewatch_machine_checks_by_cpu_total", "counter",
+		    "CPU machine checks by the CPU they were logged for.");
+	prom_keys(&p, "kscope_mcewatch_machine_checks_by_cpu_total", "cpu", st->by_cpu, st->n_cpu);
+
+	prom_family(&p, "kscope_mcewatch_edac_errors_total", "counter",
+		    "EDAC memory errors (ras:mc_event error_count), by severity.");
+	for (unsigned int t = 0; t < 5; t++) {
+		struct prom_labels l = {{"severity"}, {mc_type_name(t)}};
+
+		prom_sample(&p, "kscope_mcewatch_edac_errors_total", &l, st->mc_by_type[t]);
+	}
+	prom_family(&p, "kscope_mcewatch_edac_dimm_errors_total", "counter",
+		    "EDAC memory errors by DIMM label and severity (top N, then other).");
+	prom_label_rows(&p, "kscope_mcewatch_edac_dimm_errors_total", "label", st->mc_labels,
+			st->n_mc_labels, st->mc_other, st->common->prom_top, mc_type_name);
+
+	prom_family(&p, "kscope_mcewatch_aer_errors_total", "counter",
+		    "PCIe AER error reports (ras:aer_event), by severity.");
+	for (unsigned int s = 0; s < 3; s++) {
+		struct prom_labels l = {{"severity"}, {mce_aer_severity_name(s)}};
+
+		prom_sample(&p, "kscope_mcewatch_aer_errors_total", &l, st->aer_by_sev[s]);
+	}
+	prom_family(&p, "kscope_mcewatch_aer_device_errors_total", "counter",
+		    "PCIe AER error reports by device and severity (top N, then other).");
+	prom_label_rows(&p, "kscope_mcewatch_aer_device_errors_total", "device", st->aer_devs,
+			st->n_aer_devs, st->aer_other, st->common->prom_top, mce_aer_severity_name);
+
+	prom_family(&p, "kscope_mcewatch_lost_events_total", "counter",
+		    "Events lost because the ring buffer was full.");
+	prom_sample(&p, "kscope_mcewatch_lost_events_total", NULL, events_lost_check(&st->ev));
+	prom_family(&p, "kscope_mcewatch_missed_events_total", "counter",
+		    "Runs of mcewatch's BPF programs the kernel skipped (recursion).");
+	prom_sample(&p, "kscope_mcewatch_missed_events_total", NULL, setup_prog_misses(st->obj));
+	return prom_commit(&p);
+}
+
 static int tick(void *ctx)
 {
 	struct state *st = ctx;
@@ -453,7 +601,11 @@ static int tick(void *ctx)
 		st->peak_intr = r.intr_per_s;
 	events_lost_check(&st->ev);
 
-	if (st->common->json) {
+	if (st->common->prom_file) {
+		/* a daemon's output is the file; stdout stays quiet */
+		if (prom_write(st))
+			return 1;
+	} else if (st->common->json) {
 		json_init(&j, stdout);
 		json_object_begin(&j);
 		json_kv_ts(&j);
@@ -696,16 +848,18 @@ static int run_live(const struct common_opts *common)
 		goto cleanup;
 	}
 	st->common = common;
+	st->obj = skel->obj;
 	st->rows = -1;
 	if (events_open(&st->ev, skel->maps.events, on_event, st, &skel->bss->kscope_lost_events))
 		goto cleanup;
 	for (int i = 0; i < 3; i++) {
 		if (items[i].chosen < 0)
 			continue;
+		st->watching[i] = true;
 		snprintf(watching + strlen(watching), sizeof(watching) - strlen(watching), "%s%s",
 			 watching[0] ? ", " : "", items[i].choices[0].target);
 	}
-	if (!common->json)
+	if (!common->json && !common->prom_file)
 		printf("Watching %s. Ctrl-C ends with a summary.\n", watching);
 	ctx_read(&st->start);
 	st->prev = st->start;
@@ -713,7 +867,13 @@ static int run_live(const struct common_opts *common)
 	err = loop_run(common, &st->ev, tick, st);
 	/* what arrived between the last tick and the signal still counts */
 	events_poll(&st->ev, 0);
-	summary(st, events_lost_check(&st->ev), setup_prog_misses(skel->obj));
+	if (common->prom_file) {
+		/* the last file has them too; the summary is for people, and stdout stays quiet */
+		if (!err && prom_write(st))
+			err = 1;
+	} else {
+		summary(st, events_lost_check(&st->ev), setup_prog_misses(skel->obj));
+	}
 cleanup:
 	if (st && st->ev.rb)
 		events_close(&st->ev);
@@ -731,6 +891,9 @@ int main(int argc, char **argv)
 	if (cfg.decode.set) {
 		if (argc > optind)
 			opts_die(&mcewatch_tool, "--decode takes no interval or count");
+		if (common.prom_file)
+			opts_die(&mcewatch_tool,
+				 "--prom-file goes with watching, not with --decode");
 		return run_decode(&common, &cfg);
 	}
 	if (cfg.addr.set || cfg.misc.set || cfg.bank >= 0 || cfg.vendor >= 0 || cfg.ipid.set ||
