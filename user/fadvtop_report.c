@@ -138,9 +138,9 @@ int fadv_diagnose(const struct fadv_cg_sum *sums, size_t n, double secs,
 		if (others)
 			snprintf(lines[out++], FADV_LINE_LEN,
 				 "%s spends %d%% of its fadvise time waiting on kernel locks%s; "
-				 "%d other container%s call DONTNEED %s times/s",
+				 "%d other container%s DONTNEED %s times/s",
 				 name, pct(waiter->lock_wait_ns, waiter->total_ns), behind, others,
-				 others == 1 ? "" : "s",
+				 others == 1 ? " calls" : "s call",
 				 fadv_count(rate, sizeof(rate), others_dontneed / secs));
 		else
 			snprintf(lines[out++], FADV_LINE_LEN,
