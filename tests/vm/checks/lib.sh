@@ -53,7 +53,7 @@ json_get() {
 		i = index($0, k); if (!i) exit
 		s = substr($0, i + length(k)); sub(/^ */, "", s)
 		if (s ~ /^"/) { match(s, /^"[^"]*"/); print substr(s, 1, RLENGTH) }
-		else { sub(/[,}\]].*/, "", s); print s }
+		else { sub(/[],}].*/, "", s); print s }
 	}'
 }
 

@@ -58,30 +58,43 @@ if ! have mcewatch; then
 	skip "mcewatch decodes the injected error (no build/static/mcewatch yet)"
 	return 0
 fi
-mcewatch --json >/tmp/mcewatch.json 2>/tmp/mcewatch.err &
-pid=$!
-sleep 3	# attach time under TCG
+if ! tool_start mcewatch mcewatch -v --json; then
+	not_ok "mcewatch starts and attaches"
+	diag "$(tail -20 /tmp/mcewatch.err)"
+	return 0
+fi
+ok "mcewatch starts and attaches"
 # a different address than step 1, so the line can only come from this injection
-MCE_ADDR=0x5678000
-inject_mce $MCE_CPU $MCE_BANK $MCE_STATUS 0 $MCE_ADDR $MCE_MISC
-if wait_for /tmp/mcewatch.json '5678000' 30; then
+inject_mce $MCE_CPU $MCE_BANK $MCE_STATUS 0 0x5678000 $MCE_MISC
+if wait_for /tmp/mcewatch.out '"event": ?"mce".*5678000' 30; then
 	ok "mcewatch --json reports the injected error"
 else
 	not_ok "mcewatch --json reports the injected error"
 fi
-kill -INT $pid 2>/dev/null
-wait $pid
+tool_stop
 status=$?
-line=$(grep '5678000' /tmp/mcewatch.json | head -1)
+line=$(grep -E '"event": ?"mce".*5678000' /tmp/mcewatch.out | head -1)
 diag "$line"
-diag "$(tail -5 /tmp/mcewatch.err)"
-# field names from docs/mcewatch.md; values as hex strings or numbers are both accepted
-echo "$line" | grep -qE '"bank": ?1[,}]' && ok "mcewatch: bank 1" || not_ok "mcewatch: bank 1"
+grep -E 'using ' /tmp/mcewatch.err | sed 's/^/kscope-vm: # /'
+grep -q 'using tracepoint mce:mce_record' /tmp/mcewatch.err &&
+	ok "mcewatch says it uses tracepoint mce:mce_record" ||
+	not_ok "mcewatch says it uses tracepoint mce:mce_record"
+# values as hex strings or numbers are both accepted
+[ "$(json_get "$line" bank)" = 1 ] && ok "mcewatch: bank 1" || not_ok "mcewatch: bank 1"
 echo "$line" | grep -qiE '"status": ?("0x9c00000000010090"|11240984669916758160)' &&
 	ok "mcewatch: status 0x9c00000000010090" || not_ok "mcewatch: status 0x9c00000000010090"
-echo "$line" | grep -qiE '"addr(ess)?": ?("0x0*5678000"|90537984)' &&
+echo "$line" | grep -qiE '"addr": ?("0x0*5678000"|90537984)' &&
 	ok "mcewatch: address 0x5678000" || not_ok "mcewatch: address 0x5678000"
-echo "$line" | grep -qiE '"severity": ?"corrected"' &&
+echo "$line" | grep -qiE '"misc": ?("0x0*86"|134)' &&
+	ok "mcewatch: misc 0x86" || not_ok "mcewatch: misc 0x86"
+[ "$(json_get "$line" severity)" = '"corrected"' ] &&
 	ok "mcewatch: severity corrected" || not_ok "mcewatch: severity corrected"
-[ $status -eq 0 ] && ok "mcewatch exits 0 on SIGINT" || not_ok "mcewatch exits 0 on SIGINT (got $status)"
+[ "$(json_get "$line" uncorrected)" = false ] && [ "$(json_get "$line" pcc)" = false ] &&
+	ok "mcewatch: UC and PCC clear" || not_ok "mcewatch: UC and PCC clear"
+if [ $status -eq 0 ]; then
+	ok "mcewatch exits 0 on SIGINT"
+else
+	not_ok "mcewatch exits 0 on SIGINT (got $status)"
+	diag "$(tail -20 /tmp/mcewatch.err)"
+fi
 [ "$(progs_left mcewatch)" = 0 ] && ok "no mcewatch programs left" || not_ok "no mcewatch programs left"
