@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # tcpwait's benchmark: client-close TCP churn (tools/tcpchurn, sequential connections to a
 # local server) in a fresh network namespace per run, alone, under tcpwait's default mode, under
-# bcc's libbpf-tools tcpstates and tcplife, and under two anchors on the same tracepoint
-# (sock:inet_sock_set_state): emptyprobe (an empty BPF program, the cheapest possible probe)
-# and bpftrace counting the events.  A connection is 10 state changes (measured with bpftrace:
-# 5 on the client, 5 on the server).
+# bcc's libbpf-tools tcpstates and tcplife, and under anchors on the same tracepoint
+# (sock:inet_sock_set_state): emptyprobe (an empty BPF program, the cheapest possible probe),
+# emptyraw (the same on the raw tracepoint, the hook of tp_btf programs such as tcpwait's) and
+# bpftrace counting the events.  A connection is 10 state changes (measured with bpftrace: 5 on
+# the client, 5 on the server).
 # Knobs: BENCH_CONNS (connections per run, default 5000), BENCH_ROUNDS (default 5).
 # shellcheck source=tools/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -78,6 +79,8 @@ else
 	bench_log "bpftrace is missing: left out"
 fi
 bench_config emptyprobe --ready '^ready' -- "$BENCH_GEN/emptyprobe" "$TP"
+# the same, as a raw tracepoint: the hook tp_btf programs (tcpwait's) run on
+bench_config emptyraw --ready '^ready' -- "$BENCH_GEN/emptyprobe" -r "$TP"
 bench_anchor emptyprobe
 
 bench_run churn
