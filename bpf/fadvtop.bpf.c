@@ -243,7 +243,8 @@ static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
 	struct fadv_hist *h;
 	struct fadv_val *v;
 	struct inflight *in;
-	__u32 slot, advice;
+	__u32 advice;
+	__u64 slot;
 	__u64 dur;
 
 	in = bpf_map_lookup_elem(&inflight, &tid);
@@ -294,9 +295,13 @@ static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
 		h = bpf_map_lookup_elem(&hists, &pk);
 	}
 	if (h) {
-		slot = kscope_log2_slot(dur);
-		if (slot < HIST_SLOTS)
-			__sync_fetch_and_add(&h->slots[slot], 1);
+		/*
+		 * A mask, not a compare: clang checks a copy of the register and indexes with the
+		 * original, which the 6.1 verifier rejects as unbounded.  Slot 64 (2^63 ns and
+		 * more) cannot happen for a syscall's duration.
+		 */
+		slot = kscope_log2_slot(dur) & 63;
+		__sync_fetch_and_add(&h->slots[slot], 1);
 	}
 
 	if (events_enabled && dur >= events_min_ns)
