@@ -273,7 +273,8 @@ static int client(void)
 				done, requests);
 			return 1;
 		}
-		for (int i = 0; i < n; i++) {
+		/* once all are answered the server exits: the other sockets then read EOF */
+		for (int i = 0; i < n && done < requests; i++) {
 			struct conn *c = &cs[events[i].data.u32];
 			ssize_t r = read(c->fd, buf, size - c->have);
 
