@@ -463,19 +463,22 @@ static void prom_label_rows(struct prom *p, const char *name, const char *label_
 			    const char *(*type_name)(unsigned int))
 {
 	struct label_count sorted[LABELS_MAX];
+	char clean[4 * MCEWATCH_LABEL_LEN];
 	__u64 other = untracked;
 	size_t shown;
 
 	memcpy(sorted, rows, n * sizeof(*rows));
 	shown = table_top(sorted, n, sizeof(*sorted), cmp_label_count, top);
 	for (size_t i = 0; i < (size_t)n; i++) {
+		/* labels come from firmware and drivers: printable ASCII only, as in the tables */
 		struct prom_labels l = {{label_name, "severity"},
-					{sorted[i].label, type_name(sorted[i].type)}};
+					{clean, type_name(sorted[i].type)}};
 
 		if (i >= shown) {
 			other += sorted[i].count;
 			continue;
 		}
+		out_sanitize(clean, sizeof(clean), sorted[i].label, sizeof(sorted[i].label));
 		prom_sample(p, name, &l, sorted[i].count);
 	}
 	if (other) {

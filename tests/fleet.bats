@@ -1,0 +1,282 @@
+#!/usr/bin/env bats
+# Fleet use: --prom-file output checked by the real components an SRE runs it with.
+# promtool lints the files; a real node_exporter serves them from its textfile directory; a
+# real Prometheus server (config written here, scraping that node_exporter every second)
+# answers PromQL over its HTTP API with the figures independent truth gives: ss's TIME_WAIT
+# count in a network namespace the test creates, tcpchurn's own counts.  Everything listens
+# on loopback ports chosen free at start, keeps its data in the test's temp dir, and is
+# stopped in teardown.
+
+load lib
+
+TCPWAIT=$BUILD/tcpwait
+MCEWATCH=$BUILD/mcewatch
+
+setup_file() {
+	local missing=() p
+	for p in prometheus prometheus-node-exporter; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		apt-get update -q >/dev/null
+		# policy-rc.d 101: the packages' own services must not start on the host
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			"${missing[@]}" >/dev/null
+		rm -f /usr/sbin/policy-rc.d
+	fi
+}
+
+setup() {
+	NS=$(netns_create fleet)
+	# a 1000-port range, no TIME_WAIT reuse, as in tcpwait.bats: TIME_WAIT stays 60 s
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="20000 20999" \
+		net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_rfc1337=1
+	DIR=$BATS_TEST_TMPDIR/textfile
+	mkdir -p "$DIR"
+	PIDS=()
+}
+
+teardown() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${PIDS[@]}"; do
+		# bounded: Prometheus flushes its head block on SIGTERM, a few seconds at most
+		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	netns_delete "$NS"
+	true
+}
+
+# background PID to stop in teardown
+track() { PIDS+=("$1"); }
+
+# a free loopback TCP port
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 20000))
+		[ -z "$(ss -ltnH "sport = :$p")" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# tcpwait in the test's namespace, writing DIR/tcpwait.prom every half second
+tcpwait_start() {
+	"$TCPWAIT" --netns "$NS" --prom-file "$DIR/tcpwait.prom" "$@" 0.5 \
+		>"$BATS_TEST_TMPDIR/tcpwait.out" 2>"$BATS_TEST_TMPDIR/tcpwait.err" &
+	TOOL_PID=$!
+	track "$TOOL_PID"
+	wait_for_file "$DIR/tcpwait.prom" 10
+}
+
+# wait until the tool has replaced its file twice after now (each write is a new inode: temp
+# file, rename), so the last one was computed after the workload settled
+prom_fresh() {
+	local f=$1 seen i=0
+	seen=$(stat -c %i "$f")
+	for _ in $(seq 50); do
+		sleep 0.1
+		[ "$(stat -c %i "$f")" = "$seen" ] && continue
+		seen=$(stat -c %i "$f")
+		i=$((i + 1))
+		[ $i -ge 2 ] && return 0
+	done
+	return 1
+}
+
+# sample value of METRIC{LABELS} in a textfile (LABELS as written, e.g. 'direction="active"')
+prom_value() {
+	awk -v m="$2" '$1 == m { print $2 }' "$1" | head -1
+}
+
+ss_time_wait() {
+	ip netns exec "$NS" ss -tanH state time-wait | wc -l
+}
+
+kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
+
+@test "promtool accepts tcpwait's metrics, and they match ss and tcpchurn" {
+	tcpwait_start -L
+	run ip netns exec "$NS" "$GEN/tcpchurn" -m client-close -n 1200 -k -q -P 7301
+	echo "$output"
+	churn=$output
+	prom_fresh "$DIR/tcpwait.prom"
+	truth=$(ss_time_wait)
+	cp "$DIR/tcpwait.prom" "$BATS_TEST_TMPDIR/snap.prom"
+	cat "$BATS_TEST_TMPDIR/snap.prom"
+	run promtool check metrics <"$BATS_TEST_TMPDIR/snap.prom"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	f=$BATS_TEST_TMPDIR/snap.prom
+	[ "$(prom_value "$f" kscope_tcpwait_time_wait)" -eq "$truth" ]
+	[ "$(prom_value "$f" kscope_tcpwait_connect_eaddrnotavail_total)" -eq \
+		"$(kv eaddrnotavail "$churn")" ]
+	[ "$(prom_value "$f" 'kscope_tcpwait_opens_total{direction="active"}')" -eq \
+		"$(kv connects "$churn")" ]
+	# both ends of each loopback connection are in the namespace, and each left ESTABLISHED
+	[ "$(prom_value "$f" kscope_tcpwait_established_seconds_count)" -eq \
+		$((2 * $(kv connects "$churn"))) ]
+	[ "$(prom_value "$f" kscope_tcpwait_ports_range)" -eq 1000 ]
+	grep -q '^kscope_tcpwait_tuple_ports_in_use{side="client",laddr="127.0.0.1",raddr="127.0.0.1",rport="7301"} 1000$' "$f"
+	# every family has its HELP and TYPE, once
+	for name in $(grep -v '^#' "$f" | sed 's/[{ ].*//; s/_bucket$\|_sum$\|_count$//' | sort -u); do
+		[ "$(grep -c "^# TYPE $name " "$f")" -eq 1 ]
+		[ "$(grep -c "^# HELP $name " "$f")" -eq 1 ]
+	done
+	# a daemon's output is the file: stdout stays empty
+	[ ! -s "$BATS_TEST_TMPDIR/tcpwait.out" ]
+}
+
+@test "process names are escaped in labels, and --prom-top N keeps N rows plus other" {
+	local names=() i
+	mkdir "$BATS_TEST_TMPDIR/bin"
+	# a comm with a quote, a backslash and a newline, and four plain ones
+	ln -s "$GEN/tcpchurn" "$BATS_TEST_TMPDIR/bin/$(printf 'tw"q\\b\nx')"
+	names+=("$BATS_TEST_TMPDIR/bin/$(printf 'tw"q\\b\nx')")
+	for i in 1 2 3 4; do
+		ln -s "$GEN/tcpchurn" "$BATS_TEST_TMPDIR/bin/churn$i"
+		names+=("$BATS_TEST_TMPDIR/bin/churn$i")
+	done
+	tcpwait_start --prom-top 2
+	# different counts, so the top two are known: the quoted name (300), churn4 (250)
+	i=0
+	for n in 300 100 150 200 250; do
+		ip netns exec "$NS" "${names[i]}" -m client-close -n "$n" -P $((7310 + i)) >/dev/null
+		i=$((i + 1))
+	done
+	prom_fresh "$DIR/tcpwait.prom"
+	truth=$(ss_time_wait)
+	f=$BATS_TEST_TMPDIR/snap.prom
+	cp "$DIR/tcpwait.prom" "$f"
+	grep kscope_tcpwait_process_time_wait "$f"
+	run promtool check metrics <"$f"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the label value is the tool's escaped comm (\\x0a for the newline), escaped again for
+	# the format: \" and \\ as the exposition format requires, so the line still parses
+	grep -qF 'kscope_tcpwait_process_time_wait{comm="tw\"q\\\\b\\x0ax"} 300' "$f"
+	grep -q '^kscope_tcpwait_process_time_wait{comm="churn4"} 250$' "$f"
+	grep -q '^kscope_tcpwait_process_time_wait{comm="other"} 450$' "$f"
+	[ "$(grep -c '^kscope_tcpwait_process_time_wait{' "$f")" -eq 3 ]
+	# nothing is lost by the cut: the rows add up to ss's count
+	sum=$(awk '/^kscope_tcpwait_process_time_wait\{/ { s += $NF } END { print s }' "$f")
+	[ "$sum" -eq "$truth" ]
+}
+
+@test "readers never see a partial file, and no temp file is left after SIGTERM" {
+	"$TCPWAIT" --netns "$NS" --prom-file "$DIR/tcpwait.prom" 0.1 >/dev/null 2>&1 &
+	TOOL_PID=$!
+	track "$TOOL_PID"
+	wait_for_file "$DIR/tcpwait.prom" 10
+	ip netns exec "$NS" "$GEN/tcpchurn" -m client-close -n 900 -r 300 -q -P 7320 >/dev/null &
+	churn=$!
+	# read as node_exporter does (open, read to the end) while the tool rewrites the file ten
+	# times a second; mapfile is a builtin, so reads are quick enough to land mid-write
+	local lines partial=0 reads=0 last
+	while kill -0 "$churn" 2>/dev/null; do
+		mapfile -t lines <"$DIR/tcpwait.prom"
+		last=${lines[-1]}
+		[[ $last =~ ^kscope_tcpwait_process_time_wait(\{.*\})?\ [0-9]+$ ||
+			$last == "# TYPE kscope_tcpwait_process_time_wait gauge" ]] ||
+			{ partial=$((partial + 1)); echo "partial: ...$last"; }
+		reads=$((reads + 1))
+	done
+	wait "$churn"
+	echo "reads=$reads partial=$partial"
+	[ "$reads" -gt 100 ]
+	[ "$partial" -eq 0 ]
+	kill -TERM "$TOOL_PID"
+	wait "$TOOL_PID"
+	# only the file itself: the temp files (.tcpwait.prom.XXXXXX) were renamed over it
+	run ls -A "$DIR"
+	[ "$output" = tcpwait.prom ]
+}
+
+@test "promtool accepts mcewatch's metrics; it says which RAS tracepoints it watches" {
+	"$MCEWATCH" --prom-file "$DIR/mcewatch.prom" 0.2 3 >"$BATS_TEST_TMPDIR/mce.out" \
+		2>"$BATS_TEST_TMPDIR/mce.err"
+	f=$DIR/mcewatch.prom
+	cat "$f"
+	run promtool check metrics <"$f"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ ! -s "$BATS_TEST_TMPDIR/mce.out" ]
+	# truth: tracefs
+	for tp in mce:mce_record ras:mc_event ras:aer_event; do
+		want=0
+		[ -d "/sys/kernel/tracing/events/${tp%%:*}/${tp#*:}" ] && want=1
+		[ "$(prom_value "$f" "kscope_mcewatch_tracepoint_attached{tracepoint=\"$tp\"}")" \
+			-eq "$want" ]
+	done
+	# the alerting series exist at zero before the first error, so increase() works
+	for sev in corrected uncorrected fatal; do
+		[ "$(prom_value "$f" "kscope_mcewatch_machine_checks_total{severity=\"$sev\"}")" -eq 0 ]
+		[ "$(prom_value "$f" "kscope_mcewatch_aer_errors_total{severity=\"$sev\"}")" -eq 0 ]
+	done
+	[ "$(prom_value "$f" 'kscope_mcewatch_edac_errors_total{severity="corrected"}')" -eq 0 ]
+}
+
+@test "node_exporter serves tcpwait's file, and Prometheus answers PromQL with ss's count" {
+	ne_port=$(free_port)
+	prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" \
+		--collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$DIR" >"$BATS_TEST_TMPDIR/ne.log" 2>&1 &
+	track $!
+	prom_port=$(free_port)
+	cat >"$BATS_TEST_TMPDIR/prometheus.yml" <<-EOF
+		global:
+		  scrape_interval: 1s
+		  evaluation_interval: 1s
+		scrape_configs:
+		  - job_name: node
+		    static_configs:
+		      - targets: ['127.0.0.1:$ne_port']
+	EOF
+	promtool check config "$BATS_TEST_TMPDIR/prometheus.yml"
+	prometheus --config.file="$BATS_TEST_TMPDIR/prometheus.yml" \
+		--storage.tsdb.path="$BATS_TEST_TMPDIR/tsdb" \
+		--web.listen-address="127.0.0.1:$prom_port" \
+		--log.level=warn >"$BATS_TEST_TMPDIR/prometheus.log" 2>&1 &
+	track $!
+
+	tcpwait_start
+	run ip netns exec "$NS" "$GEN/tcpchurn" -m client-close -n 700 -q -P 7330
+	echo "$output"
+	churn=$output
+	truth=$(ss_time_wait)
+	echo "ss time-wait: $truth"
+	[ "$truth" -eq 700 ]
+
+	# node_exporter: the sample as written, and no textfile error
+	for _ in $(seq 100); do
+		metrics=$(curl -sf "http://127.0.0.1:$ne_port/metrics") && break
+		sleep 0.1
+	done
+	grep -q '^node_textfile_scrape_error 0$' <<<"$metrics"
+	# Prometheus: the query answers the count ss gave (bounded: start-up plus a few scrapes)
+	q() {
+		curl -sf "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode "query=$1" |
+			jq -r '.data.result[0].value[1] // empty'
+	}
+	got=
+	for _ in $(seq 60); do
+		got=$(q 'kscope_tcpwait_time_wait{job="node"}')
+		[ "$got" = "$truth" ] && break
+		sleep 0.5
+	done
+	echo "prometheus: kscope_tcpwait_time_wait=$got ss=$truth"
+	cat "$BATS_TEST_TMPDIR/prometheus.log" >&2
+	[ "$got" = "$truth" ]
+	# a counter and a sum over labels, through PromQL
+	[ "$(q 'kscope_tcpwait_time_wait_entries_total')" = 700 ]
+	[ "$(q 'sum(kscope_tcpwait_process_time_wait)')" = "$truth" ]
+	[ "$(q 'kscope_tcpwait_opens_total{direction="active"}')" = "$(kv connects "$churn")" ]
+}
