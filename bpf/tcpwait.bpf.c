@@ -67,14 +67,6 @@ struct {
 	__type(value, __u64);
 } failed_dests SEC(".maps");
 
-/* destination of a connect() in flight, by thread id */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct tcpwait_dest);
-} connecting SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, HIST_SLOTS);
@@ -393,65 +385,62 @@ int BPF_PROG(tcpwait_send_reset, const struct sock *sk)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int tcpwait_connect_enter(struct trace_event_raw_sys_enter *ctx)
+/*
+ * Only failures matter, so there is no program on connect() entry: at exit, the arguments
+ * are still in the task's user registers, and the destination is read only when the call
+ * failed for lack of a local port.
+ */
+static __always_inline bool failed_dest(struct tcpwait_dest *d)
 {
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	void *uaddr = (void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
 	struct sockaddr_in6 sa6;
-	struct tcpwait_dest d = {};
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	void *uaddr = (void *)ctx->args[1];
+	struct sockaddr_in sa4;
 
-	if (!kscope_task_selected())
-		return 0;
-	if (filter_netns && current_netns() != filter_netns)
-		return 0;
-	if (bpf_probe_read_user(&sa6, sizeof(sa6.sin6_family), uaddr))
-		return 0;
-	d.family = sa6.sin6_family;
-	if (d.family == AF_INET) {
-		struct sockaddr_in sa4;
-
+	if (bpf_probe_read_user(&sa6.sin6_family, sizeof(sa6.sin6_family), uaddr))
+		return false;
+	d->family = sa6.sin6_family;
+	if (d->family == AF_INET) {
 		if (bpf_probe_read_user(&sa4, sizeof(sa4), uaddr))
-			return 0;
-		d.rport = bpf_ntohs(sa4.sin_port);
-		__builtin_memcpy(d.raddr, &sa4.sin_addr, 4);
-	} else if (d.family == AF_INET6) {
-		if (bpf_probe_read_user(&sa6, sizeof(sa6), uaddr))
-			return 0;
-		d.rport = bpf_ntohs(sa6.sin6_port);
-		__builtin_memcpy(d.raddr, &sa6.sin6_addr, 16);
-	} else {
-		return 0;
+			return false;
+		d->rport = bpf_ntohs(sa4.sin_port);
+		__builtin_memcpy(d->raddr, &sa4.sin_addr, 4);
+		return true;
 	}
-	bpf_map_update_elem(&connecting, &tid, &d, BPF_ANY);
-	return 0;
+	if (d->family != AF_INET6 || bpf_probe_read_user(&sa6, sizeof(sa6), uaddr))
+		return false;
+	d->rport = bpf_ntohs(sa6.sin6_port);
+	__builtin_memcpy(d->raddr, &sa6.sin6_addr, 16);
+	return true;
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int tcpwait_connect_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct tcpwait_dest *d = bpf_map_lookup_elem(&connecting, &tid);
+	struct tcpwait_dest d = {};
 	struct tcpwait_proc *p;
 	__u64 one = 1, *n;
 
-	if (!d)
+	if (ctx->ret != -EADDRNOTAVAIL)
 		return 0;
-	if (ctx->ret == -EADDRNOTAVAIL) {
-		counter_add(TW_CONNECT_EADDRNOTAVAIL);
-		p = proc_get(bpf_get_current_pid_tgid() >> 32);
-		if (p) {
-			p->eaddrnotavail++;
-			p->cgroup_id = bpf_get_current_cgroup_id();
-			bpf_get_current_comm(p->comm, sizeof(p->comm));
-		}
-		n = bpf_map_lookup_elem(&failed_dests, d);
-		if (n)
-			__sync_fetch_and_add(n, 1);
-		else
-			bpf_map_update_elem(&failed_dests, d, &one, BPF_NOEXIST);
+	if (!kscope_task_selected())
+		return 0;
+	if (filter_netns && current_netns() != filter_netns)
+		return 0;
+	counter_add(TW_CONNECT_EADDRNOTAVAIL);
+	p = proc_get(bpf_get_current_pid_tgid() >> 32);
+	if (p) {
+		p->eaddrnotavail++;
+		p->cgroup_id = bpf_get_current_cgroup_id();
+		bpf_get_current_comm(p->comm, sizeof(p->comm));
 	}
-	bpf_map_delete_elem(&connecting, &tid);
+	if (!failed_dest(&d))
+		return 0;
+	n = bpf_map_lookup_elem(&failed_dests, &d);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&failed_dests, &d, &one, BPF_NOEXIST);
 	return 0;
 }
 

@@ -76,3 +76,12 @@ progs_gone() {
 	echo "still loaded: $*" >&2
 	return 1
 }
+
+# no_bpf_calls CMD...: run CMD under strace and succeed when it never called bpf(2), i.e. it
+# loaded and attached nothing; the command's own status is left in NO_BPF_STATUS
+no_bpf_calls() {
+	local log="$BATS_TEST_TMPDIR/strace.$$"
+	NO_BPF_STATUS=0
+	strace -f -qq -e trace=bpf -o "$log" "$@" >/dev/null 2>&1 || NO_BPF_STATUS=$?
+	! grep -q 'bpf(' "$log"
+}

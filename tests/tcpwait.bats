@@ -206,7 +206,6 @@ ss_time_wait() {
 }
 
 @test "bad input: one clear line, exit 2, nothing attached" {
-	before=$(progs_left tcpwait)
 	run "$TCPWAIT" --bogus
 	[ "$status" -eq 2 ]
 	[[ ${lines[0]} == "tcpwait: unknown option '--bogus'" ]]
@@ -222,6 +221,9 @@ ss_time_wait() {
 	run "$TCPWAIT" --netns no-such-netns-here
 	[ "$status" -eq 2 ]
 	[[ ${lines[0]} == *"no such network namespace"* ]]
+	run "$TCPWAIT" -1
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} == *"invalid interval '-1'"* ]]
 	run "$TCPWAIT" -- -1
 	[ "$status" -eq 2 ]
 	[[ ${lines[0]} == *"invalid interval"* ]]
@@ -230,8 +232,11 @@ ss_time_wait() {
 	run "$TCPWAIT" --lport 70000
 	[ "$status" -eq 2 ]
 	[[ ${lines[0]} == *"invalid --lport"* ]]
-	# validation happens before anything is loaded
-	[ "$(progs_left tcpwait)" -le "$before" ]
+	# validation happens before anything is loaded: not a single bpf() call
+	no_bpf_calls "$TCPWAIT" --netns no-such-netns-here
+	[ "$NO_BPF_STATUS" -eq 2 ]
+	no_bpf_calls "$TCPWAIT" -c /sys/fs/cgroup/unified/no-such-cgroup-here
+	[ "$NO_BPF_STATUS" -eq 2 ]
 }
 
 @test "without privileges: one sentence, exit 1" {

@@ -266,16 +266,19 @@ void opts_parse(const struct tool_desc *tool, int argc, char **argv, struct comm
 	memset(&longopts[n], 0, sizeof(longopts[n]));
 
 	opterr = 0;
-	/* "+": stop at the first positional, so a negative interval is not taken for an option */
-	memmove(shortopts + 1, shortopts, s + 1);
-	shortopts[0] = '+';
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		const struct opt_ref *ref = NULL;
+		const char *arg = argv[optind - 1];
 
 		if (c == '?') {
+			/* options may follow the interval, so "-1" arrives here as an option */
+			if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9' &&
+			    (tool->common & COMMON_INTERVAL))
+				opts_die(tool, "invalid interval '%s': a number of seconds above 0",
+					 arg);
 			if (optopt && optopt < OPTS_LONG_BASE)
 				opts_die(tool, "unknown option '-%c'", optopt);
-			opts_die(tool, "unknown option '%s'", argv[optind - 1]);
+			opts_die(tool, "unknown option '%s'", arg);
 		}
 		if (c == ':')
 			opts_die(tool, "option '%s' needs a value", argv[optind - 1]);
