@@ -2,12 +2,13 @@
 /*
  * forklat: how long fork-family calls take, for whom, and how big the caller's mm was.
  *
- * The syscall tracepoints time each call from the caller's side; at entry the caller's mm is
- * read (RSS, page-table bytes, VMAs, hugetlb pages).  Where the kernel allows fentry or
- * kprobes, copy_page_range (and copy_pte_range where it is not inlined) add the time spent
- * copying page tables to the call in flight.  The child side: sched_process_fork notes each
- * new child of a traced call; the child's own first return from the syscall and its exec
- * close the two delays measured from the start of the parent's call.
+ * The syscall tracepoints time each call from the caller's side; at the return the caller's
+ * mm is read (RSS, page-table bytes, VMAs, hugetlb pages: fork changes none of them in the
+ * parent), at most every MEM_EVERY_NS per row and for every streamed event.  Where the kernel
+ * allows fentry or kprobes, copy_page_range (and copy_pte_range where it is not inlined) add
+ * the time spent copying page tables to the call in flight.  The child side costs no map: a
+ * child's own first return from the call, and its first exec, are timed from its
+ * task->start_time, which copy_process() stamps at the end of the copy.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -26,24 +27,26 @@ const volatile bool child_side = true; /* time to the child's first run and exec
 
 /* Bumped by the loader every interval: max_ns is per interval. */
 __u64 forklat_gen = 0;
+/* Set by the loader before attaching: children born earlier are not ours to time. */
+__u64 forklat_since_ns = 0;
 
+/* How often a row's mm figures are refreshed: reading them costs more than the rest. */
+#define MEM_EVERY_NS 100000000ull
+
+/* A thread's fork-family call in flight; start_ns is 0 between calls. */
 struct inflight {
 	__u64 start_ns;
 	__u64 pt_start;
 	__u64 pte_start;
 	struct forklat_ptcopy copy;
-	struct forklat_mem mem;
 	__u32 call;
 };
 
-struct child {
-	__u64 start_ns;	  /* start of the parent's call */
-	__u64 start_time; /* the child's task->start_time: tells it from a reused tid */
-	__u64 row;	  /* the parent's row key */
-	bool ran;
-};
-
-/* Keyed by the calling thread (pid_tgid); LRU so that a call never seen returning ages out. */
+/*
+ * Keyed by the calling thread (pid_tgid).  An entry stays after its call and is reused by
+ * the thread's next one: a lookup and a store cost less than an update and a delete per call.
+ * LRU, so that the entries of threads gone age out.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, FORKLAT_MAX_INFLIGHT);
@@ -62,14 +65,6 @@ struct {
 	__type(key, __u64);
 	__type(value, struct forklat_stats);
 } stats SEC(".maps");
-
-/* Keyed by the child's tid. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, FORKLAT_MAX_CHILDREN);
-	__type(key, __u32);
-	__type(value, struct child);
-} children SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -128,17 +123,28 @@ static __always_inline void mem_read(struct forklat_mem *m)
 	}
 }
 
+static const struct inflight zero_inflight;
+
 static __always_inline int call_enter(__u32 call)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight in = {};
+	struct inflight *in;
 
 	if (!kscope_task_selected())
 		return 0;
-	in.start_ns = bpf_ktime_get_ns();
-	in.call = call;
-	mem_read(&in.mem);
-	bpf_map_update_elem(&inflight, &id, &in, BPF_ANY);
+	in = bpf_map_lookup_elem(&inflight, &id);
+	if (!in) {
+		bpf_map_update_elem(&inflight, &id, &zero_inflight, BPF_NOEXIST);
+		in = bpf_map_lookup_elem(&inflight, &id);
+		if (!in)
+			return 0;
+	}
+	in->pt_start = 0;
+	in->pte_start = 0;
+	in->copy.pt_ns = 0;
+	in->copy.pte_ns = 0;
+	in->call = call;
+	in->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -157,22 +163,44 @@ static __always_inline __u64 row_key(__u64 id)
 	return by_cgroup ? bpf_get_current_cgroup_id() : id >> 32;
 }
 
+/*
+ * The row of the process that created the current task: the same process for a thread, the
+ * parent otherwise.  False when that process is filtered out or the task predates tracing.
+ */
+static __always_inline bool child_row(struct task_struct *task, __u64 id, __u64 *row)
+{
+	__u32 tgid = id >> 32, parent = tgid;
+
+	if (task->start_time < forklat_since_ns)
+		return false;
+	/* a thread's creator is in its own thread group; a process's is its real parent */
+	if ((__u32)id == tgid)
+		parent = task->real_parent->tgid;
+	if (filter_tgid && parent != filter_tgid)
+		return false;
+	/* the child starts in its creator's cgroup (a cgroup filter sees the child as it) */
+	if (filter_cgroup_id &&
+	    bpf_get_current_ancestor_cgroup_id(filter_cgroup_level) != filter_cgroup_id)
+		return false;
+	*row = by_cgroup ? bpf_get_current_cgroup_id() : parent;
+	return true;
+}
+
 /* The child's first return to user space: its exit from the same syscall, with 0. */
 static __always_inline void child_first_run(__u64 id)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	__u32 tid = (__u32)id;
+	/* a BTF pointer: its fields are read by plain loads, not by a helper call each */
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct forklat_stats *s;
-	struct child *c;
+	__u64 row;
 
-	c = bpf_map_lookup_elem(&children, &tid);
-	if (!c || c->ran || c->start_time != BPF_CORE_READ(task, start_time))
+	if (!child_row(task, id, &row))
 		return;
-	c->ran = true;
-	s = stats_get(c->row);
+	s = stats_get(row);
 	if (!s)
 		return;
-	__sync_fetch_and_add(&s->child_run_ns, bpf_ktime_get_ns() - c->start_ns);
+	__sync_fetch_and_add(&s->child_run_ns,
+			     bpf_ktime_get_ns() - BPF_CORE_READ(task, start_time));
 	__sync_fetch_and_add(&s->child_runs, 1);
 }
 
@@ -186,7 +214,8 @@ static __always_inline void emit(struct inflight *in, __u64 id, __u64 now, long 
 	e->ts_ns = now;
 	e->lat_ns = now - in->start_ns;
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	e->mem = in->mem;
+	__builtin_memset(&e->mem, 0, sizeof(e->mem));
+	mem_read(&e->mem);
 	e->copy = in->copy;
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
@@ -210,7 +239,7 @@ static __always_inline int call_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	}
 	in = bpf_map_lookup_elem(&inflight, &id);
-	if (!in)
+	if (!in || !in->start_ns)
 		return 0;
 	now = bpf_ktime_get_ns();
 	d = now - in->start_ns;
@@ -229,8 +258,6 @@ static __always_inline int call_exit(struct trace_event_raw_sys_exit *ctx)
 	if (slot >= HIST_SLOTS)
 		slot = HIST_SLOTS - 1;
 	__sync_fetch_and_add(&s->slots[slot], 1);
-	if (in->call < FORKLAT_CALLS)
-		__sync_fetch_and_add(&s->calls[in->call], 1);
 	if (in->copy.pt_ns)
 		__sync_fetch_and_add(&s->pt_ns, in->copy.pt_ns);
 	if (in->copy.pte_ns)
@@ -246,15 +273,18 @@ static __always_inline int call_exit(struct trace_event_raw_sys_exit *ctx)
 	} else if (d > s->max_ns) {
 		s->max_ns = d;
 	}
-	s->mem = in->mem;
-	s->mem_ts = now;
-	s->pid = id >> 32;
-	s->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(s->comm, sizeof(s->comm));
+	/* the mm figures change slowly and cost the most to read: refresh them now and then */
+	if (now - s->mem_ts >= MEM_EVERY_NS || s->pid != id >> 32) {
+		s->mem_ts = now;
+		s->pid = id >> 32;
+		mem_read(&s->mem);
+		s->cgroup_id = bpf_get_current_cgroup_id();
+		bpf_get_current_comm(s->comm, sizeof(s->comm));
+	}
 	if (stream && d >= min_ns)
 		emit(in, id, now, ret);
 out:
-	bpf_map_delete_elem(&inflight, &id);
+	in->start_ns = 0;
 	return 0;
 }
 
@@ -306,52 +336,27 @@ int forklat_exit_clone3(struct trace_event_raw_sys_exit *ctx)
 	return call_exit(ctx);
 }
 
-/*
- * In the parent, after copy_process() and before the child is woken: the child cannot have
- * run yet, so its entry is there when it first returns.
- */
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(forklat_child_new, struct task_struct *parent, struct task_struct *child)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct inflight *in;
-	struct child c = {};
-	__u32 tid;
-
-	if (!child_side)
-		return 0;
-	in = bpf_map_lookup_elem(&inflight, &id);
-	if (!in)
-		return 0;
-	tid = BPF_CORE_READ(child, pid);
-	c.start_ns = in->start_ns;
-	c.start_time = BPF_CORE_READ(child, start_time);
-	c.row = row_key(id);
-	bpf_map_update_elem(&children, &tid, &c, BPF_ANY);
-	return 0;
-}
-
+/* A child's first exec (not a later one), timed from the child's creation. */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(forklat_child_exec, struct task_struct *p, pid_t old_pid)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid(), row;
 	struct forklat_stats *s;
-	struct child *c;
-	__u32 tid = old_pid;
 
 	if (!child_side)
 		return 0;
-	c = bpf_map_lookup_elem(&children, &tid);
-	if (!c)
+	/* exec has counted itself already: the first one since the fork makes this 1 */
+	if (task->self_exec_id != task->parent_exec_id + 1)
 		return 0;
-	if (c->start_time == BPF_CORE_READ(task, start_time)) {
-		s = stats_get(c->row);
-		if (s) {
-			__sync_fetch_and_add(&s->child_exec_ns, bpf_ktime_get_ns() - c->start_ns);
-			__sync_fetch_and_add(&s->child_execs, 1);
-		}
-	}
-	bpf_map_delete_elem(&children, &tid);
+	if (!child_row(task, id, &row))
+		return 0;
+	s = stats_get(row);
+	if (!s)
+		return 0;
+	__sync_fetch_and_add(&s->child_exec_ns,
+			     bpf_ktime_get_ns() - BPF_CORE_READ(task, start_time));
+	__sync_fetch_and_add(&s->child_execs, 1);
 	return 0;
 }
 
@@ -364,7 +369,7 @@ static __always_inline void copy_begin(bool pte)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
 
-	if (!in)
+	if (!in || !in->start_ns)
 		return;
 	if (pte)
 		in->pte_start = bpf_ktime_get_ns();
@@ -378,7 +383,7 @@ static __always_inline void copy_end(bool pte)
 	struct inflight *in = bpf_map_lookup_elem(&inflight, &id);
 	__u64 now = bpf_ktime_get_ns();
 
-	if (!in)
+	if (!in || !in->start_ns)
 		return;
 	if (pte && in->pte_start) {
 		in->copy.pte_ns += now - in->pte_start;

@@ -6,9 +6,8 @@
 #include "kscope.h"
 
 /* Bounds of the maps keyed by something unbounded (threads, processes, new children). */
-#define FORKLAT_MAX_INFLIGHT 8192  /* threads inside a fork-family call at once */
-#define FORKLAT_MAX_ROWS 10240	   /* processes (or cgroups) that forked, LRU */
-#define FORKLAT_MAX_CHILDREN 16384 /* children not yet run or exec'd, LRU */
+#define FORKLAT_MAX_INFLIGHT 8192 /* threads inside a fork-family call at once */
+#define FORKLAT_MAX_ROWS 10240	  /* processes (or cgroups) that forked, LRU */
 
 enum forklat_call {
 	FORKLAT_FORK,
@@ -47,13 +46,13 @@ struct forklat_stats {
 	__u64 max_gen;
 	__u64 pt_ns;	    /* copy_page_range time summed over the calls */
 	__u64 pte_ns;	    /* copy_pte_range time summed over the calls */
-	__u64 child_run_ns; /* from the parent's call to the child's first return to user */
+	__u64 child_run_ns; /* from the child's creation to its first return to user */
 	__u64 child_runs;
-	__u64 child_exec_ns; /* from the parent's call to the child's exec */
+	__u64 child_exec_ns; /* from the child's creation to its first exec */
 	__u64 child_execs;
 	__u64 mem_ts;		/* when mem was taken (bpf_ktime_get_ns) */
 	__u64 cgroup_id;	/* latest caller's cgroup */
-	struct forklat_mem mem; /* at the latest call */
+	struct forklat_mem mem; /* at a recent call (refreshed every 100 ms) */
 	__u32 pid;		/* latest caller (tgid): the row's pid in -C mode */
 	__u32 calls[FORKLAT_CALLS];
 	char comm[KSCOPE_COMM_LEN];

@@ -497,18 +497,16 @@ static int syscalls_plan(struct forklat *skel, char *desc, size_t len)
 	return found;
 }
 
-/* Time to the child's first run and exec needs the two sched tracepoints as tp_btf. */
+/* The child's first run needs nothing more; its exec needs sched_process_exec as tp_btf. */
 static bool child_plan(struct forklat *skel, bool wanted)
 {
-	bool ok = wanted && probe_tracepoint("sched", "sched_process_fork") &&
-		  probe_tracepoint("sched", "sched_process_exec");
+	bool ok = wanted && probe_tracepoint("sched", "sched_process_exec");
 
 	if (wanted && !ok)
-		out_note("no sched:sched_process_fork/exec tracepoints: the children's first run "
-			 "and exec are not timed");
-	bpf_program__set_autoload(skel->progs.forklat_child_new, ok);
+		out_note(
+			"no sched:sched_process_exec tracepoint: the children's exec is not timed");
 	bpf_program__set_autoload(skel->progs.forklat_child_exec, ok);
-	return ok;
+	return wanted;
 }
 
 int main(int argc, char **argv)
@@ -610,7 +608,10 @@ int main(int argc, char **argv)
 		  nitems == 2 ? plan_describe(&items[1], desc, sizeof(desc))
 			      : "none (inlined here)");
 	out_debug("attach: children's first run and exec: %s",
-		  child ? "tp_btf sched_process_fork, sched_process_exec" : "none");
+		  child ? "the syscall exit tracepoints, tp_btf sched_process_exec" : "none");
+
+	/* children born before this are not ours to time */
+	skel->bss->forklat_since_ns = out_monotonic_ns();
 
 	err = forklat__load(skel);
 	if (err) {
