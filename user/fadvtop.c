@@ -28,6 +28,7 @@
 #include "loop.h"
 #include "opts.h"
 #include "out.h"
+#include "prom.h"
 #include "probe.h"
 #include "setup.h"
 #include "table.h"
@@ -64,7 +65,7 @@ static const struct tool_desc tool = {
 	.summary = "Which container hammers the kernel with posix_fadvise, and what it costs the "
 		   "others.",
 	.synopsis = "[interval [count]]",
-	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL,
+	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL | COMMON_PROM,
 	.opts = fadvtop_opts,
 	.examples = "  fadvtop -C              per container, every second; totals at Ctrl-C\n"
 		    "  fadvtop -C -j 5 1       one 5-second JSON report\n"
@@ -738,6 +739,124 @@ static int wait_cmp(const void *a, const void *b)
 }
 
 /* Print the period from prev to cur (with summary: everything since the start). */
+/* ---- --prom-file ---------------------------------------------------------------------- */
+
+static int group_calls_cmp(const void *a, const void *b)
+{
+	__u64 x = fadv_val_calls(&((const struct group *)a)->v);
+	__u64 y = fadv_val_calls(&((const struct group *)b)->v);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Per container (cgroup), cumulative since start; past the top N, one "other" row. */
+static void prom_rows(struct ctx *c, struct prom *p, struct group *g, size_t n)
+{
+	static const struct {
+		const char *name, *help;
+		size_t offset;
+		double scale;
+	} counters[] = {
+		{"kscope_fadvtop_call_seconds_total", "Time spent inside fadvise calls.",
+		 offsetof(struct fadv_val, total_ns), 1e-9},
+		{"kscope_fadvtop_pages_dropped_total",
+		 "Page-cache pages of the advised files removed during the calls.",
+		 offsetof(struct fadv_val, pages_dropped), 1},
+		{"kscope_fadvtop_dontneed_empty_total", "DONTNEED calls that dropped no page.",
+		 offsetof(struct fadv_val, dontneed_empty), 1},
+		{"kscope_fadvtop_lock_wait_seconds_total",
+		 "Time fadvise callers waited on contended kernel locks.",
+		 offsetof(struct fadv_val, lock_wait_ns), 1e-9},
+	};
+	size_t shown = table_top(g, n, sizeof(*g), group_calls_cmp, c->common.prom_top);
+	char name[64], pod[64];
+	struct prom_labels *labels = calloc(shown + 1, sizeof(*labels));
+	char (*names)[64] = calloc(shown + 1, sizeof(*names));
+	char (*pods)[64] = calloc(shown + 1, sizeof(*pods));
+
+	if (!labels || !names || !pods)
+		goto out;
+	for (size_t i = shown + 1; i < n; i++) {
+		fadv_val_add(&g[shown].v, &g[i].v);
+		hist_add(g[shown].slots, g[i].slots);
+	}
+	for (size_t i = 0; i < shown + (n > shown); i++) {
+		const char *path = cgroup_path_of_id(g[i].cgroup_id);
+		struct container ct;
+
+		labels[i].names[0] = "container";
+		labels[i].names[1] = "pod";
+		labels[i].names[2] = "cgroup";
+		if (i == shown) {
+			labels[i].values[2] = "other";
+			continue;
+		}
+		if (cgroup_container_name(g[i].cgroup_id, name, sizeof(name)))
+			labels[i].values[0] = strcpy(names[i], name);
+		if (path && cgroup_parse_container(path, &ct) && ct.pod_uid[0]) {
+			snprintf(pod, sizeof(pod), "%s", ct.pod_uid);
+			labels[i].values[1] = strcpy(pods[i], pod);
+		}
+		labels[i].values[2] = path ? path : "unknown";
+	}
+	if (n > shown)
+		shown++;
+
+	prom_family(p, "kscope_fadvtop_calls_total", "counter", "fadvise calls, by advice.");
+	for (size_t i = 0; i < shown; i++)
+		for (int a = 0; a < FADV_ADVICE_SLOTS; a++) {
+			struct prom_labels l = labels[i];
+
+			l.names[3] = "advice";
+			l.values[3] = fadv_advice_names[a];
+			prom_sample(p, "kscope_fadvtop_calls_total", &l, g[i].v.calls[a]);
+		}
+	for (size_t m = 0; m < sizeof(counters) / sizeof(counters[0]); m++) {
+		prom_family(p, counters[m].name, "counter", counters[m].help);
+		for (size_t i = 0; i < shown; i++)
+			prom_sample(p, counters[m].name, &labels[i],
+				    *(__u64 *)((char *)&g[i].v + counters[m].offset) *
+					    counters[m].scale);
+	}
+	prom_family(p, "kscope_fadvtop_call_duration_seconds", "histogram",
+		    "How long fadvise calls took.");
+	for (size_t i = 0; i < shown; i++)
+		prom_histogram(p, "kscope_fadvtop_call_duration_seconds", &labels[i], g[i].slots,
+			       1e-9, g[i].v.total_ns * 1e-9);
+out:
+	free(labels);
+	free(names);
+	free(pods);
+}
+
+static int prom_report(struct ctx *c, const struct snap *cur)
+{
+	bool containers = c->common.containers;
+	struct row *deltas = NULL;
+	struct group *g;
+	struct prom p;
+	size_t n;
+
+	c->common.containers = true;
+	g = groups_build(c, cur, &c->start, &deltas, &n);
+	c->common.containers = containers;
+	if (!g)
+		return -ENOMEM;
+	if (prom_begin(&p, c->common.prom_file)) {
+		free(deltas);
+		free(g);
+		return -EIO;
+	}
+	prom_rows(c, &p, g, n);
+	prom_family(&p, "kscope_fadvtop_missed_events_total", "counter",
+		    "Runs of fadvtop's BPF programs the kernel skipped (recursion).");
+	prom_sample(&p, "kscope_fadvtop_missed_events_total", NULL,
+		    setup_prog_misses(c->skel->obj));
+	free(deltas);
+	free(g);
+	return prom_commit(&p) ? -EIO : 0;
+}
+
 static int report(struct ctx *c, const struct snap *cur, const struct snap *prev, bool summary)
 {
 	struct report r = {.summary = summary};
@@ -793,9 +912,12 @@ static int tick(void *arg)
 		out_error("could not read the BPF maps: %s", strerror(-err));
 		return 1;
 	}
-	err = report(c, &cur, &c->prev, false);
+	/* with --prom-file, the file is the output */
+	err = c->common.prom_file ? prom_report(c, &cur) : report(c, &cur, &c->prev, false);
 	snap_free(&c->prev);
 	c->prev = cur;
+	if (err == -EIO)
+		return 1;
 	if (err) {
 		out_error("out of memory while building the report");
 		return 1;
