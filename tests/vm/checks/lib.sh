@@ -66,7 +66,7 @@ tool_start() {
 	"$@" >/tmp/$name.out 2>/tmp/$name.err &
 	TOOL_PID=$!
 	while [ $i -lt 600 ]; do
-		grep -q 'Ctrl-C' /tmp/$name.err 2>/dev/null && return 0
+		grep -qE 'Ctrl-C|^Tracing' /tmp/$name.err 2>/dev/null && return 0
 		[ -s /tmp/$name.out ] && return 0
 		kill -0 $TOOL_PID 2>/dev/null || return 1
 		sleep 0.1
