@@ -54,7 +54,6 @@ struct forklat_stats {
 	__u64 cgroup_id;	/* latest caller's cgroup */
 	struct forklat_mem mem; /* at a recent call (refreshed every 100 ms) */
 	__u32 pid;		/* latest caller (tgid): the row's pid in -C mode */
-	__u32 calls[FORKLAT_CALLS];
 	char comm[KSCOPE_COMM_LEN];
 	__u64 slots[HIST_SLOTS]; /* latency, log2 of microseconds */
 };

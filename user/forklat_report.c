@@ -26,8 +26,6 @@ void forklat_stats_delta(const struct forklat_stats *cur, const struct forklat_s
 	out->child_runs = cur->child_runs - prev->child_runs;
 	out->child_exec_ns = cur->child_exec_ns - prev->child_exec_ns;
 	out->child_execs = cur->child_execs - prev->child_execs;
-	for (int i = 0; i < FORKLAT_CALLS; i++)
-		out->calls[i] = cur->calls[i] - prev->calls[i];
 	for (int i = 0; i < HIST_SLOTS; i++)
 		out->slots[i] = cur->slots[i] - prev->slots[i];
 }
