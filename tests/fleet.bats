@@ -11,6 +11,7 @@ load lib
 
 TCPWAIT=$BUILD/tcpwait
 MCEWATCH=$BUILD/mcewatch
+FADVTOP=$BUILD/fadvtop
 
 setup_file() {
 	local missing=() p
@@ -50,6 +51,7 @@ teardown() {
 		wait "$pid" 2>/dev/null
 	done
 	netns_delete "$NS"
+	[ -n "${CG:-}" ] && cgroup_delete "$CG"
 	true
 }
 
@@ -224,7 +226,7 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
 	[ "$(prom_value "$f" 'kscope_mcewatch_edac_errors_total{severity="corrected"}')" -eq 0 ]
 }
 
-@test "node_exporter serves tcpwait's file, and Prometheus answers PromQL with ss's count" {
+@test "node_exporter serves the files, and Prometheus answers PromQL with ss's and fadvgen's counts" {
 	ne_port=$(free_port)
 	prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" \
 		--collector.disable-defaults --collector.textfile \
@@ -247,15 +249,28 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
 		--log.level=warn >"$BATS_TEST_TMPDIR/prometheus.log" 2>&1 &
 	track $!
 
+	# a docker-shaped cgroup: fadvtop labels its rows with the container id
+	id=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	CG=$(cgroup_create "system.slice/docker-$id.scope")
+	"$FADVTOP" -c "$CG" --prom-file "$DIR/fadvtop.prom" 0.5 >/dev/null \
+		2>"$BATS_TEST_TMPDIR/fadvtop.err" &
+	track $!
 	tcpwait_start
+	wait_for_file "$DIR/fadvtop.prom" 10
+
 	run ip netns exec "$NS" "$GEN/tcpchurn" -m client-close -n 700 -q -P 7330
 	echo "$output"
 	churn=$output
 	truth=$(ss_time_wait)
 	echo "ss time-wait: $truth"
 	[ "$truth" -eq 700 ]
+	gen=$(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG" \
+		"$GEN/fadvgen" -n 3000 -a dontneed -f "$BATS_TEST_TMPDIR/fadv.log")
+	echo "$gen"
+	dontneed=$(kv dontneed "$gen")
+	[ "$dontneed" -eq 3000 ]
 
-	# node_exporter: the sample as written, and no textfile error
+	# node_exporter: the samples as written, and no textfile error
 	for _ in $(seq 100); do
 		metrics=$(curl -sf "http://127.0.0.1:$ne_port/metrics") && break
 		sleep 0.1
@@ -279,4 +294,16 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
 	[ "$(q 'kscope_tcpwait_time_wait_entries_total')" = 700 ]
 	[ "$(q 'sum(kscope_tcpwait_process_time_wait)')" = "$truth" ]
 	[ "$(q 'kscope_tcpwait_opens_total{direction="active"}')" = "$(kv connects "$churn")" ]
+	# the container's DONTNEED calls since fadvtop started, as fadvgen counted them
+	sel="kscope_fadvtop_calls_total{advice=\"dontneed\",container=\"${id:0:12}\"}"
+	for _ in $(seq 20); do
+		got=$(q "$sel")
+		[ "$got" = "$dontneed" ] && break
+		sleep 0.5
+	done
+	echo "prometheus: $sel=$got fadvgen=$dontneed"
+	[ "$got" = "$dontneed" ]
+	run promtool check metrics <"$DIR/fadvtop.prom"
+	echo "$output"
+	[ "$status" -eq 0 ]
 }
