@@ -245,6 +245,8 @@ tool_proc() { # the summary's row for the server
 	run_load 1 20000
 	watch_stop
 	p=$(tool_proc $pid)
+	echo "netcheck: $p"
+	cat "$TMP/server"
 	kv() { sed -n "s/^$1=//p" "$TMP/server"; }
 	[ "$(jq .calls <<<"$p")" -eq "$(kv epoll_waits)" ]
 	[ "$(jq .events <<<"$p")" -eq "$(kv events)" ]
@@ -272,6 +274,8 @@ tool_proc() { # the summary's row for the server
 	run_load 64 50000
 	watch_stop
 	p=$(tool_proc $pid)
+	echo "netcheck: $p"
+	cat "$TMP/server"
 	kv() { sed -n "s/^$1=//p" "$TMP/server"; }
 	[ "$(jq .calls <<<"$p")" -eq "$(kv epoll_waits)" ]
 	[ "$(jq .events <<<"$p")" -eq "$(kv events)" ]
@@ -291,6 +295,8 @@ tool_proc() { # the summary's row for the server
 	run_load 1 5000
 	watch_stop
 	p=$(tool_proc $pid)
+	echo "netcheck: $p"
+	cat "$TMP/server"
 	kv() { sed -n "s/^$1=//p" "$TMP/server"; }
 	[ "$(jq .calls <<<"$p")" -eq "$(kv epoll_waits)" ]
 	[ "$(jq .timeout_zero <<<"$p")" -eq "$(kv epoll_waits)" ]
