@@ -805,6 +805,8 @@ static int watch_main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
+	/* before the "Tracing" line a test or script may act on: a signal after it must not kill */
+	loop_signals();
 	err = netcheck__attach(w->skel);
 	if (err) {
 		setup_explain(err, "attach the BPF programs");
