@@ -1,0 +1,87 @@
+#!/usr/bin/env bats
+# deploy/: the systemd unit verified by systemd-analyze, and the DaemonSet's and the unit's
+# commands run here as written (paths mapped to build/), writing files promtool accepts.
+# There is no cluster or container runtime here: docs/fleet.md says what that leaves untested.
+
+load lib
+
+setup() {
+	MANDIR=$BATS_TEST_TMPDIR/man
+	mkdir -p "$MANDIR/man8"
+	cp "$KSCOPE_ROOT"/man/*.8 "$MANDIR/man8/"
+}
+
+@test "systemd-analyze verify accepts the unit, instantiated for every tool" {
+	for t in tcpwait mcewatch fadvtop; do
+		u=$BATS_TEST_TMPDIR/kscope@$t.service
+		sed "s#/usr/sbin/#$BUILD/#" "$KSCOPE_ROOT/deploy/kscope@.service" >"$u"
+		MANPATH=$MANDIR run systemd-analyze verify "$u"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+	done
+}
+
+@test "the unit's command line, run here, writes a file promtool accepts" {
+	u=$KSCOPE_ROOT/deploy/kscope@.service
+	cmd=$(sed -n 's/^ExecStart=//p' "$u")
+	args=$(sed -n 's/^Environment=KSCOPE_ARGS=//p' "$u")
+	[ "$args" = 15 ]
+	for t in tcpwait mcewatch; do
+		dir=$BATS_TEST_TMPDIR/textfile
+		mkdir -p "$dir"
+		# %i -> the tool, the textfile directory -> ours, the interval -> short, one report
+		c=${cmd//%i/$t}
+		c=${c//\/var\/lib\/prometheus\/node-exporter/$dir}
+		c=${c//\/usr\/sbin\//$BUILD/}
+		c=${c//\$KSCOPE_ARGS/0.2 1}
+		echo "$c"
+		run $c
+		echo "$output"
+		[ "$status" -eq 0 ]
+		promtool check metrics <"$dir/kscope-$t.prom"
+	done
+}
+
+@test "the DaemonSet: privileged, host PID and network, BTF/tracefs/cgroup/textfile mounts; its commands run" {
+	y=$KSCOPE_ROOT/deploy/kscope-daemonset.yaml
+	dir=$BATS_TEST_TMPDIR/textfile
+	mkdir -p "$dir"
+	run python3 - "$y" <<-'EOF'
+		import sys, yaml
+		d = yaml.safe_load(open(sys.argv[1]))
+		assert d["kind"] == "DaemonSet" and d["apiVersion"] == "apps/v1"
+		spec = d["spec"]["template"]["spec"]
+		assert spec["hostPID"] is True and spec["hostNetwork"] is True
+		vols = {v["name"]: v["hostPath"]["path"] for v in spec["volumes"]}
+		assert vols == {"btf": "/sys/kernel/btf", "tracefs": "/sys/kernel/tracing",
+				"cgroup": "/sys/fs/cgroup", "textfile": "/var/lib/prometheus/node-exporter"}
+		for c in spec["containers"]:
+		    assert c["securityContext"]["privileged"] is True
+		    mounts = {m["name"]: m["mountPath"] for m in c["volumeMounts"]}
+		    assert mounts["textfile"] == "/textfile"
+		    cmd = c["command"]
+		    assert cmd[0] == "/usr/sbin/" + c["name"]
+		    i = cmd.index("--prom-file")
+		    assert cmd[i + 1] == "/textfile/kscope-%s.prom" % c["name"]
+		    print(" ".join(cmd))
+	EOF
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# every command, as written, with the image's paths mapped to here and a short interval
+	while read -r line; do
+		read -ra argv <<<"$line"
+		tool=${argv[0]##*/}
+		grep -q "build/static/$tool" "$KSCOPE_ROOT/deploy/Dockerfile"
+		argv[0]=$BUILD/$tool
+		argv=("${argv[@]//\/textfile/$dir}")
+		unset 'argv[${#argv[@]}-1]' # the interval
+		"${argv[@]}" 0.2 1
+		promtool check metrics <"$dir/kscope-$tool.prom"
+	done <<<"$output"
+	# the Dockerfile copies what exists
+	for f in $(sed -n 's/^COPY //p; s/^ \+\(build[^ ]*\).*/\1/p' "$KSCOPE_ROOT/deploy/Dockerfile" |
+		tr ' ' '\n' | grep -E '^(build|man|docs|README)' ); do
+		[ -e "$KSCOPE_ROOT/$f" ] || { echo "Dockerfile copies missing $f"; return 1; }
+	done
+}
