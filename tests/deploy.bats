@@ -5,6 +5,14 @@
 
 load lib
 
+setup_file() {
+	if ! python3 -c 'import yaml' 2>/dev/null; then
+		apt-get update -q >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			python3-yaml >/dev/null
+	fi
+}
+
 setup() {
 	MANDIR=$BATS_TEST_TMPDIR/man
 	mkdir -p "$MANDIR/man8"

@@ -85,7 +85,8 @@ tools() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	grep -qF "$(cat "$KSCOPE_ROOT/VERSION")" <<<"$output"
-	file /usr/sbin/tcpwait | grep -q 'statically linked'
+	# static: ldd finds no interpreter or libraries to load
+	ldd /usr/sbin/tcpwait 2>&1 | grep -q 'not a dynamic executable'
 	[ "$(man -w tcpwait)" = /usr/share/man/man8/tcpwait.8.gz ]
 	man -w mcewatch
 	# the unit as installed, with the binary and the man page it names in place
