@@ -300,7 +300,7 @@ static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
 		 * original, which the 6.1 verifier rejects as unbounded.  Slot 64 (2^63 ns and
 		 * more) cannot happen for a syscall's duration.
 		 */
-		slot = kscope_log2_slot(dur) & 63;
+		slot = kscope_hist_slot(dur);
 		__sync_fetch_and_add(&h->slots[slot], 1);
 	}
 

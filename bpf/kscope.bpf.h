@@ -44,6 +44,18 @@ static __always_inline __u32 kscope_log2_slot(__u64 v)
 }
 
 /*
+ * The slot as an index into a u64[HIST_SLOTS] array: bounded so that the verifier (6.1's
+ * included) can see it, because a clamp on a copy of the register is lost in clang's output.
+ * Values of 2^63 and above share slot 63 with the half below them.
+ */
+static __always_inline __u32 kscope_hist_slot(__u64 v)
+{
+	if (v >> 63)
+		return 63;
+	return kscope_log2_slot(v) & 63;
+}
+
+/*
  * True when the current task passes the -p and -c filters.  The cgroup filter matches the
  * cgroup and everything below it (a container's processes often sit in child cgroups), by
  * comparing the current task's ancestor at the filter's depth.

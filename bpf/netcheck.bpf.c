@@ -78,15 +78,6 @@ struct {
 
 static struct netcheck_proc zero_proc;
 
-/*
- * log2 slot as an index the verifier can bound: every value histogrammed here is below 2^63
- * (event counts, ms, us, packets), so its slot is at most 63 and the mask changes nothing.
- * (A clamp to HIST_SLOTS - 1 would be dropped by the compiler, which knows the slot is <= 64.)
- */
-static __always_inline __u32 slot_of(__u64 v)
-{
-	return kscope_log2_slot(v) & 63;
-}
 
 static struct netcheck_irq zero_irq;
 static struct netcheck_napi zero_napi;
@@ -165,14 +156,14 @@ static __always_inline int epoll_exit(long ret)
 	else if (t->timeout_ms == 0)
 		p->timeout_zero++;
 	else
-		p->timeout_hist[slot_of(t->timeout_ms)]++;
+		p->timeout_hist[kscope_hist_slot(t->timeout_ms)]++;
 	if (t->slept)
 		p->slept++;
 	if (ret < 0) {
 		p->errors++;
 	} else {
 		p->events += ret;
-		p->events_hist[slot_of(ret)]++;
+		p->events_hist[kscope_hist_slot(ret)]++;
 	}
 out:
 	bpf_map_delete_elem(&netcheck_threads, &tid);
@@ -246,7 +237,7 @@ int BPF_PROG(netcheck_sched_switch, bool preempt, struct task_struct *prev,
 		bpf_core_read_str(p->comm, sizeof(p->comm), &next->comm);
 	}
 	p->wake_ns += delta;
-	p->wake_hist[slot_of(delta / 1000)]++;
+	p->wake_hist[kscope_hist_slot(delta / 1000)]++;
 	return 0;
 }
 
@@ -367,7 +358,7 @@ int BPF_PROG(netcheck_napi_poll, struct napi_struct *napi, int work, int budget)
 	n->work += work;
 	if (work >= budget)
 		n->full++;
-	n->work_hist[slot_of(work)]++;
+	n->work_hist[kscope_hist_slot(work)]++;
 	return 0;
 }
 

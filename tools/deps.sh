@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc bats
-	  iproute2 strace jq libbpf-tools bpftrace)
+	  iproute2 strace jq ethtool libbpf-tools bpftrace)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
+#include "loop.h"
 #include "out.h"
 #include "setup.h"
 
@@ -66,6 +67,8 @@ const char *setup_tracefs(void)
 
 int setup_check(void)
 {
+	/* from the start: a SIGINT during loading still ends in a clean detach */
+	loop_signals();
 	libbpf_set_print(libbpf_print);
 	if (!privileged()) {
 		out_error("needs root, or the capabilities CAP_BPF and CAP_PERFMON, to load BPF "
