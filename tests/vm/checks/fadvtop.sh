@@ -33,7 +33,8 @@ line=$(tail -1 /tmp/fadvtop.out)
 row=$(echo "$line" | sed -n "s/.*\(\"pid\":$pid,.*\)/\1/p")
 calls=$(json_get "$row" calls)
 dontneed=$(json_get "$row" dontneed)
-[ "$calls" = 200 ] && ok "counts fadvgen's 200 calls" || not_ok "counts fadvgen's 200 calls (got '$calls')"
+[ "$calls" = 200 ] && ok "counts fadvgen's 200 calls" ||
+	not_ok "counts fadvgen's 200 calls (got '$calls')"
 [ "$dontneed" = 200 ] && ok "all 200 as DONTNEED" || not_ok "all 200 as DONTNEED (got '$dontneed')"
-[ "$(progs_left fadvtop)" = 0 ] && ok "no fadvtop programs left" || not_ok "no fadvtop programs left"
+no_progs_left fadvtop
 rmdir $CG 2>/dev/null

@@ -71,7 +71,7 @@ else
 		ok "copy_pte_range is inlined here and forklat says so" ||
 		not_ok "copy_pte_range is inlined here and forklat says so"
 fi
-[ "$(progs_left forklat)" = 0 ] && ok "no forklat programs left" || not_ok "no forklat programs left"
+no_progs_left forklat
 
 # 2. the kprobe path on the same workload (KSCOPE_HOOKS caps how rich a hook the plan takes)
 export KSCOPE_HOOKS=kprobe

@@ -12,6 +12,12 @@ timewait_count() {
 if [ -x /kscope/tools/tcpchurn ]; then
 	before=$(timewait_count)
 	out=$(tcpchurn -n 200 -q 2>&1)
+	# the last FINs may still be on their way through the other CPU's softirq: up to 5 s
+	i=0
+	while [ $i -lt 50 ] && [ $(($(timewait_count) - before)) -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	after=$(timewait_count)
 	diag "tcpchurn: $out"
 	closes=$(echo "$out" | sed -n 's/.* client_closes=\([0-9]*\).*/\1/p')

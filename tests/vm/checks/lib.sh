@@ -41,6 +41,13 @@ progs_left() {
 	bpftool prog list 2>/dev/null | grep -cE "^[0-9]+: [a-z_]+ +name $1"
 }
 
+# no_progs_left TOOL: one result, "no TOOL programs left" (names start with the tool's name)
+no_progs_left() {
+	local n
+	n=$(progs_left "$1")
+	[ "$n" = 0 ] && ok "no $1 programs left" || not_ok "no $1 programs left ($n)"
+}
+
 # inject_mce CPU BANK STATUS MCG_STATUS ADDR MISC: ask the host to type it on QEMU's monitor
 inject_mce() {
 	echo "kscope-vm: inject mce $*"

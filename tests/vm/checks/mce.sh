@@ -97,4 +97,4 @@ else
 	not_ok "mcewatch exits 0 on SIGINT (got $status)"
 	diag "$(tail -20 /tmp/mcewatch.err)"
 fi
-[ "$(progs_left mcewatch)" = 0 ] && ok "no mcewatch programs left" || not_ok "no mcewatch programs left"
+no_progs_left mcewatch

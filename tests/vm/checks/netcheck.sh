@@ -54,4 +54,4 @@ events=$(json_get "$row" events)
 [ -n "$events" ] && [ "$events" = "$(kv events)" ] &&
 	ok "events = the server's own count ($events)" ||
 	not_ok "events '$events' = the server's own count '$(kv events)'"
-[ "$(progs_left netcheck)" = 0 ] && ok "no netcheck programs left" || not_ok "no netcheck programs left"
+no_progs_left netcheck

@@ -52,9 +52,11 @@ tcpwait_run() {
 		ok "$tag: $entries TIME_WAIT entries = tcpchurn's client closes"
 	elif [ -n "$entries" ] && [ "$entries" -lt "$closes" ] &&
 		[ $((closes - entries)) -le $((missed + lost)) ]; then
-		ok "$tag: $entries TIME_WAIT entries = tcpchurn's $closes client closes less the $missed skipped runs tcpwait reports"
+		ok "$tag: $entries TIME_WAIT entries = tcpchurn's $closes client closes" \
+			"less the $missed skipped runs tcpwait reports"
 	else
-		not_ok "$tag: TIME_WAIT entries '$entries' = tcpchurn's client closes '$closes' (missed $missed, lost $lost)"
+		not_ok "$tag: TIME_WAIT entries '$entries' = tcpchurn's client closes '$closes'" \
+			"(missed $missed, lost $lost)"
 	fi
 	iter=$(json_get "$(grep '"time_wait":' /tmp/tcpwait-$tag.out | tail -1)" time_wait)
 	[ -n "$iter" ] && [ "$iter" = "$proc" ] &&
@@ -70,14 +72,17 @@ tcpwait_run kprobe "kprobe tcp_time_wait" kprobe
 tcpwait_run tracepoint "tracepoint sock:inet_sock_set_state" tracepoint
 # the same workload on three hooks: they count alike, or differ by no more than each one's
 # reported skipped runs
-diag "entries fentry/kprobe/tracepoint: $entries_fentry/$entries_kprobe/$entries_tracepoint, skipped runs $missed_fentry/$missed_kprobe/$missed_tracepoint"
+all="$entries_fentry/$entries_kprobe/$entries_tracepoint"
+diag "entries fentry/kprobe/tracepoint: $all," \
+	"skipped runs $missed_fentry/$missed_kprobe/$missed_tracepoint"
 if [ -n "$entries_fentry" ] && [ "$entries_fentry" = "$entries_kprobe" ] &&
 	[ "$entries_kprobe" = "$entries_tracepoint" ]; then
 	ok "fentry, kprobe and tracepoint paths agree ($entries_fentry entries each)"
 elif awk -v f="$entries_fentry" -v k="$entries_kprobe" -v t="$entries_tracepoint" \
 	-v mf="$missed_fentry" -v mk="$missed_kprobe" -v mt="$missed_tracepoint" -v n=$CONNS \
-	'BEGIN { exit !(f != "" && k != "" && t != "" && n - f <= mf && n - k <= mk && n - t <= mt) }'; then
+	'BEGIN { exit !(f != "" && k != "" && t != "" &&
+		n - f <= mf && n - k <= mk && n - t <= mt) }'; then
 	ok "fentry, kprobe and tracepoint paths agree within the runs each reported skipped"
 else
-	not_ok "fentry, kprobe and tracepoint paths agree ($entries_fentry/$entries_kprobe/$entries_tracepoint)"
+	not_ok "fentry, kprobe and tracepoint paths agree ($all)"
 fi
