@@ -22,6 +22,7 @@
 #include "probe.h"
 #include "table.h"
 #include "out.h"
+#include "prom.h"
 #include "setup.h"
 #include "netcheck.h"
 #include "netcheck.skel.h"
@@ -177,7 +178,7 @@ static const struct tool_desc watch_tool = {
 		   "polls land per CPU. -p/-c filter the epoll part; the per-CPU part is the whole "
 		   "host's.",
 	.synopsis = "[interval [count]]",
-	.common = COMMON_PID | COMMON_CGROUP | COMMON_INTERVAL,
+	.common = COMMON_PID | COMMON_CGROUP | COMMON_INTERVAL | COMMON_PROM,
 	.opts = watch_opts,
 	.examples = "  netcheck watch            every second until Ctrl-C\n"
 		    "  netcheck watch -p 1234 -H 5 3\n"
@@ -253,28 +254,30 @@ static void snapshot_free(struct snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static void proc_add(struct netcheck_proc *dst, const struct netcheck_proc *p)
+{
+	if (p->comm[0] && !dst->comm[0])
+		memcpy(dst->comm, p->comm, sizeof(dst->comm));
+	dst->calls += p->calls;
+	dst->errors += p->errors;
+	dst->events += p->events;
+	dst->timeout_block += p->timeout_block;
+	dst->timeout_zero += p->timeout_zero;
+	dst->slept += p->slept;
+	dst->incall_ns += p->incall_ns;
+	dst->wake_ns += p->wake_ns;
+	for (int i = 0; i < HIST_SLOTS; i++) {
+		dst->timeout_hist[i] += p->timeout_hist[i];
+		dst->events_hist[i] += p->events_hist[i];
+		dst->wake_hist[i] += p->wake_hist[i];
+	}
+}
+
 static void proc_sum(struct netcheck_proc *dst, const struct netcheck_proc *percpu, int ncpus)
 {
 	memset(dst, 0, sizeof(*dst));
-	for (int c = 0; c < ncpus; c++) {
-		const struct netcheck_proc *p = &percpu[c];
-
-		if (p->comm[0] && !dst->comm[0])
-			memcpy(dst->comm, p->comm, sizeof(dst->comm));
-		dst->calls += p->calls;
-		dst->errors += p->errors;
-		dst->events += p->events;
-		dst->timeout_block += p->timeout_block;
-		dst->timeout_zero += p->timeout_zero;
-		dst->slept += p->slept;
-		dst->incall_ns += p->incall_ns;
-		dst->wake_ns += p->wake_ns;
-		for (int i = 0; i < HIST_SLOTS; i++) {
-			dst->timeout_hist[i] += p->timeout_hist[i];
-			dst->events_hist[i] += p->events_hist[i];
-			dst->wake_hist[i] += p->wake_hist[i];
-		}
-	}
+	for (int c = 0; c < ncpus; c++)
+		proc_add(dst, &percpu[c]);
 }
 
 /* Cumulative values of every map; the intervals are differences of two snapshots. */
@@ -746,6 +749,142 @@ static int report(struct watch *w, const struct snapshot *base, bool summary, __
 	return 0;
 }
 
+/* ---- --prom-file: cumulative since start, per CPU and per comm ----------------------------- */
+
+struct prom_comm {
+	char comm[KSCOPE_COMM_LEN * 4 + 1];
+	struct netcheck_proc v;
+};
+
+static int prom_comm_cmp(const void *a, const void *b)
+{
+	const struct prom_comm *x = a, *y = b;
+
+	return x->v.calls < y->v.calls ? 1 : x->v.calls > y->v.calls ? -1 : 0;
+}
+
+static void prom_cpus(struct watch *w, struct prom *p, const struct snapshot *d)
+{
+	static const struct {
+		const char *name, *help;
+		size_t offset;
+		double scale;
+	} per_cpu[] = {
+		{"kscope_netcheck_hardirqs_total", "Hardware interrupts handled.",
+		 offsetof(struct netcheck_cpu, hardirqs), 1},
+		{"kscope_netcheck_hardirq_seconds_total", "Time in hardware interrupt handlers.",
+		 offsetof(struct netcheck_cpu, hardirq_ns), 1e-9},
+		{"kscope_netcheck_napi_polls_total", "NAPI polls.",
+		 offsetof(struct netcheck_cpu, napi_polls), 1},
+		{"kscope_netcheck_napi_packets_total", "Packets handled by NAPI polls.",
+		 offsetof(struct netcheck_cpu, napi_work), 1},
+		{"kscope_netcheck_napi_budget_exhausted_total",
+		 "NAPI polls that used their whole budget (more was waiting).",
+		 offsetof(struct netcheck_cpu, napi_full), 1},
+	};
+	char cpu[16];
+
+	for (size_t m = 0; m < sizeof(per_cpu) / sizeof(per_cpu[0]); m++) {
+		prom_family(p, per_cpu[m].name, "counter", per_cpu[m].help);
+		for (int c = 0; c < w->ncpus; c++) {
+			struct prom_labels l = {{"cpu"}, {cpu}};
+
+			snprintf(cpu, sizeof(cpu), "%d", c);
+			prom_sample(p, per_cpu[m].name, &l,
+				    *(__u64 *)((char *)&d->cpus[c] + per_cpu[m].offset) *
+					    per_cpu[m].scale);
+		}
+	}
+	for (int ns = 0; ns < 2; ns++) {
+		const char *name = ns ? "kscope_netcheck_softirq_seconds_total"
+				      : "kscope_netcheck_softirqs_total";
+
+		prom_family(p, name, "counter", ns ? "Time in softirq handlers, by vector."
+						   : "Softirqs handled, by vector.");
+		for (int c = 0; c < w->ncpus; c++)
+			for (int v = 0; v < NETCHECK_NR_SOFTIRQS; v++) {
+				struct prom_labels l = {{"cpu", "vector"}, {cpu, softirq_names[v]}};
+
+				snprintf(cpu, sizeof(cpu), "%d", c);
+				prom_sample(p, name, &l,
+					    ns ? d->cpus[c].softirq_ns[v] * 1e-9
+					       : d->cpus[c].softirqs[v]);
+			}
+	}
+}
+
+static void prom_procs(struct watch *w, struct prom *p, const struct snapshot *d)
+{
+	struct prom_comm *rows = calloc(d->nprocs + 1, sizeof(*rows));
+	size_t n = 0, shown;
+
+	if (!rows)
+		return;
+	for (size_t i = 0; i < d->nprocs; i++) {
+		struct prom_comm key = {0}, *dst = NULL;
+
+		out_sanitize(key.comm, sizeof(key.comm), d->procs[i].v.comm, KSCOPE_COMM_LEN);
+		for (size_t k = 0; k < n && !dst; k++)
+			if (!strcmp(rows[k].comm, key.comm))
+				dst = &rows[k];
+		if (!dst) {
+			dst = &rows[n++];
+			*dst = key;
+		}
+		proc_add(&dst->v, &d->procs[i].v);
+	}
+	shown = table_top(rows, n, sizeof(*rows), prom_comm_cmp, w->common.prom_top);
+	if (n > shown) {
+		for (size_t i = shown + 1; i < n; i++)
+			proc_add(&rows[shown].v, &rows[i].v);
+		snprintf(rows[shown].comm, sizeof(rows[shown].comm), "other");
+		shown++;
+	}
+	prom_family(p, "kscope_netcheck_epoll_calls_total", "counter",
+		    "epoll_wait/epoll_pwait calls that returned.");
+	for (size_t i = 0; i < shown; i++)
+		prom_sample(p, "kscope_netcheck_epoll_calls_total",
+			    &(struct prom_labels){{"comm"}, {rows[i].comm}}, rows[i].v.calls);
+	prom_family(p, "kscope_netcheck_epoll_slept_total", "counter",
+		    "epoll_wait calls during which the thread went to sleep.");
+	for (size_t i = 0; i < shown; i++)
+		prom_sample(p, "kscope_netcheck_epoll_slept_total",
+			    &(struct prom_labels){{"comm"}, {rows[i].comm}}, rows[i].v.slept);
+	prom_family(p, "kscope_netcheck_epoll_events_per_call", "histogram",
+		    "Events returned per epoll_wait call.");
+	for (size_t i = 0; i < shown; i++)
+		prom_histogram(p, "kscope_netcheck_epoll_events_per_call",
+			       &(struct prom_labels){{"comm"}, {rows[i].comm}},
+			       rows[i].v.events_hist, 1, rows[i].v.events);
+	free(rows);
+}
+
+static int prom_report(struct watch *w)
+{
+	struct snapshot d;
+	struct prom p;
+	int err;
+
+	err = snapshot_read(w, &w->cur);
+	if (err) {
+		out_error("could not read the BPF maps: %s", strerror(-err));
+		return 1;
+	}
+	snapshot_diff(w, &d, &w->cur, &w->start);
+	if (!d.cpus || !d.procs || prom_begin(&p, w->common.prom_file)) {
+		snapshot_free(&d);
+		return 1;
+	}
+	prom_cpus(w, &p, &d);
+	prom_procs(w, &p, &d);
+	prom_family(&p, "kscope_netcheck_missed_events_total", "counter",
+		    "Runs of netcheck's BPF programs the kernel skipped (recursion).");
+	prom_sample(&p, "kscope_netcheck_missed_events_total", NULL,
+		    setup_prog_misses(w->skel->obj));
+	snapshot_free(&d);
+	return prom_commit(&p) ? 1 : 0;
+}
+
 static __u64 last_tick_ns, start_ns;
 
 static int tick(void *ctx)
@@ -754,7 +893,10 @@ static int tick(void *ctx)
 	__u64 now = out_monotonic_ns();
 	int err;
 
-	err = report(w, &w->prev, false, (now - last_tick_ns) / 1000000);
+	if (w->common.prom_file)
+		err = prom_report(w);
+	else
+		err = report(w, &w->prev, false, (now - last_tick_ns) / 1000000);
 	last_tick_ns = now;
 	snapshot_free(&w->prev);
 	w->prev = w->cur;
