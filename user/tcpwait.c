@@ -19,6 +19,7 @@
 #include "hist.h"
 #include "json.h"
 #include "loop.h"
+#include "maps.h"
 #include "netns.h"
 #include "opts.h"
 #include "out.h"
@@ -238,28 +239,12 @@ static int scan_sockets(struct tcpwait_state *tw)
 
 static void read_counters(struct tcpwait_state *tw)
 {
-	__u64 vals[tw->ncpus];
-
-	for (__u32 i = 0; i < TW_COUNTER_MAX; i++) {
-		tw->counters[i] = 0;
-		if (bpf_map_lookup_elem(bpf_map__fd(tw->skel->maps.counters), &i, vals))
-			continue;
-		for (int c = 0; c < tw->ncpus; c++)
-			tw->counters[i] += vals[c];
-	}
+	maps_percpu_sum(bpf_map__fd(tw->skel->maps.counters), TW_COUNTER_MAX, tw->counters);
 }
 
 static void read_lifetime(struct tcpwait_state *tw)
 {
-	__u64 vals[tw->ncpus];
-
-	for (__u32 i = 0; i < HIST_SLOTS; i++) {
-		tw->lifetime[i] = 0;
-		if (bpf_map_lookup_elem(bpf_map__fd(tw->skel->maps.lifetime_us), &i, vals))
-			continue;
-		for (int c = 0; c < tw->ncpus; c++)
-			tw->lifetime[i] += vals[c];
-	}
+	maps_percpu_sum(bpf_map__fd(tw->skel->maps.lifetime_us), HIST_SLOTS, tw->lifetime);
 }
 
 static struct proc_row *prev_proc(struct tcpwait_state *tw, __u32 tgid)
