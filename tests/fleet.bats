@@ -21,11 +21,17 @@ setup_file() {
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		apt-get update -q >/dev/null
-		# policy-rc.d 101: the packages' own services must not start on the host
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+		# policy-rc.d 101: the packages' own services must not start on the host (ours only
+		# when there is none already, and removed only if ours)
+		local ours=
+		if [ ! -e /usr/sbin/policy-rc.d ]; then
+			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+			chmod +x /usr/sbin/policy-rc.d
+			ours=1
+		fi
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 			"${missing[@]}" >/dev/null
-		rm -f /usr/sbin/policy-rc.d
+		[ -n "$ours" ] && rm -f /usr/sbin/policy-rc.d
 	fi
 }
 
