@@ -955,6 +955,7 @@ static int watch_main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
+	setup_report_attached(w->skel->obj);
 	err = snapshot_read(w, &w->start);
 	if (!err)
 		err = snapshot_read(w, &w->prev);

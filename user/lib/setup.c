@@ -152,3 +152,14 @@ __u64 setup_prog_misses(struct bpf_object *obj)
 	}
 	return misses;
 }
+
+void setup_report_attached(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		if (bpf_program__autoload(prog) && bpf_program__fd(prog) >= 0)
+			out_debug("attached %s (%s)", bpf_program__section_name(prog),
+				  bpf_program__name(prog));
+	}
+}

@@ -22,6 +22,9 @@ const char *setup_tracefs(void);
  */
 void setup_explain(int err, const char *what);
 
+/* With -v: one line per attached program, "attached tp_btf/sched_switch (netcheck_switch)". */
+void setup_report_attached(struct bpf_object *obj);
+
 /* Sum of recursion_misses over the object's loaded programs: events the kernel skipped. */
 __u64 setup_prog_misses(struct bpf_object *obj);
 
