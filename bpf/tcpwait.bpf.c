@@ -203,8 +203,7 @@ static __always_inline void event_emit(struct tcpwait_owner *o, const struct tcp
  * says it exactly; otherwise, from FIN_WAIT1/2 or CLOSING, a CLOSE without a reset sent or
  * received is that hand-over.
  */
-static __always_inline bool entered_timewait(struct sock *sk, struct tcpwait_owner *o,
-					     int oldstate)
+static __always_inline bool entered_timewait(struct sock *sk, struct tcpwait_owner *o, int oldstate)
 {
 	if (timewait_hooked)
 		return o && (o->flags & TCPWAIT_OWNER_TIMEWAIT);
@@ -266,7 +265,8 @@ int BPF_PROG(tcpwait_set_state, struct sock *sk, int oldstate, int newstate)
 		   newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK)) {
 		/* connect() and close() run in the owner's context; the others in softirq */
 		if ((newstate == TCP_SYN_SENT || newstate == TCP_FIN_WAIT1 ||
-		     newstate == TCP_LAST_ACK) && kscope_task_selected())
+		     newstate == TCP_LAST_ACK) &&
+		    kscope_task_selected())
 			owner_claim(&fresh);
 		fresh.state_ts = now;
 		bpf_map_update_elem(&owners, &key, &fresh, BPF_ANY);

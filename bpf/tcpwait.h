@@ -10,14 +10,14 @@
 #define TCPWAIT_STATE_TIME_WAIT 6
 
 enum tcpwait_counter {
-	TW_OPENS_ACTIVE,	/* CLOSE -> SYN_SENT: connect() */
-	TW_OPENS_PASSIVE,	/* SYN_RECV -> ESTABLISHED: accepted */
-	TW_CLOSES_ACTIVE,	/* ESTABLISHED -> FIN_WAIT1: this side closed first */
-	TW_CLOSES_PASSIVE,	/* ESTABLISHED -> CLOSE_WAIT: the peer closed first */
-	TW_TIMEWAIT_ENTRIES,	/* FIN_WAIT1/2 or CLOSING -> CLOSE without a reset */
-	TW_RESETS,		/* -> CLOSE after a reset was sent or received */
+	TW_OPENS_ACTIVE,     /* CLOSE -> SYN_SENT: connect() */
+	TW_OPENS_PASSIVE,    /* SYN_RECV -> ESTABLISHED: accepted */
+	TW_CLOSES_ACTIVE,    /* ESTABLISHED -> FIN_WAIT1: this side closed first */
+	TW_CLOSES_PASSIVE,   /* ESTABLISHED -> CLOSE_WAIT: the peer closed first */
+	TW_TIMEWAIT_ENTRIES, /* FIN_WAIT1/2 or CLOSING -> CLOSE without a reset */
+	TW_RESETS,	     /* -> CLOSE after a reset was sent or received */
 	TW_CONNECT_EADDRNOTAVAIL,
-	TW_LIFETIME_SUM_US,	/* with -L: sum of the ESTABLISHED durations histogrammed */
+	TW_LIFETIME_SUM_US, /* with -L: sum of the ESTABLISHED durations histogrammed */
 	TW_COUNTER_MAX,
 };
 
@@ -26,7 +26,7 @@ struct tcpwait_owner {
 	__u32 tgid;
 	__u32 flags;
 	__u64 cgroup_id;
-	__u64 state_ts;		/* when the socket entered its current state */
+	__u64 state_ts; /* when the socket entered its current state */
 	__u64 established_ts;
 	char comm[KSCOPE_COMM_LEN];
 };
@@ -36,7 +36,7 @@ struct tcpwait_owner {
 #define TCPWAIT_OWNER_OPEN_COUNTED (1 << 2)
 #define TCPWAIT_OWNER_ACTIVE (1 << 3)
 #define TCPWAIT_OWNER_PASSIVE (1 << 4)
-#define TCPWAIT_OWNER_TIMEWAIT (1 << 5)	/* tcp_time_wait() ran for it (fentry/kprobe) */
+#define TCPWAIT_OWNER_TIMEWAIT (1 << 5) /* tcp_time_wait() ran for it (fentry/kprobe) */
 
 struct tcpwait_proc {
 	__u64 opens;
@@ -61,23 +61,23 @@ struct tcpwait_tuple {
 /* Owner of a timewait socket, so the socket-table scan can attribute TIME_WAIT. */
 struct tcpwait_tw_owner {
 	__u32 tgid;
-	__u32 side;		/* TCPWAIT_SIDE_* */
+	__u32 side; /* TCPWAIT_SIDE_* */
 	__u64 cgroup_id;
 };
 
 /* Which end of the connection a socket is: known when tcpwait saw it open. */
 #define TCPWAIT_SIDE_UNKNOWN 0
-#define TCPWAIT_SIDE_CLIENT 1	/* opened with connect() */
-#define TCPWAIT_SIDE_SERVER 2	/* accepted from a listener */
+#define TCPWAIT_SIDE_CLIENT 1 /* opened with connect() */
+#define TCPWAIT_SIDE_SERVER 2 /* accepted from a listener */
 
 /* One socket of the socket-table iterator (iter/tcp), written with bpf_seq_write. */
 struct tcpwait_sock {
 	struct tcpwait_tuple t;
-	__u8 state;		/* for timewait sockets, their substate */
+	__u8 state; /* for timewait sockets, their substate */
 	__u8 is_timewait;
-	__u8 side;		/* TCPWAIT_SIDE_*, for timewait sockets whose opening was seen */
+	__u8 side; /* TCPWAIT_SIDE_*, for timewait sockets whose opening was seen */
 	__u8 pad;
-	__u32 owner_tgid;	/* 0 when unknown */
+	__u32 owner_tgid; /* 0 when unknown */
 	__u64 owner_cgroup;
 };
 
@@ -92,13 +92,13 @@ struct tcpwait_dest {
 /* --events: one state change. */
 struct tcpwait_event {
 	__u64 ts_ns;
-	__u64 in_state_ns;	/* time spent in oldstate */
+	__u64 in_state_ns; /* time spent in oldstate */
 	__u64 cgroup_id;
 	struct tcpwait_tuple t;
 	__u32 tgid;
 	__u8 oldstate;
 	__u8 newstate;
-	__u8 softirq_owner;	/* tgid/comm come from the owner map, not current */
+	__u8 softirq_owner; /* tgid/comm come from the owner map, not current */
 	__u8 pad;
 	char comm[KSCOPE_COMM_LEN];
 };

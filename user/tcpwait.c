@@ -50,9 +50,9 @@ struct proc_row {
 	__u32 tgid;
 	__u64 cgroup_id;
 	char comm[KSCOPE_COMM_LEN];
-	struct tcpwait_proc now;	/* cumulative, summed over CPUs */
-	struct tcpwait_proc delta;	/* this interval */
-	__u32 time_wait;		/* TIME_WAIT sockets attributed to it now */
+	struct tcpwait_proc now;   /* cumulative, summed over CPUs */
+	struct tcpwait_proc delta; /* this interval */
+	__u32 time_wait;	   /* TIME_WAIT sockets attributed to it now */
 };
 
 struct netns_sysctls {
@@ -113,19 +113,18 @@ static const struct tool_desc tcpwait_tool = {
 };
 
 static const char *const state_names[] = {
-	"UNKNOWN",  "ESTABLISHED", "SYN_SENT", "SYN_RECV",   "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
-	"CLOSE",    "CLOSE_WAIT",  "LAST_ACK", "LISTEN",     "CLOSING",   "NEW_SYN_RECV",
-	"BOUND_INACTIVE",
+	"UNKNOWN",   "ESTABLISHED", "SYN_SENT",	    "SYN_RECV",	      "FIN_WAIT1",
+	"FIN_WAIT2", "TIME_WAIT",   "CLOSE",	    "CLOSE_WAIT",     "LAST_ACK",
+	"LISTEN",    "CLOSING",	    "NEW_SYN_RECV", "BOUND_INACTIVE",
 };
 
 static const char *state_name(int s)
 {
 	return s >= 0 && s < (int)(sizeof(state_names) / sizeof(state_names[0])) ? state_names[s]
-										   : "UNKNOWN";
+										 : "UNKNOWN";
 }
 
-static void config_ports(struct tcpwait_state *tw, const char *arg, const char *name,
-			 volatile __u8 *bitmap, bool *on)
+static void config_ports(const char *arg, const char *name, volatile __u8 *bitmap, bool *on)
 {
 	char why[128];
 	__u8 tmp[8192] = {};
@@ -136,7 +135,6 @@ static void config_ports(struct tcpwait_state *tw, const char *arg, const char *
 		opts_die(&tcpwait_tool, "invalid --%s '%s': %s", name, arg, why);
 	memcpy((void *)bitmap, tmp, sizeof(tmp));
 	*on = true;
-	(void)tw;
 }
 
 static int read_file(const char *path, char *buf, size_t len)
@@ -167,8 +165,8 @@ static int sysctls_read(void *ctx)
 	    tw_parse_reserved(buf, sys->reserved))
 		memset(sys->reserved, 0, sizeof(sys->reserved));
 	sys->usable = tw_ports_usable(sys->low, sys->high, sys->reserved);
-	sys->tw_reuse = read_file("/proc/sys/net/ipv4/tcp_tw_reuse", buf, sizeof(buf)) ? -1
-										     : atoi(buf);
+	sys->tw_reuse =
+		read_file("/proc/sys/net/ipv4/tcp_tw_reuse", buf, sizeof(buf)) ? -1 : atoi(buf);
 	sys->timestamps =
 		read_file("/proc/sys/net/ipv4/tcp_timestamps", buf, sizeof(buf)) ? -1 : atoi(buf);
 	return 0;
@@ -351,8 +349,8 @@ static int proc_cmp(const void *a, const void *b)
 
 static bool proc_active(const struct proc_row *r)
 {
-	return r->time_wait || r->delta.opens || r->delta.active_closes || r->delta.passive_closes ||
-	       r->delta.eaddrnotavail;
+	return r->time_wait || r->delta.opens || r->delta.active_closes ||
+	       r->delta.passive_closes || r->delta.eaddrnotavail;
 }
 
 static __u32 prev_group_sockets(struct tcpwait_state *tw, const struct tw_group *g)
@@ -414,8 +412,9 @@ static void diagnose(struct tcpwait_state *tw, const struct tw_group *g, __u64 f
 		 "connect() EADDRNOTAVAIL; this side closes first, so it holds TIME_WAIT. %s",
 		 tw_addr_str(g->family, g->laddr, l, sizeof(l)),
 		 tw_addr_str(g->family, g->raddr, r, sizeof(r)), g->port,
-		 g->sockets >= tw->sys.usable ? "out of ports" : used >= 80 ? "nearly out of ports"
-									   : "failing",
+		 g->sockets >= tw->sys.usable ? "out of ports"
+		 : used >= 80		      ? "nearly out of ports"
+					      : "failing",
 		 g->sockets, tw->sys.usable, g->time_wait, ", ", (unsigned long long)failures,
 		 advice);
 }
@@ -459,14 +458,16 @@ static void print_groups_json(struct tcpwait_state *tw, double secs)
 			json_kv_null(j, "eta_s");
 		} else {
 			json_kv_u64(j, "ports_range", tw->sys.usable);
-			json_kv_double(j, "headroom_pct", tw_headroom_pct(g->sockets, tw->sys.usable));
+			json_kv_double(j, "headroom_pct",
+				       tw_headroom_pct(g->sockets, tw->sys.usable));
 			eta = tw_eta_s(g->sockets, prev_group_sockets(tw, g), tw->sys.usable, secs);
 			if (eta < 0)
 				json_kv_null(j, "eta_s");
 			else
 				json_kv_double(j, "eta_s", eta);
 		}
-		json_kv_u64(j, "connect_eaddrnotavail_total", g->server ? 0 : group_failures(tw, g));
+		json_kv_u64(j, "connect_eaddrnotavail_total",
+			    g->server ? 0 : group_failures(tw, g));
 		json_object_end(j);
 	}
 	json_array_end(j);
@@ -509,8 +510,9 @@ static void print_groups_table(struct tcpwait_state *tw, double secs)
 			else if (eta > 0)
 				snprintf(eta_s, sizeof(eta_s), "%.0fs", eta);
 		}
-		printf("%-22s %-28s %6s %9u %7u %7s %8s %8s\n", l, r, g->server ? "server" : "client",
-		       g->time_wait, g->sockets, range, head, eta_s);
+		printf("%-22s %-28s %6s %9u %7u %7s %8s %8s\n", l, r,
+		       g->server ? "server" : "client", g->time_wait, g->sockets, range, head,
+		       eta_s);
 	}
 	table_more(stdout, shown, total);
 }
@@ -540,7 +542,7 @@ static void print_diagnosis(struct tcpwait_state *tw, __u64 new_failures)
 		json_array_end(&tw->j);
 }
 
-static void proc_label(struct tcpwait_state *tw, const struct proc_row *r, char *buf, size_t len)
+static void proc_label(const struct proc_row *r, char *buf, size_t len)
 {
 	char raw[128];
 
@@ -550,7 +552,6 @@ static void proc_label(struct tcpwait_state *tw, const struct proc_row *r, char 
 	}
 	cgroup_label(r->cgroup_id, raw, sizeof(raw));
 	out_sanitize(buf, len, raw, sizeof(raw));
-	(void)tw;
 }
 
 static void print_procs(struct tcpwait_state *tw, double secs)
@@ -602,15 +603,15 @@ static void print_procs(struct tcpwait_state *tw, double secs)
 	}
 	if (!shown)
 		return;
-	printf("\n%-7s %-16s %-14s %8s %10s %10s %9s %8s\n",
-	       tw->common.containers ? "" : "PID", tw->common.containers ? "" : "COMM",
-	       "CONTAINER", "OPENS/s", "ACTCLOSE/s", "PASCLOSE/s", "TIME_WAIT", "EADDRNA");
+	printf("\n%-7s %-16s %-14s %8s %10s %10s %9s %8s\n", tw->common.containers ? "" : "PID",
+	       tw->common.containers ? "" : "COMM", "CONTAINER", "OPENS/s", "ACTCLOSE/s",
+	       "PASCLOSE/s", "TIME_WAIT", "EADDRNA");
 	for (size_t i = 0; i < shown; i++) {
 		const struct proc_row *r = &tw->procs[i];
 		char pid[16] = "";
 
 		out_sanitize(comm, sizeof(comm), r->comm, sizeof(r->comm));
-		proc_label(tw, r, cont, sizeof(cont));
+		proc_label(r, cont, sizeof(cont));
 		if (!tw->common.containers)
 			snprintf(pid, sizeof(pid), "%u", r->tgid);
 		printf("%-7s %-16s %-14.14s %8.0f %10.0f %10.0f %9u %8llu\n", pid,
@@ -652,7 +653,8 @@ struct prom_row {
 static int prom_row_cmp(const void *a, const void *b)
 {
 	const struct prom_row *x = a, *y = b;
-	__u64 kx = x->time_wait * 1000000ull + x->entries, ky = y->time_wait * 1000000ull + y->entries;
+	__u64 kx = x->time_wait * 1000000ull + x->entries,
+	      ky = y->time_wait * 1000000ull + y->entries;
 
 	return kx < ky ? 1 : kx > ky ? -1 : 0;
 }
@@ -669,7 +671,8 @@ static size_t prom_rows(struct tcpwait_state *tw, struct prom_row *rows, size_t 
 		if (!cgroup_container_name(r->cgroup_id, key.container, sizeof(key.container)))
 			key.container[0] = '\0';
 		for (size_t k = 0; k < n && !dst; k++)
-			if (!strcmp(rows[k].comm, key.comm) && !strcmp(rows[k].container, key.container))
+			if (!strcmp(rows[k].comm, key.comm) &&
+			    !strcmp(rows[k].container, key.container))
 				dst = &rows[k];
 		if (!dst) {
 			dst = &rows[n++];
@@ -715,7 +718,8 @@ static void prom_procs(struct tcpwait_state *tw, struct prom *p)
 		 "Connections the process closed first (it holds their TIME_WAIT).",
 		 offsetof(struct prom_row, active_closes)},
 		{"kscope_tcpwait_process_time_wait_entries_total", "counter",
-		 "Sockets of the process that entered TIME_WAIT.", offsetof(struct prom_row, entries)},
+		 "Sockets of the process that entered TIME_WAIT.",
+		 offsetof(struct prom_row, entries)},
 		{"kscope_tcpwait_process_connect_eaddrnotavail_total", "counter",
 		 "connect() calls of the process that failed with EADDRNOTAVAIL.",
 		 offsetof(struct prom_row, eaddrnotavail)},
@@ -729,9 +733,9 @@ static void prom_procs(struct tcpwait_state *tw, struct prom *p)
 	for (size_t m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
 		prom_family(p, metrics[m].name, metrics[m].type, metrics[m].help);
 		for (size_t i = 0; i < n; i++) {
-			struct prom_labels l = {{"comm", "container"},
-						{rows[i].comm,
-						 rows[i].container[0] ? rows[i].container : NULL}};
+			struct prom_labels l = {
+				{"comm", "container"},
+				{rows[i].comm, rows[i].container[0] ? rows[i].container : NULL}};
 
 			prom_sample(p, metrics[m].name, &l,
 				    *(__u64 *)((char *)&rows[i] + metrics[m].offset));
@@ -740,8 +744,9 @@ static void prom_procs(struct tcpwait_state *tw, struct prom *p)
 	prom_family(p, "kscope_tcpwait_process_time_wait", "gauge",
 		    "TIME_WAIT sockets the process owns now.");
 	for (size_t i = 0; i < n; i++) {
-		struct prom_labels l = {{"comm", "container"},
-					{rows[i].comm, rows[i].container[0] ? rows[i].container : NULL}};
+		struct prom_labels l = {
+			{"comm", "container"},
+			{rows[i].comm, rows[i].container[0] ? rows[i].container : NULL}};
 
 		prom_sample(p, "kscope_tcpwait_process_time_wait", &l, rows[i].time_wait);
 	}
@@ -764,7 +769,8 @@ static void prom_tuples(struct tcpwait_state *tw, struct prom *p)
 			prom_family(p, name, "gauge",
 				    "Local ports in use towards a destination (client side only).");
 		shown = 0;
-		for (size_t i = 0; i < tw->scan.ngroups && shown < (size_t)tw->common.prom_top; i++) {
+		for (size_t i = 0; i < tw->scan.ngroups && shown < (size_t)tw->common.prom_top;
+		     i++) {
 			const struct tw_group *g = &tw->scan.groups[i];
 
 			if (!g->time_wait && !group_pressed(tw, g, 0))
@@ -775,8 +781,9 @@ static void prom_tuples(struct tcpwait_state *tw, struct prom *p)
 			tw_addr_str(g->family, g->laddr, laddr, sizeof(laddr));
 			tw_addr_str(g->family, g->raddr, raddr, sizeof(raddr));
 			snprintf(port, sizeof(port), "%u", g->port);
-			struct prom_labels l = {{"side", "laddr", "raddr", g->server ? "lport" : "rport"},
-						{g->server ? "server" : "client", laddr, raddr, port}};
+			struct prom_labels l = {
+				{"side", "laddr", "raddr", g->server ? "lport" : "rport"},
+				{g->server ? "server" : "client", laddr, raddr, port}};
 
 			prom_sample(p, name, &l, pass ? g->sockets : g->time_wait);
 		}
@@ -875,16 +882,19 @@ static int tcpwait_tick(void *ctx)
 		json_kv_double(j, "interval_s", secs);
 		json_kv_u64(j, "time_wait", tw->scan.time_wait);
 		json_kv_double(j, "time_wait_change_per_s", tw_change / secs);
-		json_kv_u64(j, "opens", counter_delta(tw, TW_OPENS_ACTIVE) +
-						counter_delta(tw, TW_OPENS_PASSIVE));
+		json_kv_u64(j, "opens",
+			    counter_delta(tw, TW_OPENS_ACTIVE) +
+				    counter_delta(tw, TW_OPENS_PASSIVE));
 		json_kv_u64(j, "active_opens", counter_delta(tw, TW_OPENS_ACTIVE));
 		json_kv_u64(j, "passive_opens", counter_delta(tw, TW_OPENS_PASSIVE));
 		json_kv_u64(j, "active_closes", counter_delta(tw, TW_CLOSES_ACTIVE));
 		json_kv_u64(j, "passive_closes", counter_delta(tw, TW_CLOSES_PASSIVE));
 		json_kv_u64(j, "time_wait_entries", counter_delta(tw, TW_TIMEWAIT_ENTRIES));
 		json_kv_u64(j, "resets", counter_delta(tw, TW_RESETS));
-		json_kv_u64(j, "connect_eaddrnotavail", counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
-		json_kv_u64(j, "connect_eaddrnotavail_total", tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
+		json_kv_u64(j, "connect_eaddrnotavail",
+			    counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
+		json_kv_u64(j, "connect_eaddrnotavail_total",
+			    tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
 		json_kv_u64(j, "ports_range", tw->sys.usable);
 		json_kv_i64(j, "tcp_tw_reuse", tw->sys.tw_reuse);
 		json_kv_u64(j, "missed_events", setup_prog_misses(tw->skel->obj));
@@ -903,7 +913,8 @@ static int tcpwait_tick(void *ctx)
 		       tw->scan.time_wait, tw_change / secs,
 		       (counter_delta(tw, TW_OPENS_ACTIVE) + counter_delta(tw, TW_OPENS_PASSIVE)) /
 			       secs,
-		       (counter_delta(tw, TW_CLOSES_ACTIVE) + counter_delta(tw, TW_CLOSES_PASSIVE)) /
+		       (counter_delta(tw, TW_CLOSES_ACTIVE) +
+			counter_delta(tw, TW_CLOSES_PASSIVE)) /
 			       secs,
 		       counter_delta(tw, TW_CLOSES_ACTIVE) / secs,
 		       (unsigned long long)counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL),
@@ -960,8 +971,7 @@ static int event_print(void *ctx, void *data, size_t size)
 	out_sanitize(comm, sizeof(comm), e->comm, sizeof(e->comm));
 	printf("%-14.6f %-7u %-16s %-22s %-6u %-22s %-6u %-11s -> %-11s %10.3f\n",
 	       (e->ts_ns - tw->start_ns) / 1e9, e->tgid, e->tgid ? comm : "-", l, e->t.lport, r,
-	       e->t.rport, state_name(e->oldstate), state_name(e->newstate),
-	       e->in_state_ns / 1e6);
+	       e->t.rport, state_name(e->oldstate), state_name(e->newstate), e->in_state_ns / 1e6);
 	return 0;
 }
 
@@ -997,7 +1007,8 @@ static void print_summary(struct tcpwait_state *tw)
 		json_kv_u64(j, "missed_events", missed);
 		json_key(j, "hooks");
 		json_object_begin(j);
-		json_kv_string(j, "time_wait_entries", plan_describe(&tw->plan, hook, sizeof(hook)));
+		json_kv_string(j, "time_wait_entries",
+			       plan_describe(&tw->plan, hook, sizeof(hook)));
 		json_object_end(j);
 		json_object_end(j);
 		json_line_end(j);
@@ -1011,7 +1022,8 @@ static void print_summary(struct tcpwait_state *tw)
 	       (unsigned long long)tw->counters[TW_RESETS],
 	       (unsigned long long)tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
 	if (missed)
-		printf("%llu events missed: the kernel skipped tcpwait's programs while another BPF "
+		printf("%llu events missed: the kernel skipped tcpwait's programs while another "
+		       "BPF "
 		       "program ran on the same CPU\n",
 		       (unsigned long long)missed);
 }
@@ -1038,9 +1050,9 @@ static int tcpwait_configure(struct tcpwait_state *tw)
 	skel->rodata->filter_cgroup_level = tw->common.cgroup_level;
 	skel->rodata->stream_events = tw->cfg.events;
 	skel->rodata->lifetime_hist = tw->cfg.lifetime;
-	config_ports(tw, tw->cfg.lports, "lport", skel->rodata->filter_lports,
+	config_ports(tw->cfg.lports, "lport", skel->rodata->filter_lports,
 		     (bool *)&skel->rodata->filter_lports_on);
-	config_ports(tw, tw->cfg.rports, "rport", skel->rodata->filter_rports,
+	config_ports(tw->cfg.rports, "rport", skel->rodata->filter_rports,
 		     (bool *)&skel->rodata->filter_rports_on);
 	if (!tw->cfg.events)
 		bpf_map__set_max_entries(skel->maps.events, 4096);
@@ -1097,17 +1109,18 @@ int main(int argc, char **argv)
 	}
 	err = tcpwait__attach(tw.skel);
 	if (!err) {
-		tw.skel->links.tcpwait_iter = bpf_program__attach_iter(tw.skel->progs.tcpwait_iter,
-									NULL);
+		tw.skel->links.tcpwait_iter =
+			bpf_program__attach_iter(tw.skel->progs.tcpwait_iter, NULL);
 		err = tw.skel->links.tcpwait_iter ? 0 : -errno;
 	}
 	if (err) {
 		setup_explain(err, "attach the BPF programs");
 		goto cleanup;
 	}
-	out_debug("attached: tp_btf inet_sock_set_state, tcp_receive_reset, tcp_send_reset; "
-		  "tracepoints syscalls:sys_{enter,exit}_connect; iter/tcp; TIME_WAIT entries by %s",
-		  plan_describe(&tw.plan, (char[128]){0}, 128));
+	out_debug(
+		"attached: tp_btf inet_sock_set_state, tcp_receive_reset, tcp_send_reset; "
+		"tracepoints syscalls:sys_{enter,exit}_connect; iter/tcp; TIME_WAIT entries by %s",
+		plan_describe(&tw.plan, (char[128]){0}, 128));
 
 	tw.start_ns = tw.last_tick_ns = out_monotonic_ns();
 	if (!tw.cfg.events) {

@@ -27,8 +27,7 @@ static bool server_side(const struct tw_scan *scan, const struct tcpwait_sock *s
 	return !in_range(scan, s->t.lport) && in_range(scan, s->t.rport);
 }
 
-static void group_key(const struct tw_scan *scan, const struct tcpwait_sock *s,
-		      struct tw_group *g)
+static void group_key(const struct tw_scan *scan, const struct tcpwait_sock *s, struct tw_group *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->server = server_side(scan, s);
@@ -65,7 +64,8 @@ int tw_scan_group(struct tw_scan *scan)
 	scan->time_wait = 0;
 	for (size_t i = 0; i < scan->n; i++)
 		if (!scan->socks[i].is_timewait && scan->socks[i].state == TCP_STATE_LISTEN)
-			scan->listening[scan->socks[i].t.lport / 8] |= 1 << (scan->socks[i].t.lport % 8);
+			scan->listening[scan->socks[i].t.lport / 8] |=
+				1 << (scan->socks[i].t.lport % 8);
 
 	keys = calloc(scan->n ? scan->n : 1, sizeof(*keys));
 	if (!keys)

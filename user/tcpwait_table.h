@@ -28,7 +28,7 @@ struct tw_group {
 	__u16 port;
 	__u32 sockets;
 	__u32 time_wait;
-	__u32 fin_wait2;	/* orphans waiting for the peer's FIN in a timewait socket */
+	__u32 fin_wait2; /* orphans waiting for the peer's FIN in a timewait socket */
 };
 
 struct tw_scan {
@@ -36,10 +36,10 @@ struct tw_scan {
 	size_t n;
 	struct tw_group *groups;
 	size_t ngroups;
-	__u32 time_wait;	/* sockets in TIME_WAIT, as `ss state time-wait` counts them */
-	__u32 range_low;	/* the namespace's ephemeral range, to tell the sides apart */
+	__u32 time_wait; /* sockets in TIME_WAIT, as `ss state time-wait` counts them */
+	__u32 range_low; /* the namespace's ephemeral range, to tell the sides apart */
 	__u32 range_high;
-	__u8 listening[8192];	/* bitmap of local ports with a listener */
+	__u8 listening[8192]; /* bitmap of local ports with a listener */
 };
 
 /*

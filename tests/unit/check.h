@@ -35,7 +35,8 @@ static __attribute__((unused)) bool check_str(const char *got, const char *want,
 	return ok;
 }
 
-static __attribute__((unused)) bool check_u64(unsigned long long got, unsigned long long want, const char *what)
+static __attribute__((unused)) bool check_u64(unsigned long long got, unsigned long long want,
+					      const char *what)
 {
 	if (!check(got == want, "%s", what))
 		printf("#   got  %llu\n#   want %llu\n", got, want);

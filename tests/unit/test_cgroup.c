@@ -7,9 +7,9 @@
 
 struct vector {
 	const char *path;
-	const char *id;		/* "" when none */
+	const char *id; /* "" when none */
 	const char *runtime;
-	const char *pod;	/* "" when none */
+	const char *pod; /* "" when none */
 	const char *what;
 };
 
@@ -18,15 +18,20 @@ static const struct vector vectors[] = {
 	{"/docker/" ID64, ID64, "docker", "", "docker, cgroupfs driver"},
 	{"/system.slice/containerd.service/cri-containerd-" ID64 ".scope", ID64, "containerd", "",
 	 "containerd outside kubernetes"},
-	{"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice/cri-containerd-" ID64 ".scope",
+	{"/kubepods.slice/kubepods-burstable.slice/"
+	 "kubepods-burstable-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice/cri-containerd-" ID64
+	 ".scope",
 	 ID64, "containerd", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
 	 "kubernetes burstable pod, containerd, systemd driver (uid with underscores)"},
-	{"/kubepods.slice/kubepods-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice/crio-" ID64 ".scope",
+	{"/kubepods.slice/kubepods-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice/crio-" ID64
+	 ".scope",
 	 ID64, "crio", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", "guaranteed pod, CRI-O"},
 	{"/kubepods/besteffort/pod0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0/" ID64, ID64, "",
 	 "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", "kubernetes, cgroupfs driver (uid with dashes)"},
-	{"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice",
-	 "", "", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", "the pod's own cgroup: pod but no container"},
+	{"/kubepods.slice/kubepods-besteffort.slice/"
+	 "kubepods-besteffort-pod0f1e2d3c_4b5a_6978_8796_a5b4c3d2e1f0.slice",
+	 "", "", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+	 "the pod's own cgroup: pod but no container"},
 	{"/machine.slice/libpod-" ID64 ".scope", ID64, "podman", "", "podman, systemd driver"},
 	{"/machine.slice/libpod-" ID64 ".scope/container", ID64, "podman", "",
 	 "podman with a nested container cgroup"},
@@ -51,8 +56,8 @@ int main(void)
 			  !strcmp(c.pod_uid, v->pod);
 
 		if (!check(ok, "%s", v->what))
-			printf("#   path %s\n#   got found=%d id='%s' runtime='%s' pod='%s'\n", v->path,
-			       found, c.id, c.runtime, c.pod_uid);
+			printf("#   path %s\n#   got found=%d id='%s' runtime='%s' pod='%s'\n",
+			       v->path, found, c.id, c.runtime, c.pod_uid);
 	}
 	return check_done();
 }

@@ -30,8 +30,8 @@ int main(void)
 	check(all, "every slot's bounds fall in it, BPF and user side alike");
 
 	__u64 slots[HIST_SLOTS] = {0};
-	slots[hist_slot(5)] += 10;	/* 4..7 */
-	slots[hist_slot(100)] += 30;	/* 64..127 */
+	slots[hist_slot(5)] += 10;   /* 4..7 */
+	slots[hist_slot(100)] += 30; /* 64..127 */
 	check_u64(hist_total(slots), 40, "total");
 	check_u64(hist_percentile(slots, 20), 7, "p20 in the first non-empty slot");
 	check_u64(hist_percentile(slots, 99), 127, "p99 in the last");
@@ -41,7 +41,8 @@ int main(void)
 	hist_print(f, slots, "usecs");
 	fclose(f);
 	check(strstr(buf, "         4 -> 7          : 10") != NULL, "printed row for 4..7");
-	check(strstr(buf, "        64 -> 127        : 30       |****************************************|") != NULL,
+	check(strstr(buf, "        64 -> 127        : 30       "
+			  "|****************************************|") != NULL,
 	      "largest row has the full bar");
 	check(strstr(buf, "        8 -> 15         : 0") != NULL ||
 		      strstr(buf, "         8 -> 15         : 0") != NULL,

@@ -70,7 +70,8 @@ int main(void)
 	json_escape(small, sizeof(small), "ab\x01", 3);
 	check_str(small, "ab", "an escape that does not fit is left out whole");
 
-	check_str(written(nested), "{\"a\":1,\"list\":[2,null,{\"ok\":true}],\"s\":\"x\\\"y\",\"nan\":null}",
+	check_str(written(nested),
+		  "{\"a\":1,\"list\":[2,null,{\"ok\":true}],\"s\":\"x\\\"y\",\"nan\":null}",
 		  "nested objects and arrays, commas, NaN as null");
 	check_str(written(comm16), "\"AAAAAAAAAAAAAAAA\"", "unterminated comm bounded by its size");
 

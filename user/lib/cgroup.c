@@ -15,7 +15,7 @@
 
 struct cgroup_entry {
 	__u64 id;
-	char *path;	/* below the root, starting with '/' */
+	char *path; /* below the root, starting with '/' */
 };
 
 static struct {
@@ -92,7 +92,8 @@ int cgroup_resolve(const char *arg, __u64 *id, int *level, char *why, size_t why
 	rlen = strlen(root);
 	if (statfs(real, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC || strncmp(real, root, rlen) ||
 	    (real[rlen] && real[rlen] != '/')) {
-		snprintf(why, why_len, "not a cgroup v2 directory (the v2 hierarchy is at %s)", root);
+		snprintf(why, why_len, "not a cgroup v2 directory (the v2 hierarchy is at %s)",
+			 root);
 		return -1;
 	}
 	*level = 0;
@@ -244,12 +245,8 @@ static const struct {
 	const char *prefix;
 	const char *runtime;
 } scope_prefixes[] = {
-	{"docker-", "docker"},
-	{"cri-containerd-", "containerd"},
-	{"crio-conmon-", "crio"},
-	{"crio-", "crio"},
-	{"libpod-conmon-", "podman"},
-	{"libpod-", "podman"},
+	{"docker-", "docker"}, {"cri-containerd-", "containerd"}, {"crio-conmon-", "crio"},
+	{"crio-", "crio"},     {"libpod-conmon-", "podman"},	  {"libpod-", "podman"},
 };
 
 /* one path component: "docker-<id>.scope" (systemd driver) or a bare id (cgroupfs driver) */

@@ -31,7 +31,8 @@ __u64 events_lost_check(struct events *ev)
 
 	if (total > ev->lost_reported) {
 		out_note("%llu events lost: the ring buffer was full (%llu lost in total)",
-			 (unsigned long long)(total - ev->lost_reported), (unsigned long long)total);
+			 (unsigned long long)(total - ev->lost_reported),
+			 (unsigned long long)total);
 		ev->lost_reported = total;
 	}
 	return total;

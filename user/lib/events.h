@@ -12,7 +12,7 @@
 
 struct events {
 	struct ring_buffer *rb;
-	volatile __u64 *lost;	/* &skel->bss->kscope_lost_events */
+	volatile __u64 *lost; /* &skel->bss->kscope_lost_events */
 	__u64 lost_reported;
 };
 

@@ -33,7 +33,7 @@ void json_string(struct json *j, const char *s);
 void json_string_n(struct json *j, const char *s, size_t n);
 void json_u64(struct json *j, __u64 v);
 void json_i64(struct json *j, long long v);
-void json_double(struct json *j, double v);	/* NaN and infinities become null */
+void json_double(struct json *j, double v); /* NaN and infinities become null */
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
 /* ends a top-level object: newline and flush, so each object is one line */

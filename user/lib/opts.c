@@ -19,7 +19,7 @@
 struct opt_ref {
 	const struct opt *opt;
 	void *base;
-	unsigned int needs;	/* COMMON_* the option belongs to; 0 for always */
+	unsigned int needs; /* COMMON_* the option belongs to; 0 for always */
 };
 
 static const struct opt common_table[] = {
@@ -108,8 +108,10 @@ void opts_usage(const struct tool_desc *tool, FILE *f)
 		if (refs[i].base == (void *)&common)
 			opts_print_one(f, refs[i].opt);
 	if (tool->common & COMMON_INTERVAL)
-		fprintf(f, "\n  interval  seconds between reports (default %g); count: reports before "
-			   "exiting\n", tool->default_interval_ms / 1000.0);
+		fprintf(f,
+			"\n  interval  seconds between reports (default %g); count: reports before "
+			"exiting\n",
+			tool->default_interval_ms / 1000.0);
 	if (tool->examples)
 		fprintf(f, "\nExamples:\n%s", tool->examples);
 }
@@ -248,14 +250,13 @@ void opts_parse(const struct tool_desc *tool, int argc, char **argv, struct comm
 	common->prom_top = 20;
 
 	n = opts_collect(tool, common, config, refs);
-	shortopts[s++] = ':';	/* report a missing argument as ':' rather than '?' */
+	shortopts[s++] = ':'; /* report a missing argument as ':' rather than '?' */
 	for (int i = 0; i < n; i++) {
 		const struct opt *o = refs[i].opt;
 
-		longopts[i] = (struct option){o->name, o->type == OPT_FLAG ? no_argument
-									   : required_argument,
-					      NULL, o->short_name ? o->short_name
-								  : OPTS_LONG_BASE + i};
+		longopts[i] = (struct option){
+			o->name, o->type == OPT_FLAG ? no_argument : required_argument, NULL,
+			o->short_name ? o->short_name : OPTS_LONG_BASE + i};
 		if (o->short_name) {
 			shortopts[s++] = o->short_name;
 			if (o->type != OPT_FLAG)
@@ -301,9 +302,8 @@ void opts_parse(const struct tool_desc *tool, int argc, char **argv, struct comm
 	}
 	opts_positionals(tool, argc, argv, common);
 
-	if (common->cgroup_path &&
-	    cgroup_resolve(common->cgroup_path, &common->cgroup_id, &common->cgroup_level, why,
-			   sizeof(why)))
+	if (common->cgroup_path && cgroup_resolve(common->cgroup_path, &common->cgroup_id,
+						  &common->cgroup_level, why, sizeof(why)))
 		opts_die(tool, "invalid --cgroup '%s': %s", common->cgroup_path, why);
 	out_init(tool->name, common->json, common->verbose);
 }

@@ -13,22 +13,22 @@
 #include <linux/types.h>
 
 enum opt_type {
-	OPT_FLAG,	/* bool, set to true */
-	OPT_INT,	/* long, within [min, max] */
-	OPT_UINT64,	/* __u64, within [min, max] when max != 0 */
-	OPT_DOUBLE,	/* double, >= 0 */
-	OPT_STRING,	/* const char *, non-empty */
-	OPT_PORT,	/* __u16, 1..65535 */
-	OPT_PID,	/* pid_t of a live process */
-	OPT_CUSTOM,	/* parse() fills the field or explains why not */
+	OPT_FLAG,   /* bool, set to true */
+	OPT_INT,    /* long, within [min, max] */
+	OPT_UINT64, /* __u64, within [min, max] when max != 0 */
+	OPT_DOUBLE, /* double, >= 0 */
+	OPT_STRING, /* const char *, non-empty */
+	OPT_PORT,   /* __u16, 1..65535 */
+	OPT_PID,    /* pid_t of a live process */
+	OPT_CUSTOM, /* parse() fills the field or explains why not */
 };
 
 struct opt {
-	const char *name;	/* long name, without the dashes */
-	int short_name;		/* 0 when there is none */
+	const char *name; /* long name, without the dashes */
+	int short_name;	  /* 0 when there is none */
 	enum opt_type type;
-	size_t offset;		/* offsetof() the field in the tool's config struct */
-	const char *metavar;	/* "N", "PATH"...; NULL for flags */
+	size_t offset;	     /* offsetof() the field in the tool's config struct */
+	const char *metavar; /* "N", "PATH"...; NULL for flags */
 	const char *help;
 	long min, max;
 	/* OPT_CUSTOM: returns 0, or -1 with a reason ("not a hex number") written to why */
@@ -37,24 +37,24 @@ struct opt {
 
 /* Options every tool shares; a tool picks the ones that make sense for it. */
 enum {
-	COMMON_PID = 1 << 0,		/* -p/--pid */
-	COMMON_CGROUP = 1 << 1,		/* -c/--cgroup */
-	COMMON_CONTAINERS = 1 << 2,	/* -C/--containers */
-	COMMON_INTERVAL = 1 << 3,	/* [interval [count]] positionals */
-	COMMON_PROM = 1 << 4,		/* --prom-file, --prom-top */
+	COMMON_PID = 1 << 0,	    /* -p/--pid */
+	COMMON_CGROUP = 1 << 1,	    /* -c/--cgroup */
+	COMMON_CONTAINERS = 1 << 2, /* -C/--containers */
+	COMMON_INTERVAL = 1 << 3,   /* [interval [count]] positionals */
+	COMMON_PROM = 1 << 4,	    /* --prom-file, --prom-top */
 };
 
 struct common_opts {
-	pid_t pid;			/* 0: every process */
-	const char *cgroup_path;	/* as given */
-	__u64 cgroup_id;		/* resolved from cgroup_path; 0 when unset */
-	int cgroup_level;		/* depth below the cgroup v2 root */
+	pid_t pid;		 /* 0: every process */
+	const char *cgroup_path; /* as given */
+	__u64 cgroup_id;	 /* resolved from cgroup_path; 0 when unset */
+	int cgroup_level;	 /* depth below the cgroup v2 root */
 	bool containers;
 	bool json;
 	bool timestamp;
 	bool verbose;
-	int interval_ms;		/* > 0 */
-	long count;			/* intervals to print; 0: until SIGINT/SIGTERM */
+	int interval_ms; /* > 0 */
+	long count;	 /* intervals to print; 0: until SIGINT/SIGTERM */
 	const char *prom_file;
 	long prom_top;
 	/* positionals left over when the tool takes free arguments (tool_desc.free_args) */
@@ -64,13 +64,13 @@ struct common_opts {
 
 struct tool_desc {
 	const char *name;
-	const char *summary;		/* one line: what question the tool answers */
-	const char *synopsis;		/* after the options, e.g. "[interval [count]]" */
-	unsigned int common;		/* COMMON_* */
-	const struct opt *opts;		/* tool's own options, ended by an entry with name NULL */
-	const char *examples;		/* shown at the end of --help */
+	const char *summary;	/* one line: what question the tool answers */
+	const char *synopsis;	/* after the options, e.g. "[interval [count]]" */
+	unsigned int common;	/* COMMON_* */
+	const struct opt *opts; /* tool's own options, ended by an entry with name NULL */
+	const char *examples;	/* shown at the end of --help */
 	int default_interval_ms;
-	bool free_args;			/* positionals go to common.args instead of interval/count */
+	bool free_args; /* positionals go to common.args instead of interval/count */
 };
 
 /*

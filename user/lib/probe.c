@@ -140,8 +140,8 @@ static bool choice_works(const struct plan_choice *c, char *why, size_t len)
 	char cat[64], name[128];
 
 	if (!hook_allowed(c->kind)) {
-		snprintf(why, len, "%s left out by KSCOPE_HOOKS=%s", c->kind == HOOK_FENTRY ? "fentry"
-				   : "kprobe", getenv("KSCOPE_HOOKS"));
+		snprintf(why, len, "%s left out by KSCOPE_HOOKS=%s",
+			 c->kind == HOOK_FENTRY ? "fentry" : "kprobe", getenv("KSCOPE_HOOKS"));
 		return false;
 	}
 	switch (c->kind) {
@@ -224,7 +224,8 @@ int plan_choose(struct plan_item *items, int n)
 				item->chosen = c;
 				continue;
 			}
-			used += snprintf(missing + used, used < sizeof(missing) ? sizeof(missing) - used : 0,
+			used += snprintf(missing + used,
+					 used < sizeof(missing) ? sizeof(missing) - used : 0,
 					 "%s%s", used ? "; " : "", why);
 		}
 		plan_describe(item, desc, sizeof(desc));

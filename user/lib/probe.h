@@ -12,9 +12,9 @@
 #include <bpf/libbpf.h>
 
 enum hook_kind {
-	HOOK_FENTRY,		/* fentry/fexit on a kernel function (BTF) */
-	HOOK_KPROBE,		/* kprobe/kretprobe on a kernel symbol */
-	HOOK_TRACEPOINT,	/* tracepoint, tp_btf or raw_tp: "category:name" */
+	HOOK_FENTRY,	 /* fentry/fexit on a kernel function (BTF) */
+	HOOK_KPROBE,	 /* kprobe/kretprobe on a kernel symbol */
+	HOOK_TRACEPOINT, /* tracepoint, tp_btf or raw_tp: "category:name" */
 };
 
 /* Is the tracepoint in tracefs (e.g. "sock", "inet_sock_set_state")? */
@@ -30,15 +30,15 @@ bool probe_kprobe(const char *func);
 
 struct plan_choice {
 	enum hook_kind kind;
-	const char *target;		/* function name, or "category:name" for tracepoints */
-	struct bpf_program *progs[3];	/* programs that make up this choice (entry, exit...) */
+	const char *target;	      /* function name, or "category:name" for tracepoints */
+	struct bpf_program *progs[3]; /* programs that make up this choice (entry, exit...) */
 };
 
 struct plan_item {
-	const char *what;		/* "TIME_WAIT entries" */
-	struct plan_choice choices[PLAN_MAX_CHOICES];	/* best first; unused have target NULL */
-	const char *degraded;		/* what the user loses when no choice works */
-	int chosen;			/* out: index into choices, -1 when none */
+	const char *what;			      /* "TIME_WAIT entries" */
+	struct plan_choice choices[PLAN_MAX_CHOICES]; /* best first; unused have target NULL */
+	const char *degraded;			      /* what the user loses when no choice works */
+	int chosen;				      /* out: index into choices, -1 when none */
 };
 
 /*

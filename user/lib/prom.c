@@ -51,8 +51,10 @@ size_t prom_escape(char *out, size_t out_len, const char *in)
 	size_t o = 0;
 
 	for (; *in && o + 2 < out_len; in++) {
-		const char *rep = *in == '\\' ? "\\\\" : *in == '"' ? "\\\"" : *in == '\n' ? "\\n"
-											 : NULL;
+		const char *rep = *in == '\\'	? "\\\\"
+				  : *in == '"'	? "\\\""
+				  : *in == '\n' ? "\\n"
+						: NULL;
 
 		if (rep) {
 			out[o++] = rep[0];

@@ -19,7 +19,7 @@ struct prom {
 	const char *path;
 	char tmp_path[4096];
 	FILE *f;
-	char last_family[128];	/* HELP/TYPE are written once per metric family */
+	char last_family[128]; /* HELP/TYPE are written once per metric family */
 };
 
 /* A label set; values are escaped when written.  NULL value: the label is left out. */

@@ -141,7 +141,8 @@ __u64 setup_prog_misses(struct bpf_object *obj)
 	struct bpf_program *prog;
 	__u64 misses = 0;
 
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, obj)
+	{
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 		int fd = bpf_program__fd(prog);
@@ -157,7 +158,8 @@ void setup_report_attached(struct bpf_object *obj)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, obj)
+	{
 		if (bpf_program__autoload(prog) && bpf_program__fd(prog) >= 0)
 			out_debug("attached %s (%s)", bpf_program__section_name(prog),
 				  bpf_program__name(prog));
