@@ -163,7 +163,7 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
 	truth=$(ss_time_wait)
 	f=$BATS_TEST_TMPDIR/snap.prom
 	cp "$DIR/tcpwait.prom" "$f"
-	grep kscope_tcpwait_process_time_wait "$f"
+	grep '^kscope_tcpwait_process' "$f"
 	run promtool check metrics <"$f"
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -99,6 +99,7 @@ help_text() {
 		help_text "$t" | grep -q -- '--prom-file' || continue
 		args=()
 		[ "$t" = tcpwait ] && args=(--netns "$ns" -L)
+		[ "$t" = netcheck ] && args=(watch)
 		"$BUILD/$t" "${args[@]}" --prom-file "$dir/$t.prom" 0.2 2 >/dev/null 2>&1 ||
 			{ netns_delete "$ns"; echo "$t --prom-file failed"; return 1; }
 		page=$(man_text "$t")
