@@ -261,8 +261,10 @@ int BPF_PROG(tcpwait_set_state, struct sock *sk, int oldstate, int newstate)
 
 	now = bpf_ktime_get_ns();
 	o = bpf_map_lookup_elem(&owners, &key);
-	if (!o && (newstate == TCP_SYN_SENT || newstate == TCP_ESTABLISHED ||
-		   newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK)) {
+	/* a connection starts here: whatever an earlier socket at this address left is stale */
+	if (newstate == TCP_SYN_SENT || (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV) ||
+	    (!o && (newstate == TCP_ESTABLISHED || newstate == TCP_FIN_WAIT1 ||
+		    newstate == TCP_LAST_ACK))) {
 		/* connect() and close() run in the owner's context; the others in softirq */
 		if ((newstate == TCP_SYN_SENT || newstate == TCP_FIN_WAIT1 ||
 		     newstate == TCP_LAST_ACK) &&
@@ -276,8 +278,12 @@ int BPF_PROG(tcpwait_set_state, struct sock *sk, int oldstate, int newstate)
 		   kscope_task_selected()) {
 		owner_claim(o);
 	}
-	if (filtering_owner() && (!o || !(o->flags & TCPWAIT_OWNER_KNOWN)))
+	if (filtering_owner() && (!o || !(o->flags & TCPWAIT_OWNER_KNOWN))) {
+		/* not ours, but its entry must not outlive it and mislead a later socket */
+		if (newstate == TCP_CLOSE)
+			bpf_map_delete_elem(&owners, &key);
 		return 0;
+	}
 
 	switch (newstate) {
 	case TCP_ESTABLISHED:

@@ -257,3 +257,28 @@ ss_time_wait() {
 	grep -q '^Total:' "$OUT"
 	progs_gone $ids
 }
+
+@test "-p and --rport select one client's connections out of two" {
+	ip netns exec "$NS" "$GEN/tcpchurn" -n 70 -P 7111 --pids --wait-start \
+		>"$BATS_TEST_TMPDIR/churn.out" &
+	churn=$!
+	wait_for_file "$BATS_TEST_TMPDIR/churn.out" 10
+	client=$(kv client_pid "$(cat "$BATS_TEST_TMPDIR/churn.out")")
+	tool_start -p "$client" 0.5
+	"$TCPWAIT" --netns "$NS" --rport 7112 -j 0.5 >"$BATS_TEST_TMPDIR/rport.json" &
+	rport_tool=$!
+	sleep 1
+	kill -USR1 "$client"
+	ip netns exec "$NS" "$GEN/tcpchurn" -n 40 -P 7112
+	wait "$churn"
+	next_interval
+	tool_stop
+	kill -INT "$rport_tool"
+	wait "$rport_tool"
+	summary=$(grep '"summary"' "$OUT")
+	[ "$(jq .time_wait_entries <<<"$summary")" -eq 70 ]
+	[ "$(jq .active_opens <<<"$summary")" -eq 70 ]
+	rport=$(grep '"summary"' "$BATS_TEST_TMPDIR/rport.json")
+	[ "$(jq .time_wait_entries <<<"$rport")" -eq 40 ]
+	[ "$(jq .active_opens <<<"$rport")" -eq 40 ]
+}
