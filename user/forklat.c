@@ -39,20 +39,20 @@ struct config {
 
 static const struct opt options[] = {
 	{"min-ms", 0, OPT_DOUBLE, offsetof(struct config, min_ms), "MS",
-	 "stream each call slower than MS milliseconds as an event"},
+	 "print each call slower than MS ms as it returns"},
 	{"top", 'n', OPT_INT, offsetof(struct config, top), "N",
 	 "rows in the table of slowest forkers (default 10)", 1, 10000},
 	{"hists", 0, OPT_INT, offsetof(struct config, hists), "N",
 	 "latency histograms for the first N rows (default 3)", 0, 10000},
 	{"no-child", 0, OPT_FLAG, offsetof(struct config, no_child), NULL,
-	 "do not time the children's first run and exec (two hooks fewer)"},
+	 "do not time the children's first run and exec"},
 	{NULL},
 };
 
 static const struct tool_desc tool = {
 	.name = "forklat",
-	.summary = "Why is fork/clone slow here: fork latency per process, the parent's memory at "
-		   "the fork, and the time spent copying page tables.",
+	.summary = "Why is fork/clone slow here: fork latency per process, the parent's memory\n"
+		   "at the fork, and the time spent copying page tables.",
 	.synopsis = "[interval [count]]",
 	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL,
 	.opts = options,
