@@ -29,7 +29,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/te
 BPF_HEADERS := $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h
 LIB_HEADERS := $(wildcard user/lib/*.h) $(wildcard bpf/*.h)
 
-.PHONY: all tools generators static unit test demo bench deps vmlinux fuzz vmtest clean format
+.PHONY: all tools generators static unit test demo bench deps vmlinux fuzz vmtest clean format \
+	install deb soak
 .SECONDARY:
 .SECONDEXPANSION:
 
@@ -110,6 +111,24 @@ fuzz: $(FUZZ_TARGETS)
 # Guest kernels under QEMU (tests/vm/): the static binaries and generators, booted and checked.
 vmtest: static generators
 	tests/vm/run $(VMTEST)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+SOAK_TOOL ?= tcpwait
+SOAK_SECONDS ?= 600
+
+# binaries in $(DESTDIR)$(PREFIX)/sbin, man pages in share/man/man8, docs in share/doc/kscope
+install: tools
+	tools/install.sh $(PREFIX) $(DESTDIR)
+
+# build/kscope_$(VERSION)_<arch>.deb: the static binaries, man pages, docs, systemd unit
+deb: static
+	packaging/build-deb.sh $(BUILD)
+
+# daemon mode (--prom-file) under a long churn; RSS and map sizes sampled (docs/fleet.md)
+soak: deps
+	$(MAKE) all
+	tools/soak.sh -d $(SOAK_SECONDS) $(SOAK_TOOL)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h

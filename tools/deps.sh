@@ -4,8 +4,11 @@
 # touches what is missing.
 set -euo pipefail
 
+# build; test tools; the anchors the benchmarks compare with; the fleet tests' real components
 packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc bats
-	  iproute2 strace jq ethtool libbpf-tools bpftrace)
+	  iproute2 strace jq ethtool util-linux
+	  libbpf-tools bpftrace
+	  prometheus prometheus-node-exporter mandoc lintian man-db curl python3-yaml)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -18,7 +21,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fi
 	echo "deps: installing ${missing[*]}"
 	apt-get update -q
+	# packages with services (prometheus, node_exporter) must not start them: the tests start
+	# their own on free loopback ports
+	policy=/usr/sbin/policy-rc.d
+	[ -e "$policy" ] || { printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && added_policy=1; }
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+	[ -n "${added_policy:-}" ] && rm -f "$policy"
 fi
 
 if [ ! -d /sys/kernel/tracing/events ] && [ "$(id -u)" -eq 0 ]; then

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 #define AF_INET_ 2
 #define AF_INET6_ 10
 #define MAX_PROCS 8192
+#define MAX_RETIRED 1024
 
 struct tcpwait_config {
 	bool events;
@@ -53,6 +55,7 @@ struct proc_row {
 	struct tcpwait_proc now;   /* cumulative, summed over CPUs */
 	struct tcpwait_proc delta; /* this interval */
 	__u32 time_wait;	   /* TIME_WAIT sockets attributed to it now */
+	bool retired;		   /* its totals moved to tcpwait_state.retired this tick */
 };
 
 struct netns_sysctls {
@@ -72,8 +75,10 @@ struct tcpwait_state {
 	struct tw_scan scan, prev_scan;
 	struct netns_sysctls sys;
 	__u64 counters[TW_COUNTER_MAX], prev_counters[TW_COUNTER_MAX];
-	struct proc_row *procs, *prev_procs;
+	struct proc_row *procs, *prev_procs;	/* sorted by tgid */
 	size_t nprocs, nprev_procs;
+	struct proc_row retired[MAX_RETIRED];	/* exited processes' totals (tgid 0) */
+	size_t nretired;
 	__u64 lifetime[HIST_SLOTS], prev_lifetime[HIST_SLOTS];
 	__u64 last_tick_ns, start_ns;
 	__u32 prev_time_wait;
@@ -245,12 +250,75 @@ static void read_lifetime(struct tcpwait_state *tw)
 	maps_percpu_sum(bpf_map__fd(tw->skel->maps.lifetime_us), HIST_SLOTS, tw->lifetime);
 }
 
-static struct proc_row *prev_proc(struct tcpwait_state *tw, __u32 tgid)
+static int proc_tgid_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < tw->nprev_procs; i++)
-		if (tw->prev_procs[i].tgid == tgid)
-			return &tw->prev_procs[i];
-	return NULL;
+	const struct proc_row *x = a, *y = b;
+
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+static struct proc_row *proc_find(struct proc_row *rows, size_t n, __u32 tgid)
+{
+	struct proc_row key = {.tgid = tgid};
+
+	return n ? bsearch(&key, rows, n, sizeof(key), proc_tgid_cmp) : NULL;
+}
+
+static void proc_sum(struct proc_row *r, const struct tcpwait_proc *vals, int ncpus)
+{
+	for (int c = 0; c < ncpus; c++) {
+		r->now.opens += vals[c].opens;
+		r->now.active_closes += vals[c].active_closes;
+		r->now.passive_closes += vals[c].passive_closes;
+		r->now.timewait_entries += vals[c].timewait_entries;
+		r->now.eaddrnotavail += vals[c].eaddrnotavail;
+		if (vals[c].comm[0]) {
+			memcpy(r->comm, vals[c].comm, sizeof(r->comm));
+			r->cgroup_id = vals[c].cgroup_id;
+		}
+	}
+}
+
+static void proc_counts_add(struct tcpwait_proc *dst, const struct tcpwait_proc *src)
+{
+	dst->opens += src->opens;
+	dst->active_closes += src->active_closes;
+	dst->passive_closes += src->passive_closes;
+	dst->timewait_entries += src->timewait_entries;
+	dst->eaddrnotavail += src->eaddrnotavail;
+}
+
+/*
+ * A process that has exited, did nothing this interval and owns no TIME_WAIT socket leaves
+ * the BPF map, so that a daemon's map does not fill with the dead; its totals move to one
+ * row per (comm, cgroup), which keeps --prom-file's counters from going backwards.
+ */
+static void proc_retire(struct tcpwait_state *tw, struct proc_row *r)
+{
+	struct proc_row *dst = NULL;
+
+	for (size_t i = 0; i < tw->nretired && !dst; i++)
+		if (tw->retired[i].cgroup_id == r->cgroup_id &&
+		    !memcmp(tw->retired[i].comm, r->comm, sizeof(r->comm)))
+			dst = &tw->retired[i];
+	if (!dst && tw->nretired < MAX_RETIRED) {
+		dst = &tw->retired[tw->nretired++];
+		memset(dst, 0, sizeof(*dst));
+		memcpy(dst->comm, r->comm, sizeof(r->comm));
+		dst->cgroup_id = r->cgroup_id;
+	}
+	/* past the bound, the last row takes every further comm */
+	if (!dst)
+		dst = &tw->retired[MAX_RETIRED - 1];
+	proc_counts_add(&dst->now, &r->now);
+	r->retired = true;
+	bpf_map_delete_elem(bpf_map__fd(tw->skel->maps.procs), &r->tgid);
+}
+
+static bool proc_idle(const struct proc_row *r)
+{
+	return !r->time_wait && !r->delta.opens && !r->delta.active_closes &&
+	       !r->delta.passive_closes && !r->delta.timewait_entries && !r->delta.eaddrnotavail;
 }
 
 static void read_procs(struct tcpwait_state *tw)
@@ -275,19 +343,9 @@ static void read_procs(struct tcpwait_state *tw)
 		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;
 		r->tgid = key;
-		for (int c = 0; c < tw->ncpus; c++) {
-			r->now.opens += vals[c].opens;
-			r->now.active_closes += vals[c].active_closes;
-			r->now.passive_closes += vals[c].passive_closes;
-			r->now.timewait_entries += vals[c].timewait_entries;
-			r->now.eaddrnotavail += vals[c].eaddrnotavail;
-			if (vals[c].comm[0]) {
-				memcpy(r->comm, vals[c].comm, sizeof(r->comm));
-				r->cgroup_id = vals[c].cgroup_id;
-			}
-		}
+		proc_sum(r, vals, tw->ncpus);
 		r->delta = r->now;
-		old = prev_proc(tw, key);
+		old = proc_find(tw->prev_procs, tw->nprev_procs, key);
 		if (old) {
 			r->delta.opens -= old->now.opens;
 			r->delta.active_closes -= old->now.active_closes;
@@ -297,17 +355,20 @@ static void read_procs(struct tcpwait_state *tw)
 		}
 		tw->nprocs++;
 	}
+	qsort(tw->procs, tw->nprocs, sizeof(*tw->procs), proc_tgid_cmp);
 	for (size_t s = 0; s < tw->scan.n; s++) {
 		const struct tcpwait_sock *sk = &tw->scan.socks[s];
+		struct proc_row *r;
 
 		if (!sk->is_timewait || sk->state != TCP_STATE_TIME_WAIT || !sk->owner_tgid)
 			continue;
-		for (size_t i = 0; i < tw->nprocs; i++)
-			if (tw->procs[i].tgid == sk->owner_tgid) {
-				tw->procs[i].time_wait++;
-				break;
-			}
+		r = proc_find(tw->procs, tw->nprocs, sk->owner_tgid);
+		if (r)
+			r->time_wait++;
 	}
+	for (size_t i = 0; i < tw->nprocs; i++)
+		if (proc_idle(&tw->procs[i]) && kill(tw->procs[i].tgid, 0) && errno == ESRCH)
+			proc_retire(tw, &tw->procs[i]);
 }
 
 /* With -C: fold process rows into one row per container (cgroup). */
@@ -663,9 +724,13 @@ static size_t prom_rows(struct tcpwait_state *tw, struct prom_row *rows, size_t 
 {
 	size_t n = 0, shown;
 
-	for (size_t i = 0; i < tw->nprocs; i++) {
-		const struct proc_row *r = &tw->procs[i];
+	for (size_t i = 0; i < tw->nprocs + tw->nretired; i++) {
+		const struct proc_row *r = i < tw->nprocs ? &tw->procs[i]
+							  : &tw->retired[i - tw->nprocs];
 		struct prom_row key = {0}, *dst = NULL;
+
+		if (r->retired)
+			continue;
 
 		out_sanitize(key.comm, sizeof(key.comm), r->comm, sizeof(r->comm));
 		if (!cgroup_container_name(r->cgroup_id, key.container, sizeof(key.container)))
@@ -724,7 +789,7 @@ static void prom_procs(struct tcpwait_state *tw, struct prom *p)
 		 "connect() calls of the process that failed with EADDRNOTAVAIL.",
 		 offsetof(struct prom_row, eaddrnotavail)},
 	};
-	struct prom_row *rows = calloc(tw->nprocs + 1, sizeof(*rows));
+	struct prom_row *rows = calloc(tw->nprocs + tw->nretired + 1, sizeof(*rows));
 	size_t n;
 
 	if (!rows)
@@ -1145,7 +1210,8 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		err = loop_run(&tw.common, NULL, tcpwait_tick, &tw);
 	}
-	print_summary(&tw);
+	if (!tw.common.prom_file)
+		print_summary(&tw);
 
 cleanup:
 	events_close(&tw.ev);
