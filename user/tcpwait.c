@@ -26,6 +26,7 @@
 #include "out.h"
 #include "probe.h"
 #include "prom.h"
+#include "promrows.h"
 #include "setup.h"
 #include "table.h"
 #include "tcpwait.h"
@@ -35,7 +36,6 @@
 #define AF_INET_ 2
 #define AF_INET6_ 10
 #define MAX_PROCS 8192
-#define MAX_RETIRED 1024
 
 struct tcpwait_config {
 	bool events;
@@ -55,7 +55,6 @@ struct proc_row {
 	struct tcpwait_proc now;   /* cumulative, summed over CPUs */
 	struct tcpwait_proc delta; /* this interval */
 	__u32 time_wait;	   /* TIME_WAIT sockets attributed to it now */
-	bool retired;		   /* its totals moved to tcpwait_state.retired this tick */
 };
 
 struct netns_sysctls {
@@ -77,8 +76,7 @@ struct tcpwait_state {
 	__u64 counters[TW_COUNTER_MAX], prev_counters[TW_COUNTER_MAX];
 	struct proc_row *procs, *prev_procs;	/* sorted by tgid */
 	size_t nprocs, nprev_procs;
-	struct proc_row retired[MAX_RETIRED];	/* exited processes' totals (tgid 0) */
-	size_t nretired;
+	struct promrows prom_rows;
 	__u64 lifetime[HIST_SLOTS], prev_lifetime[HIST_SLOTS];
 	__u64 last_tick_ns, start_ns;
 	__u32 prev_time_wait;
@@ -279,42 +277,6 @@ static void proc_sum(struct proc_row *r, const struct tcpwait_proc *vals, int nc
 	}
 }
 
-static void proc_counts_add(struct tcpwait_proc *dst, const struct tcpwait_proc *src)
-{
-	dst->opens += src->opens;
-	dst->active_closes += src->active_closes;
-	dst->passive_closes += src->passive_closes;
-	dst->timewait_entries += src->timewait_entries;
-	dst->eaddrnotavail += src->eaddrnotavail;
-}
-
-/*
- * A process that has exited, did nothing this interval and owns no TIME_WAIT socket leaves
- * the BPF map, so that a daemon's map does not fill with the dead; its totals move to one
- * row per (comm, cgroup), which keeps --prom-file's counters from going backwards.
- */
-static void proc_retire(struct tcpwait_state *tw, struct proc_row *r)
-{
-	struct proc_row *dst = NULL;
-
-	for (size_t i = 0; i < tw->nretired && !dst; i++)
-		if (tw->retired[i].cgroup_id == r->cgroup_id &&
-		    !memcmp(tw->retired[i].comm, r->comm, sizeof(r->comm)))
-			dst = &tw->retired[i];
-	if (!dst && tw->nretired < MAX_RETIRED) {
-		dst = &tw->retired[tw->nretired++];
-		memset(dst, 0, sizeof(*dst));
-		memcpy(dst->comm, r->comm, sizeof(r->comm));
-		dst->cgroup_id = r->cgroup_id;
-	}
-	/* past the bound, the last row takes every further comm */
-	if (!dst)
-		dst = &tw->retired[MAX_RETIRED - 1];
-	proc_counts_add(&dst->now, &r->now);
-	r->retired = true;
-	bpf_map_delete_elem(bpf_map__fd(tw->skel->maps.procs), &r->tgid);
-}
-
 static bool proc_idle(const struct proc_row *r)
 {
 	return !r->time_wait && !r->delta.opens && !r->delta.active_closes &&
@@ -366,9 +328,23 @@ static void read_procs(struct tcpwait_state *tw)
 		if (r)
 			r->time_wait++;
 	}
-	for (size_t i = 0; i < tw->nprocs; i++)
-		if (proc_idle(&tw->procs[i]) && kill(tw->procs[i].tgid, 0) && errno == ESRCH)
-			proc_retire(tw, &tw->procs[i]);
+	promrows_begin(&tw->prom_rows);
+	for (size_t i = 0; i < tw->nprocs; i++) {
+		const struct proc_row *r = &tw->procs[i];
+		/*
+		 * A process that exited, did nothing this interval and owns no TIME_WAIT socket
+		 * leaves the BPF map, so a daemon's map does not fill with the dead; for
+		 * --prom-file its totals are kept as retired.
+		 */
+		bool gone = proc_idle(r) && kill(r->tgid, 0) && errno == ESRCH;
+		double v[] = {r->now.opens, r->now.active_closes, r->now.timewait_entries,
+			      r->now.eaddrnotavail, r->time_wait};
+
+		if (gone)
+			bpf_map_delete_elem(fd, &r->tgid);
+		if (tw->common.prom_file)
+			promrows_add(&tw->prom_rows, gone, r->comm, r->cgroup_id, v, NULL, 0);
+	}
 }
 
 /* With -C: fold process rows into one row per container (cgroup). */
@@ -703,119 +679,24 @@ static void print_lifetime(struct tcpwait_state *tw)
 	hist_print(stdout, delta, "usecs");
 }
 
-/* Per (comm, container) row for --prom-file: cumulative since start, so counters only grow. */
-struct prom_row {
-	char comm[KSCOPE_COMM_LEN * 4 + 1];
-	char container[80];
-	__u64 opens, active_closes, passive_closes, entries, eaddrnotavail;
-	__u32 time_wait;
-};
-
-static int prom_row_cmp(const void *a, const void *b)
-{
-	const struct prom_row *x = a, *y = b;
-	__u64 kx = x->time_wait * 1000000ull + x->entries,
-	      ky = y->time_wait * 1000000ull + y->entries;
-
-	return kx < ky ? 1 : kx > ky ? -1 : 0;
-}
-
-static size_t prom_rows(struct tcpwait_state *tw, struct prom_row *rows, size_t top)
-{
-	size_t n = 0, shown;
-
-	for (size_t i = 0; i < tw->nprocs + tw->nretired; i++) {
-		const struct proc_row *r = i < tw->nprocs ? &tw->procs[i]
-							  : &tw->retired[i - tw->nprocs];
-		struct prom_row key = {0}, *dst = NULL;
-
-		if (r->retired)
-			continue;
-
-		out_sanitize(key.comm, sizeof(key.comm), r->comm, sizeof(r->comm));
-		if (!cgroup_container_name(r->cgroup_id, key.container, sizeof(key.container)))
-			key.container[0] = '\0';
-		for (size_t k = 0; k < n && !dst; k++)
-			if (!strcmp(rows[k].comm, key.comm) &&
-			    !strcmp(rows[k].container, key.container))
-				dst = &rows[k];
-		if (!dst) {
-			dst = &rows[n++];
-			*dst = key;
-		}
-		dst->opens += r->now.opens;
-		dst->active_closes += r->now.active_closes;
-		dst->passive_closes += r->now.passive_closes;
-		dst->entries += r->now.timewait_entries;
-		dst->eaddrnotavail += r->now.eaddrnotavail;
-		dst->time_wait += r->time_wait;
-	}
-	shown = table_top(rows, n, sizeof(*rows), prom_row_cmp, top);
-	/* bounded cardinality: whatever is past the top N is one row */
-	if (n > shown) {
-		struct prom_row *other = &rows[shown];
-
-		for (size_t i = shown + 1; i < n; i++) {
-			other->opens += rows[i].opens;
-			other->active_closes += rows[i].active_closes;
-			other->passive_closes += rows[i].passive_closes;
-			other->entries += rows[i].entries;
-			other->eaddrnotavail += rows[i].eaddrnotavail;
-			other->time_wait += rows[i].time_wait;
-		}
-		snprintf(other->comm, sizeof(other->comm), "other");
-		other->container[0] = '\0';
-		shown++;
-	}
-	return shown;
-}
-
 static void prom_procs(struct tcpwait_state *tw, struct prom *p)
 {
-	static const struct {
-		const char *name, *type, *help;
-		size_t offset;
-	} metrics[] = {
+	/* value columns as read_procs() fills them */
+	static const struct promrows_metric metrics[] = {
 		{"kscope_tcpwait_process_opens_total", "counter",
-		 "Connections established by the process (connect or accept).",
-		 offsetof(struct prom_row, opens)},
+		 "Connections established by the process (connect or accept).", 0},
 		{"kscope_tcpwait_process_active_closes_total", "counter",
-		 "Connections the process closed first (it holds their TIME_WAIT).",
-		 offsetof(struct prom_row, active_closes)},
+		 "Connections the process closed first (it holds their TIME_WAIT).", 1},
 		{"kscope_tcpwait_process_time_wait_entries_total", "counter",
-		 "Sockets of the process that entered TIME_WAIT.",
-		 offsetof(struct prom_row, entries)},
+		 "Sockets of the process that entered TIME_WAIT.", 2},
 		{"kscope_tcpwait_process_connect_eaddrnotavail_total", "counter",
-		 "connect() calls of the process that failed with EADDRNOTAVAIL.",
-		 offsetof(struct prom_row, eaddrnotavail)},
+		 "connect() calls of the process that failed with EADDRNOTAVAIL.", 3},
+		{"kscope_tcpwait_process_time_wait", "gauge",
+		 "TIME_WAIT sockets the process owns now.", 4},
 	};
-	struct prom_row *rows = calloc(tw->nprocs + tw->nretired + 1, sizeof(*rows));
-	size_t n;
 
-	if (!rows)
-		return;
-	n = prom_rows(tw, rows, tw->common.prom_top);
-	for (size_t m = 0; m < sizeof(metrics) / sizeof(metrics[0]); m++) {
-		prom_family(p, metrics[m].name, metrics[m].type, metrics[m].help);
-		for (size_t i = 0; i < n; i++) {
-			struct prom_labels l = {
-				{"comm", "container"},
-				{rows[i].comm, rows[i].container[0] ? rows[i].container : NULL}};
-
-			prom_sample(p, metrics[m].name, &l,
-				    *(__u64 *)((char *)&rows[i] + metrics[m].offset));
-		}
-	}
-	prom_family(p, "kscope_tcpwait_process_time_wait", "gauge",
-		    "TIME_WAIT sockets the process owns now.");
-	for (size_t i = 0; i < n; i++) {
-		struct prom_labels l = {
-			{"comm", "container"},
-			{rows[i].comm, rows[i].container[0] ? rows[i].container : NULL}};
-
-		prom_sample(p, "kscope_tcpwait_process_time_wait", &l, rows[i].time_wait);
-	}
-	free(rows);
+	promrows_write(&tw->prom_rows, p, metrics, sizeof(metrics) / sizeof(metrics[0]), 4,
+		       tw->common.prom_top, NULL, NULL, 0);
 }
 
 static void prom_tuples(struct tcpwait_state *tw, struct prom *p)
@@ -1220,6 +1101,7 @@ cleanup:
 	tw_scan_free(&tw.prev_scan);
 	free(tw.procs);
 	free(tw.prev_procs);
+	promrows_free(&tw.prom_rows);
 	cgroup_cache_free();
 	if (tw.netns_fd >= 0)
 		close(tw.netns_fd);
