@@ -23,6 +23,8 @@
 #include "loop.h"
 #include "opts.h"
 #include "out.h"
+#include "prom.h"
+#include "promrows.h"
 #include "probe.h"
 #include "setup.h"
 #include "table.h"
@@ -54,7 +56,7 @@ static const struct tool_desc tool = {
 	.summary = "Why is fork/clone slow here: fork latency per process, the parent's memory\n"
 		   "at the fork, and the time spent copying page tables.",
 	.synopsis = "[interval [count]]",
-	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL,
+	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL | COMMON_PROM,
 	.opts = options,
 	.examples = "  forklat                  slowest forkers every second\n"
 		    "  forklat -C 5             per container, every 5 seconds\n"
@@ -94,6 +96,7 @@ struct forklat_state {
 	__u64 misses_reported;
 	struct thp_cache thp[64];
 	unsigned int thp_next;
+	struct promrows prom_rows;
 };
 
 static int entry_cmp(const void *a, const void *b)
@@ -355,6 +358,63 @@ static void misses_check(struct forklat_state *fl)
 	}
 }
 
+/* ---- --prom-file: cumulative since start, per (comm, container) ----------------------- */
+
+enum { PROM_FORKS, PROM_ERRORS, PROM_SECONDS, PROM_PT_SECONDS, PROM_RSS, PROM_PGTABLES };
+
+static void prom_add(struct forklat_state *fl, const struct forklat_stats *s, bool gone)
+{
+	/* a process that is gone has no memory: its gauges drop out, its counters stay */
+	double v[PROMROWS_VALUES] = {
+		s->forks,
+		s->errors,
+		s->sum_ns * 1e-9,
+		s->pt_ns * 1e-9,
+		gone ? 0 : (double)s->mem.rss_pages * fl->page_size,
+		gone ? 0 : s->mem.pgtables_bytes,
+	};
+
+	if (fl->common->prom_file)
+		promrows_add(&fl->prom_rows, gone, s->comm, s->cgroup_id, v, s->slots,
+			     s->sum_ns * 1e-9);
+}
+
+static int prom_write(struct forklat_state *fl)
+{
+	static const struct promrows_metric metrics[] = {
+		{"kscope_forklat_forks_total", "counter",
+		 "fork, vfork, clone and clone3 calls that created a task.", PROM_FORKS},
+		{"kscope_forklat_errors_total", "counter", "fork-family calls that failed.",
+		 PROM_ERRORS},
+		{"kscope_forklat_fork_seconds_total", "counter",
+		 "Time the callers spent inside fork-family calls.", PROM_SECONDS},
+		{"kscope_forklat_rss_bytes", "gauge",
+		 "Resident memory of the forking processes at a recent fork.", PROM_RSS},
+		{"kscope_forklat_pgtables_bytes", "gauge",
+		 "Page-table bytes of the forking processes at a recent fork.", PROM_PGTABLES},
+	};
+	static const struct promrows_metric pt_copy = {
+		"kscope_forklat_pt_copy_seconds_total", "counter",
+		"Time spent in copy_page_range during the forks (only where it can be measured).",
+		PROM_PT_SECONDS};
+	struct prom p;
+
+	if (prom_begin(&p, fl->common->prom_file))
+		return 1;
+	promrows_write(&fl->prom_rows, &p, metrics, sizeof(metrics) / sizeof(metrics[0]),
+		       PROM_SECONDS, fl->common->prom_top, "kscope_forklat_fork_duration_seconds",
+		       "How long fork-family calls took.", 1e-6);
+	if (fl->pt_measured)
+		promrows_write(&fl->prom_rows, &p, &pt_copy, 1, PROM_SECONDS,
+			       fl->common->prom_top, NULL, NULL, 0);
+	prom_family(&p, "kscope_forklat_missed_events_total", "counter",
+		    "Runs of forklat's BPF programs the kernel skipped (recursion).");
+	prom_sample(&p, "kscope_forklat_missed_events_total", NULL,
+		    setup_prog_misses(fl->skel->obj));
+	promrows_begin(&fl->prom_rows);
+	return prom_commit(&p) ? 1 : 0;
+}
+
 static int tick(void *ctx)
 {
 	struct forklat_state *fl = ctx;
@@ -383,14 +443,20 @@ static int tick(void *ctx)
 		} else if (!fl->common->containers && p && kill(e->key, 0) && errno == ESRCH) {
 			/* a process that exited and was reported: its row has no more to say */
 			bpf_map_delete_elem(bpf_map__fd(fl->skel->maps.stats), &e->key);
+			prom_add(fl, &e->s, true);
 			continue;
 		}
+		prom_add(fl, &e->s, false);
 		fl->cur[kept++] = *e;
 	}
 	swap = fl->prev;
 	fl->prev = fl->cur;
 	fl->nprev = kept;
 	fl->cur = swap;
+	if (fl->common->prom_file) {
+		misses_check(fl);
+		return prom_write(fl);
+	}
 
 	if (fl->stream) {
 		events_lost_check(&fl->ev);
@@ -664,5 +730,6 @@ cleanup:
 	free(fl.prev);
 	free(fl.cur);
 	free(fl.rows);
+	promrows_free(&fl.prom_rows);
 	return err;
 }
