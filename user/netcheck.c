@@ -23,6 +23,7 @@
 #include "table.h"
 #include "out.h"
 #include "prom.h"
+#include "promrows.h"
 #include "setup.h"
 #include "netcheck.h"
 #include "netcheck.skel.h"
@@ -751,18 +752,6 @@ static int report(struct watch *w, const struct snapshot *base, bool summary, __
 
 /* ---- --prom-file: cumulative since start, per CPU and per comm ----------------------------- */
 
-struct prom_comm {
-	char comm[KSCOPE_COMM_LEN * 4 + 1];
-	struct netcheck_proc v;
-};
-
-static int prom_comm_cmp(const void *a, const void *b)
-{
-	const struct prom_comm *x = a, *y = b;
-
-	return x->v.calls < y->v.calls ? 1 : x->v.calls > y->v.calls ? -1 : 0;
-}
-
 static void prom_cpus(struct watch *w, struct prom *p, const struct snapshot *d)
 {
 	static const struct {
@@ -815,48 +804,25 @@ static void prom_cpus(struct watch *w, struct prom *p, const struct snapshot *d)
 
 static void prom_procs(struct watch *w, struct prom *p, const struct snapshot *d)
 {
-	struct prom_comm *rows = calloc(d->nprocs + 1, sizeof(*rows));
-	size_t n = 0, shown;
+	static const struct promrows_metric metrics[] = {
+		{"kscope_netcheck_epoll_calls_total", "counter",
+		 "epoll_wait/epoll_pwait calls that returned.", 0},
+		{"kscope_netcheck_epoll_slept_total", "counter",
+		 "epoll_wait calls during which the thread went to sleep.", 1},
+	};
+	struct promrows rows = {0};
 
-	if (!rows)
-		return;
 	for (size_t i = 0; i < d->nprocs; i++) {
-		struct prom_comm key = {0}, *dst = NULL;
+		const struct netcheck_proc *v = &d->procs[i].v;
+		double vals[PROMROWS_VALUES] = {v->calls, v->slept};
 
-		out_sanitize(key.comm, sizeof(key.comm), d->procs[i].v.comm, KSCOPE_COMM_LEN);
-		for (size_t k = 0; k < n && !dst; k++)
-			if (!strcmp(rows[k].comm, key.comm))
-				dst = &rows[k];
-		if (!dst) {
-			dst = &rows[n++];
-			*dst = key;
-		}
-		proc_add(&dst->v, &d->procs[i].v);
+		/* rows per comm: the epoll maps are not keyed by cgroup */
+		promrows_add(&rows, false, v->comm, 0, vals, v->events_hist, v->events);
 	}
-	shown = table_top(rows, n, sizeof(*rows), prom_comm_cmp, w->common.prom_top);
-	if (n > shown) {
-		for (size_t i = shown + 1; i < n; i++)
-			proc_add(&rows[shown].v, &rows[i].v);
-		snprintf(rows[shown].comm, sizeof(rows[shown].comm), "other");
-		shown++;
-	}
-	prom_family(p, "kscope_netcheck_epoll_calls_total", "counter",
-		    "epoll_wait/epoll_pwait calls that returned.");
-	for (size_t i = 0; i < shown; i++)
-		prom_sample(p, "kscope_netcheck_epoll_calls_total",
-			    &(struct prom_labels){{"comm"}, {rows[i].comm}}, rows[i].v.calls);
-	prom_family(p, "kscope_netcheck_epoll_slept_total", "counter",
-		    "epoll_wait calls during which the thread went to sleep.");
-	for (size_t i = 0; i < shown; i++)
-		prom_sample(p, "kscope_netcheck_epoll_slept_total",
-			    &(struct prom_labels){{"comm"}, {rows[i].comm}}, rows[i].v.slept);
-	prom_family(p, "kscope_netcheck_epoll_events_per_call", "histogram",
-		    "Events returned per epoll_wait call.");
-	for (size_t i = 0; i < shown; i++)
-		prom_histogram(p, "kscope_netcheck_epoll_events_per_call",
-			       &(struct prom_labels){{"comm"}, {rows[i].comm}},
-			       rows[i].v.events_hist, 1, rows[i].v.events);
-	free(rows);
+	promrows_write(&rows, p, metrics, sizeof(metrics) / sizeof(metrics[0]), 0,
+		       w->common.prom_top, "kscope_netcheck_epoll_events_per_call",
+		       "Events returned per epoll_wait call.", 1);
+	promrows_free(&rows);
 }
 
 static int prom_report(struct watch *w)
