@@ -93,6 +93,19 @@ void setup_explain(int err, const char *what)
 {
 	int e = err < 0 ? -err : err;
 
+	/* as root, EACCES is the verifier's answer and EPERM a kernel policy, not privileges */
+	if (e == EACCES && privileged()) {
+		out_error("could not %s: the kernel's verifier rejected a program; run with -v for "
+			  "its log and report it with the kernel version (uname -r)",
+			  what);
+		return;
+	}
+	if (e == EPERM && privileged()) {
+		out_error("could not %s: the kernel refused it although we are privileged (kernel "
+			  "lockdown, or a security module); -v shows the kernel's reason",
+			  what);
+		return;
+	}
 	switch (e) {
 	case EPERM:
 	case EACCES:
