@@ -87,7 +87,7 @@ demo: deps
 	tools/demo.sh
 
 test: deps
-	$(MAKE) all unit
+	$(MAKE) all unit static
 	tests/run
 
 bench: deps
