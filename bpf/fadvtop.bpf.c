@@ -7,8 +7,10 @@
  * calls: while its start_ns is set, page-cache removals and lock contention of that thread are
  * charged to the call; between calls it caches which file the thread's last fd was, so a
  * glog-like loop on one fd does not walk fd -> file -> inode on every call.  At exit the call
- * is added to cumulative counters (shared, atomic: per-CPU copies would cost rows x CPUs of
- * memory on a 72-core host); user space takes differences.
+ * is added to its row's cumulative counters and latency histogram (one value, so one lookup per
+ * call; shared and atomic: per-CPU copies would cost rows x CPUs x 680 bytes, 500 MB for 10240
+ * rows on a 72-core host); user space takes differences and sums the files' histograms into the
+ * process's or the container's.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -56,7 +58,17 @@ struct inflight {
 	__u64 ino;
 	__u32 dev;
 	__s32 cached_fd;
+	/* the thread's cgroup, read again when older than CGROUP_REFRESH_NS */
+	__u64 cgroup_id;
+	__u64 cgroup_ns;
 };
+
+/*
+ * bpf_get_current_cgroup_id() is a chase through css_set, cgroup and kernfs node that showed
+ * as one of the costliest parts of the exit: a thread's cgroup is read once per 100 ms of its
+ * calls, so a thread moved to another cgroup is charged to the old one for at most that long.
+ */
+#define CGROUP_REFRESH_NS 100000000ULL
 
 /* LRU: records of threads that exited are recycled */
 struct {
@@ -66,19 +78,20 @@ struct {
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
+/* the current thread's record, NULL when it has none */
+static __always_inline struct inflight *inflight_get(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	return bpf_map_lookup_elem(&inflight, &tid);
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, FADV_MAX_ROWS);
 	__type(key, struct fadv_key);
 	__type(value, struct fadv_val);
 } rows SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, FADV_MAX_PROCS);
-	__type(key, struct fadv_proc_key);
-	__type(value, struct fadv_hist);
-} hists SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -107,7 +120,8 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-static const struct fadv_hist zero_hist;
+static const struct fadv_val zero_val;
+static const struct inflight zero_in;
 
 static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 {
@@ -130,8 +144,6 @@ static __always_inline struct file *fd_file(int fd)
 
 static __always_inline int fadv_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	static const struct inflight zero;
 	struct inflight *in;
 	struct inode *inode;
 	struct file *file;
@@ -139,24 +151,23 @@ static __always_inline int fadv_enter(struct trace_event_raw_sys_enter *ctx)
 
 	if (!kscope_task_selected())
 		return 0;
-	in = bpf_map_lookup_elem(&inflight, &tid);
+	in = inflight_get();
 	if (!in) {
-		bpf_map_update_elem(&inflight, &tid, &zero, BPF_NOEXIST);
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+		bpf_map_update_elem(&inflight, &tid, &zero_in, BPF_NOEXIST);
 		in = bpf_map_lookup_elem(&inflight, &tid);
 		if (!in)
 			return 0;
 	}
+	/*
+	 * The per-call counters (pages, lock waits) are zero here: the exit left them so, and
+	 * the other hooks only add while start_ns is set.
+	 */
 	in->fd = (int)ctx->args[0];
 	in->offset = (__s64)ctx->args[1];
 	in->len = ctx->args[2];
 	in->advice = (int)ctx->args[3];
-	in->pages_dropped = 0;
-	in->pages_other = 0;
-	in->lock_addr = 0;
-	in->lock_wait_ns = 0;
-	in->lock_waits = 0;
-	in->worst_wait_ns = 0;
-	in->worst_holder = 0;
 
 	file = fd_file(in->fd);
 	if (!file) {
@@ -237,77 +248,78 @@ static __always_inline void event_send(struct inflight *in, __u64 cgroup_id, __u
 static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct fadv_proc_key pk = {};
 	struct fadv_key key = {};
-	struct fadv_hist *h;
 	struct fadv_val *v;
 	struct inflight *in;
 	__u32 advice;
-	__u64 slot;
-	__u64 dur;
+	__u64 now, dur;
 
-	in = bpf_map_lookup_elem(&inflight, &tid);
+	in = inflight_get();
 	if (!in || !in->start_ns)
 		return 0;
-	dur = bpf_ktime_get_ns() - in->start_ns;
-	key.cgroup_id = bpf_get_current_cgroup_id();
+	now = bpf_ktime_get_ns();
+	dur = now - in->start_ns;
+	if (now - in->cgroup_ns > CGROUP_REFRESH_NS) {
+		in->cgroup_id = bpf_get_current_cgroup_id();
+		in->cgroup_ns = now;
+	}
+	key.cgroup_id = in->cgroup_id;
 	key.tgid = pid_tgid >> 32;
 	key.dev = in->dev;
 	key.ino = in->ino;
 
 	v = bpf_map_lookup_elem(&rows, &key);
 	if (!v) {
-		struct fadv_val init = {};
-
-		bpf_get_current_comm(init.comm, sizeof(init.comm));
-		bpf_map_update_elem(&rows, &key, &init, BPF_NOEXIST);
+		bpf_map_update_elem(&rows, &key, &zero_val, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&rows, &key);
 		if (!v)
 			goto out;
+		bpf_get_current_comm(v->comm, sizeof(v->comm));
 		name_remember(in);
 	}
 	advice = in->advice >= 0 && in->advice < FADV_NR_ADVICE ? in->advice : FADV_NR_ADVICE;
 	if (advice < FADV_ADVICE_SLOTS)
 		__sync_fetch_and_add(&v->calls[advice], 1);
 	__sync_fetch_and_add(&v->total_ns, dur);
+	/*
+	 * A mask, not a compare: clang checks a copy of the register and indexes with the
+	 * original, which the 6.1 verifier rejects as unbounded.
+	 */
+	__sync_fetch_and_add(&v->hist[kscope_hist_slot(dur)], 1);
 	if (in->bytes)
 		__sync_fetch_and_add(&v->bytes, in->bytes);
 	if (in->pages_dropped)
 		__sync_fetch_and_add(&v->pages_dropped, in->pages_dropped);
+	else if (advice == 4 /* POSIX_FADV_DONTNEED */)
+		__sync_fetch_and_add(&v->dontneed_empty, 1);
 	if (in->pages_other)
 		__sync_fetch_and_add(&v->pages_other, in->pages_other);
 	if (in->lock_waits) {
 		__sync_fetch_and_add(&v->lock_wait_ns, in->lock_wait_ns);
 		__sync_fetch_and_add(&v->lock_waits, in->lock_waits);
 	}
-	v->last_fd = in->fd;
+	/* a plain store only when it changes: the row's cache line is shared by its callers */
+	if (v->last_fd != in->fd)
+		v->last_fd = in->fd;
 	if (ctx->ret < 0)
 		__sync_fetch_and_add(&v->errors, 1);
-	if (advice == 4 /* POSIX_FADV_DONTNEED */ && !in->pages_dropped)
-		__sync_fetch_and_add(&v->dontneed_empty, 1);
-
-	pk.cgroup_id = key.cgroup_id;
-	pk.tgid = key.tgid;
-	h = bpf_map_lookup_elem(&hists, &pk);
-	if (!h) {
-		bpf_map_update_elem(&hists, &pk, &zero_hist, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &pk);
-	}
-	if (h) {
-		/*
-		 * A mask, not a compare: clang checks a copy of the register and indexes with the
-		 * original, which the 6.1 verifier rejects as unbounded.  Slot 64 (2^63 ns and
-		 * more) cannot happen for a syscall's duration.
-		 */
-		slot = kscope_hist_slot(dur);
-		__sync_fetch_and_add(&h->slots[slot], 1);
-	}
 
 	if (events_enabled && dur >= events_min_ns)
 		event_send(in, key.cgroup_id, pid_tgid, dur, ctx->ret);
 out:
 	in->start_ns = 0;
+	/* leave the per-call counters zero for the next call (see fadv_enter) */
+	if (in->pages_dropped || in->pages_other) {
+		in->pages_dropped = 0;
+		in->pages_other = 0;
+	}
+	if (in->lock_waits || in->lock_addr) {
+		in->lock_addr = 0;
+		in->lock_wait_ns = 0;
+		in->lock_waits = 0;
+		in->worst_wait_ns = 0;
+		in->worst_holder = 0;
+	}
 	return 0;
 }
 
@@ -339,11 +351,10 @@ int fadvtop_exit64(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/filemap/mm_filemap_delete_from_page_cache")
 int fadvtop_page_delete(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct inflight *in;
 	__u64 pages;
 
-	in = bpf_map_lookup_elem(&inflight, &tid);
+	in = inflight_get();
 	if (!in || !in->start_ns)
 		return 0;
 	pages = 1ULL << (ctx->order & 31);
@@ -387,11 +398,10 @@ static __always_inline __u64 lock_holder(__u64 addr, __u32 flags, __u32 *exact)
 SEC("tracepoint/lock/contention_begin")
 int fadvtop_lock_begin(struct trace_event_raw_contention_begin *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct inflight *in;
 	__u64 addr;
 
-	in = bpf_map_lookup_elem(&inflight, &tid);
+	in = inflight_get();
 	/*
 	 * A sleeping mutex reports begin twice (spinning, then sleeping) and its wait_lock may
 	 * contend in between: the outermost wait is the one that counts.
@@ -408,13 +418,12 @@ int fadvtop_lock_begin(struct trace_event_raw_contention_begin *ctx)
 SEC("tracepoint/lock/contention_end")
 int fadvtop_lock_end(struct trace_event_raw_contention_end *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct fadv_wait_key wk = {};
 	struct fadv_wait_val *wv, init = {};
 	struct inflight *in;
 	__u64 addr, wait, cg;
 
-	in = bpf_map_lookup_elem(&inflight, &tid);
+	in = inflight_get();
 	addr = (__u64)ctx->lock_addr;
 	if (!in || !in->start_ns || in->lock_addr != addr)
 		return 0;
@@ -427,7 +436,7 @@ int fadvtop_lock_end(struct trace_event_raw_contention_end *ctx)
 		in->worst_holder = in->lock_holder;
 	}
 
-	cg = bpf_get_current_cgroup_id();
+	cg = in->cgroup_id ?: bpf_get_current_cgroup_id();
 	wk.waiter_cgroup = cg;
 	wk.holder_cgroup = in->lock_holder;
 	wk.exact = in->lock_exact;

@@ -11,7 +11,6 @@
 
 #define FADV_NAME_LEN 64
 #define FADV_MAX_ROWS 10240    /* (cgroup, process, file) rows kept, LRU beyond */
-#define FADV_MAX_PROCS 4096    /* (cgroup, process) histograms */
 #define FADV_MAX_INFLIGHT 8192 /* threads inside fadvise at once */
 #define FADV_MAX_LOCKS 4096    /* lock addresses remembered for "waited behind" */
 #define FADV_MAX_WAITS 4096    /* (waiter cgroup, holder cgroup) pairs */
@@ -37,17 +36,7 @@ struct fadv_val {
 	__s32 last_fd;	      /* for resolving the path lazily through /proc/PID/fd */
 	__u32 pad;
 	char comm[KSCOPE_COMM_LEN];
-};
-
-struct fadv_proc_key {
-	__u64 cgroup_id;
-	__u32 tgid;
-	__u32 pad;
-};
-
-/* log2 of the call's duration in nanoseconds */
-struct fadv_hist {
-	__u64 slots[HIST_SLOTS];
+	__u64 hist[HIST_SLOTS]; /* log2 of each call's duration in ns */
 };
 
 struct fadv_file_key {

@@ -80,11 +80,6 @@ struct row {
 	struct fadv_val val;
 };
 
-struct hrow {
-	struct fadv_proc_key key;
-	__u64 slots[HIST_SLOTS];
-};
-
 struct wrow {
 	struct fadv_wait_key key;
 	struct fadv_wait_val val;
@@ -94,8 +89,6 @@ struct wrow {
 struct snap {
 	struct row *rows;
 	size_t nrows;
-	struct hrow *hists;
-	size_t nhists;
 	struct wrow *waits;
 	size_t nwaits;
 	__u64 ns;
@@ -104,9 +97,8 @@ struct snap {
 /* A displayed row: a process of a cgroup, or a whole cgroup with -C. */
 struct group {
 	__u64 cgroup_id;
-	__u32 tgid; /* 0 with -C */
-	struct fadv_val v;
-	__u64 slots[HIST_SLOTS];
+	__u32 tgid;	   /* 0 with -C */
+	struct fadv_val v; /* v.hist: the latency histogram of its files together */
 	struct row *files; /* this group's rows of the period, one per file */
 	size_t nfiles;
 };
@@ -136,11 +128,6 @@ static int key_cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct fadv_key));
 }
 
-static int hkey_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct fadv_proc_key));
-}
-
 static int wkey_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct fadv_wait_key));
@@ -149,7 +136,6 @@ static int wkey_cmp(const void *a, const void *b)
 static void snap_free(struct snap *s)
 {
 	free(s->rows);
-	free(s->hists);
 	free(s->waits);
 	memset(s, 0, sizeof(*s));
 }
@@ -198,9 +184,6 @@ static int snap_read(struct ctx *c, struct snap *s)
 	err = map_read(bpf_map__fd(skel->maps.rows), sizeof(struct fadv_key),
 		       sizeof(struct fadv_val), (void **)&s->rows, &s->nrows);
 	if (!err)
-		err = map_read(bpf_map__fd(skel->maps.hists), sizeof(struct fadv_proc_key),
-			       sizeof(struct fadv_hist), (void **)&s->hists, &s->nhists);
-	if (!err)
 		err = map_read(bpf_map__fd(skel->maps.waits), sizeof(struct fadv_wait_key),
 			       sizeof(struct fadv_wait_val), (void **)&s->waits, &s->nwaits);
 	if (err) {
@@ -208,7 +191,6 @@ static int snap_read(struct ctx *c, struct snap *s)
 		return err;
 	}
 	qsort(s->rows, s->nrows, sizeof(*s->rows), key_cmp);
-	qsort(s->hists, s->nhists, sizeof(*s->hists), hkey_cmp);
 	qsort(s->waits, s->nwaits, sizeof(*s->waits), wkey_cmp);
 	return 0;
 }
@@ -324,25 +306,6 @@ static struct group *groups_build(struct ctx *c, const struct snap *cur, const s
 		}
 		fadv_val_add(&g->v, &deltas[i].val);
 		g->nfiles++;
-	}
-	for (i = 0; i < cur->nhists; i++) {
-		const struct hrow *h = &cur->hists[i];
-		const struct hrow *p =
-			bsearch(&h->key, prev->hists, prev->nhists, sizeof(*h), hkey_cmp);
-		size_t k;
-		int s;
-
-		for (k = 0; k < ng; k++)
-			if (groups[k].cgroup_id == h->key.cgroup_id &&
-			    (containers || groups[k].tgid == h->key.tgid))
-				break;
-		if (k == ng)
-			continue;
-		for (s = 0; s < HIST_SLOTS; s++) {
-			__u64 was = p ? p->slots[s] : 0;
-
-			groups[k].slots[s] += h->slots[s] >= was ? h->slots[s] - was : h->slots[s];
-		}
 	}
 	*deltas_out = deltas;
 	*ngroups = ng;
@@ -541,7 +504,7 @@ static void report_json(struct ctx *c, struct report *r, char (*diag)[FADV_LINE_
 		}
 		json_counters(c, j, &g->v);
 		json_key(j, "hist_ns");
-		hist_json(j, g->slots);
+		hist_json(j, g->v.hist);
 		json_key(j, "files");
 		json_array_begin(j);
 		nf = table_top(g->files, g->nfiles, sizeof(*g->files), file_cmp, cfg.files);
@@ -666,7 +629,7 @@ static void report_table(struct ctx *c, struct report *r, char (*diag)[FADV_LINE
 		       count_or_rate(b, sizeof(b), g->v.calls[FADV_DONTNEED], div),
 		       out_duration(d, sizeof(d), calls ? g->v.total_ns / calls : 0), lock, drop);
 		if (cfg.hist || r->summary)
-			hist_print(stdout, g->slots, "nsecs");
+			hist_print(stdout, g->v.hist, "nsecs");
 	}
 	table_more(stdout, shown, r->ngroups);
 
@@ -776,10 +739,9 @@ static void prom_rows(struct ctx *c, struct prom *p, struct group *g, size_t n)
 
 	if (!labels || !names || !pods)
 		goto out;
-	for (size_t i = shown + 1; i < n; i++) {
+	/* with the histograms: they are part of the value */
+	for (size_t i = shown + 1; i < n; i++)
 		fadv_val_add(&g[shown].v, &g[i].v);
-		hist_add(g[shown].slots, g[i].slots);
-	}
 	for (size_t i = 0; i < shown + (n > shown); i++) {
 		const char *path = cgroup_path_of_id(g[i].cgroup_id);
 		struct container ct;
@@ -821,7 +783,7 @@ static void prom_rows(struct ctx *c, struct prom *p, struct group *g, size_t n)
 	prom_family(p, "kscope_fadvtop_call_duration_seconds", "histogram",
 		    "How long fadvise calls took.");
 	for (size_t i = 0; i < shown; i++)
-		prom_histogram(p, "kscope_fadvtop_call_duration_seconds", &labels[i], g[i].slots,
+		prom_histogram(p, "kscope_fadvtop_call_duration_seconds", &labels[i], g[i].v.hist,
 			       1e-9, g[i].v.total_ns * 1e-9);
 out:
 	free(labels);

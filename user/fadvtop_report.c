@@ -43,6 +43,8 @@ void fadv_val_delta(struct fadv_val *out, const struct fadv_val *cur, const stru
 	out->lock_waits = diff(cur->lock_waits, prev->lock_waits);
 	out->errors = diff(cur->errors, prev->errors);
 	out->dontneed_empty = diff(cur->dontneed_empty, prev->dontneed_empty);
+	for (i = 0; i < HIST_SLOTS; i++)
+		out->hist[i] = diff(cur->hist[i], prev->hist[i]);
 }
 
 void fadv_val_add(struct fadv_val *dst, const struct fadv_val *src)
@@ -59,6 +61,8 @@ void fadv_val_add(struct fadv_val *dst, const struct fadv_val *src)
 	dst->lock_waits += src->lock_waits;
 	dst->errors += src->errors;
 	dst->dontneed_empty += src->dontneed_empty;
+	for (i = 0; i < HIST_SLOTS; i++)
+		dst->hist[i] += src->hist[i];
 	if (!dst->comm[0])
 		memcpy(dst->comm, src->comm, sizeof(dst->comm));
 	if (src->last_fd)
