@@ -13,44 +13,11 @@
 CONNS=${BENCH_CONNS:-5000}
 TP=sock:inet_sock_set_state
 [[ $CONNS =~ ^[1-9][0-9]*$ ]] || bench_die "BENCH_CONNS must be a positive number"
-[ -x "$BENCH_GEN/tcpchurn" ] || bench_die "build/tools/tcpchurn is missing; run make generators"
-command -v ip >/dev/null || bench_die "ip (iproute2) is missing; run make deps"
 
 bench_init tcpwait connection 10
 
-NETNS=
-netns_gone() {
-	[ -n "$NETNS" ] && ip netns delete "$NETNS" 2>/dev/null
-	NETNS=
-	return 0
-}
-bench_on_exit netns_gone
-
-# A fresh namespace per run: every configuration starts from an empty TIME_WAIT table, and the
-# 60 s of TIME_WAIT left by each run (the namespace's 131072 limit) never pile up.  The port
-# range is large and tcp_tw_reuse stays off there, so the churn never waits for a port.
-churn() {
-	local out
-	NETNS=kscope-bench-tcpwait-$$-$BENCH_ROUND
-	ip netns add "$NETNS" || return 1
-	ip -n "$NETNS" link set lo up &&
-		ip netns exec "$NETNS" sysctl -qw net.ipv4.ip_local_port_range="10000 65000" \
-			net.ipv4.tcp_tw_reuse=0 >/dev/null || return 1
-	out=$(ip netns exec "$NETNS" "$BENCH_GEN/tcpchurn" -m client-close -n "$CONNS" -q) || {
-		echo "tcpchurn failed: $out" >&2
-		return 1
-	}
-	netns_gone
-	BENCH_UNITS=$(bench_kv connects "$out")
-	# shellcheck disable=SC2034 # read by lib.sh
-	BENCH_WALL_NS=$(bench_kv elapsed_ns "$out")
-	# shellcheck disable=SC2034 # read by lib.sh
-	BENCH_CPU_NS=$(bench_kv cpu_ns "$out")
-	if [ "$BENCH_UNITS" != "$CONNS" ] || [ "$(bench_kv errors "$out")" != 0 ]; then
-		echo "tcpchurn did not make every connection: $out" >&2
-		return 1
-	fi
-}
+# shellcheck source=tools/bench/churn.bash
+. "$(dirname "$0")/churn.bash"
 
 bench_config alone
 if [ -x "$BENCH_BUILD/tcpwait" ]; then
@@ -83,4 +50,4 @@ bench_config emptyprobe --ready '^ready' -- "$BENCH_GEN/emptyprobe" "$TP"
 bench_config emptyraw --ready '^ready' -- "$BENCH_GEN/emptyprobe" -r "$TP"
 bench_anchor emptyprobe
 
-bench_run churn
+bench_run churn_run
