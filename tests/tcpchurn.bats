@@ -26,6 +26,21 @@ tw_count() {
 	ip netns exec "$NS" ss -tanH state time-wait "$@" | wc -l
 }
 
+# tw_count_settles N FILTER...: true once the count is N.  The generator returns when the last
+# FIN has been sent; under load the softirq that moves the peer's orphan from FIN_WAIT2 into
+# TIME_WAIT may run a moment later, so wait (bounded) for the kernel, then compare exactly.
+tw_count_settles() {
+	local want=$1 got
+	shift
+	for _ in $(seq 30); do
+		got=$(tw_count "$@")
+		[ "$got" -eq "$want" ] && return 0
+		sleep 0.1
+	done
+	echo "TIME_WAIT $*: $got, want $want"
+	return 1
+}
+
 # a TCP counter of the namespace (ActiveOpens, PassiveOpens...) from /proc/net/snmp
 snmp_tcp() {
 	ip netns exec "$NS" awk -v f="$1" '$1 == "Tcp:" {
@@ -44,7 +59,7 @@ snmp_tcp() {
 	[ "$(snmp_tcp ActiveOpens)" -eq 300 ]
 	[ "$(snmp_tcp PassiveOpens)" -eq 300 ]
 	# the client holds them: remote port is the server's, none has it as local port
-	[ "$(tw_count dport = :7001)" -eq 300 ]
+	tw_count_settles 300 dport = :7001
 	[ "$(tw_count sport = :7001)" -eq 0 ]
 }
 
@@ -55,7 +70,7 @@ snmp_tcp() {
 	[ "$(kv connects "$output")" -eq 300 ]
 	[ "$(kv server_closes "$output")" -eq 300 ]
 	[ "$(kv client_closes "$output")" -eq 0 ]
-	[ "$(tw_count sport = :7002)" -eq 300 ]
+	tw_count_settles 300 sport = :7002
 	[ "$(tw_count dport = :7002)" -eq 0 ]
 }
 
@@ -69,7 +84,7 @@ snmp_tcp() {
 	[ "$(kv eaddrnotavail "$output")" -eq 150 ]
 	[ "$(kv errors "$output")" -eq 0 ]
 	[ "$(snmp_tcp ActiveOpens)" -eq 100 ]
-	[ "$(tw_count dport = :7003)" -eq 100 ]
+	tw_count_settles 100 dport = :7003
 
 	# without -k the first failure stops the run, with its own exit status
 	run ip netns exec "$NS" "$CHURN" -n 50 -P 7003
@@ -91,7 +106,7 @@ snmp_tcp() {
 	[ "$status" -eq 0 ]
 	[ "$(kv connects "$output")" -eq 100 ]
 	[ "$(kv eaddrnotavail "$output")" -eq 20 ]
-	[ "$(tw_count src 127.0.0.2 dport = :7004)" -eq 100 ]
+	tw_count_settles 100 src 127.0.0.2 dport = :7004
 }
 
 @test "IPv6: client-close and server-close work the same" {
@@ -100,11 +115,11 @@ snmp_tcp() {
 	[ "$status" -eq 0 ]
 	[ "$(kv family "$output")" -eq 6 ]
 	[ "$(kv connects "$output")" -eq 200 ]
-	[ "$(tw_count -6 dport = :7005)" -eq 200 ]
+	tw_count_settles 200 -6 dport = :7005
 	[ "$(tw_count -4)" -eq 0 ]
 	run ip netns exec "$NS" "$CHURN" -a ::1 -m server-close -n 200 -P 7006
 	[ "$status" -eq 0 ]
-	[ "$(tw_count -6 sport = :7006)" -eq 200 ]
+	tw_count_settles 200 -6 sport = :7006
 }
 
 @test "--pids, --wait-start and --hold: the pids are the two sides, held until a signal" {
@@ -127,7 +142,7 @@ snmp_tcp() {
 	# held: both still alive while a test looks at ss
 	kill -0 "$client"
 	kill -0 "$server"
-	[ "$(tw_count dport = :7007)" -eq 50 ]
+	tw_count_settles 50 dport = :7007
 	kill -INT "$client"
 	wait "$client"
 	HOLD_PID=
