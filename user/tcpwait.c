@@ -57,13 +57,6 @@ struct proc_row {
 	__u32 time_wait;	   /* TIME_WAIT sockets attributed to it now */
 };
 
-struct netns_sysctls {
-	__u32 low, high, usable;
-	int tw_reuse;
-	int timestamps;
-	__u8 reserved[8192];
-};
-
 struct tcpwait_state {
 	struct tcpwait *skel;
 	struct common_opts common;
@@ -72,9 +65,9 @@ struct tcpwait_state {
 	struct events ev;
 	struct json j;
 	struct tw_scan scan, prev_scan;
-	struct netns_sysctls sys;
+	struct tw_sysctls sys;
 	__u64 counters[TW_COUNTER_MAX], prev_counters[TW_COUNTER_MAX];
-	struct proc_row *procs, *prev_procs;	/* sorted by tgid */
+	struct proc_row *procs, *prev_procs; /* sorted by tgid */
 	size_t nprocs, nprev_procs;
 	struct promrows prom_rows;
 	__u64 lifetime[HIST_SLOTS], prev_lifetime[HIST_SLOTS];
@@ -140,39 +133,10 @@ static void config_ports(const char *arg, const char *name, volatile __u8 *bitma
 	*on = true;
 }
 
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
 /* Runs inside the inspected namespace: /proc/sys/net answers for the reader's namespace. */
 static int sysctls_read(void *ctx)
 {
-	struct netns_sysctls *sys = ctx;
-	char buf[4096];
-
-	if (read_file("/proc/sys/net/ipv4/ip_local_port_range", buf, sizeof(buf)) ||
-	    tw_parse_port_range(buf, &sys->low, &sys->high))
-		return -EINVAL;
-	if (read_file("/proc/sys/net/ipv4/ip_local_reserved_ports", buf, sizeof(buf)) ||
-	    tw_parse_reserved(buf, sys->reserved))
-		memset(sys->reserved, 0, sizeof(sys->reserved));
-	sys->usable = tw_ports_usable(sys->low, sys->high, sys->reserved);
-	sys->tw_reuse =
-		read_file("/proc/sys/net/ipv4/tcp_tw_reuse", buf, sizeof(buf)) ? -1 : atoi(buf);
-	sys->timestamps =
-		read_file("/proc/sys/net/ipv4/tcp_timestamps", buf, sizeof(buf)) ? -1 : atoi(buf);
-	return 0;
+	return tw_sysctls_read(ctx);
 }
 
 static void namespace_sysctls(struct tcpwait_state *tw)
@@ -424,41 +388,9 @@ static int group_cmp_pressure(const void *a, const void *b)
 	return x->sockets < y->sockets ? 1 : x->sockets > y->sockets ? -1 : 0;
 }
 
-static void diagnose(struct tcpwait_state *tw, const struct tw_group *g, __u64 failures, char *buf,
-		     size_t len)
-{
-	char l[64], r[64];
-	double used = tw->sys.usable ? 100.0 * g->sockets / tw->sys.usable : 0;
-	bool loop = tw_addr_is_loopback(g->family, g->raddr);
-	const char *advice;
-
-	if (tw->sys.tw_reuse == 1 || (tw->sys.tw_reuse == 2 && loop))
-		advice = "net.ipv4.tcp_tw_reuse is already on for this traffic; ports still run "
-			 "out: reuse more connections (keep-alive, pooling) or widen "
-			 "net.ipv4.ip_local_port_range";
-	else if (tw->sys.timestamps == 0)
-		advice = "net.ipv4.tcp_tw_reuse would not help: it needs net.ipv4.tcp_timestamps";
-	else if (tw->sys.tw_reuse == 2)
-		advice = "net.ipv4.tcp_tw_reuse=2 covers loopback only; =1 would let connect() "
-			 "reuse these TIME_WAIT ports after 1 s";
-	else
-		advice = "net.ipv4.tcp_tw_reuse=1 would let connect() reuse these TIME_WAIT ports "
-			 "after 1 s";
-	snprintf(buf, len,
-		 "%s -> %s:%u is %s: %u of %u ephemeral ports in use, %u in TIME_WAIT%s%llu "
-		 "connect() EADDRNOTAVAIL; this side closes first, so it holds TIME_WAIT. %s",
-		 tw_addr_str(g->family, g->laddr, l, sizeof(l)),
-		 tw_addr_str(g->family, g->raddr, r, sizeof(r)), g->port,
-		 g->sockets >= tw->sys.usable ? "out of ports"
-		 : used >= 80		      ? "nearly out of ports"
-					      : "failing",
-		 g->sockets, tw->sys.usable, g->time_wait, ", ", (unsigned long long)failures,
-		 advice);
-}
-
 static bool group_pressed(struct tcpwait_state *tw, const struct tw_group *g, __u64 new_failures)
 {
-	return !g->server && (g->sockets * 100ull >= tw->sys.usable * 80ull || new_failures);
+	return tw_group_pressed(&tw->sys, g, new_failures);
 }
 
 static void print_groups_json(struct tcpwait_state *tw, double secs)
@@ -569,7 +501,7 @@ static void print_diagnosis(struct tcpwait_state *tw, __u64 new_failures)
 
 		if (!group_pressed(tw, g, failures && new_failures ? failures : 0))
 			continue;
-		diagnose(tw, g, failures, line, sizeof(line));
+		tw_diagnose(&tw->sys, g, failures, line, sizeof(line));
 		if (json)
 			json_string(&tw->j, line);
 		else

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "tcpwait_table.h"
 
 #define AF_INET_ 2
@@ -195,4 +197,74 @@ bool tw_addr_is_loopback(__u16 family, const __u8 *addr)
 	if (!memcmp(addr, v6_loopback, 16))
 		return true;
 	return !memcmp(addr, v4_mapped, 12) && addr[12] == 127;
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+int tw_sysctls_read(struct tw_sysctls *sys)
+{
+	char buf[4096];
+
+	if (read_file("/proc/sys/net/ipv4/ip_local_port_range", buf, sizeof(buf)) ||
+	    tw_parse_port_range(buf, &sys->low, &sys->high))
+		return -EINVAL;
+	if (read_file("/proc/sys/net/ipv4/ip_local_reserved_ports", buf, sizeof(buf)) ||
+	    tw_parse_reserved(buf, sys->reserved))
+		memset(sys->reserved, 0, sizeof(sys->reserved));
+	sys->usable = tw_ports_usable(sys->low, sys->high, sys->reserved);
+	sys->tw_reuse =
+		read_file("/proc/sys/net/ipv4/tcp_tw_reuse", buf, sizeof(buf)) ? -1 : atoi(buf);
+	sys->timestamps =
+		read_file("/proc/sys/net/ipv4/tcp_timestamps", buf, sizeof(buf)) ? -1 : atoi(buf);
+	return 0;
+}
+
+bool tw_group_pressed(const struct tw_sysctls *sys, const struct tw_group *g, __u64 new_failures)
+{
+	return !g->server && (g->sockets * 100ull >= sys->usable * 80ull || new_failures);
+}
+
+void tw_diagnose(const struct tw_sysctls *sys, const struct tw_group *g, __u64 failures, char *buf,
+		 size_t len)
+{
+	char l[64], r[64];
+	double used = sys->usable ? 100.0 * g->sockets / sys->usable : 0;
+	bool loop = tw_addr_is_loopback(g->family, g->raddr);
+	const char *advice;
+
+	/* tcp_tw_reuse: 1 for all traffic, 2 (the default) for loopback only; needs timestamps */
+	if (sys->tw_reuse == 1 || (sys->tw_reuse == 2 && loop))
+		advice = "net.ipv4.tcp_tw_reuse is already on for this traffic; ports still run "
+			 "out: reuse more connections (keep-alive, pooling) or widen "
+			 "net.ipv4.ip_local_port_range";
+	else if (sys->timestamps == 0)
+		advice = "net.ipv4.tcp_tw_reuse would not help: it needs net.ipv4.tcp_timestamps";
+	else if (sys->tw_reuse == 2)
+		advice = "net.ipv4.tcp_tw_reuse=2 covers loopback only; =1 would let connect() "
+			 "reuse these TIME_WAIT ports after 1 s";
+	else
+		advice = "net.ipv4.tcp_tw_reuse=1 would let connect() reuse these TIME_WAIT ports "
+			 "after 1 s";
+	snprintf(buf, len,
+		 "%s -> %s:%u is %s: %u of %u ephemeral ports in use, %u in TIME_WAIT, %llu "
+		 "connect() EADDRNOTAVAIL; this side closes first, so it holds TIME_WAIT. %s",
+		 tw_addr_str(g->family, g->laddr, l, sizeof(l)),
+		 tw_addr_str(g->family, g->raddr, r, sizeof(r)), g->port,
+		 g->sockets >= sys->usable ? "out of ports"
+		 : used >= 80		   ? "nearly out of ports"
+					   : "failing",
+		 g->sockets, sys->usable, g->time_wait, (unsigned long long)failures, advice);
 }

@@ -63,6 +63,23 @@ double tw_headroom_pct(__u32 in_use, __u32 usable);
 /* Seconds until full at the rate in_use grew over the interval; -1 when it is not growing. */
 double tw_eta_s(__u32 in_use, __u32 prev_in_use, __u32 usable, double interval_s);
 
+/* The namespace's settings that decide how many ports connect() has and how it reuses them. */
+struct tw_sysctls {
+	__u32 low, high, usable;
+	int tw_reuse;	/* -1 when unreadable */
+	int timestamps; /* -1 when unreadable */
+	__u8 reserved[8192];
+};
+
+/* Read them from /proc/sys/net/ipv4 (of the caller's namespace).  Returns 0 or -errno. */
+int tw_sysctls_read(struct tw_sysctls *sys);
+
+/* A client tuple at 80% of its ports or more, or with connect() failures: diagnose it. */
+bool tw_group_pressed(const struct tw_sysctls *sys, const struct tw_group *g, __u64 new_failures);
+/* The diagnosis line for such a tuple, with whether tcp_tw_reuse would help that traffic. */
+void tw_diagnose(const struct tw_sysctls *sys, const struct tw_group *g, __u64 failures, char *buf,
+		 size_t len);
+
 /* Address for a table or JSON: "127.0.0.1", "::1"; buf of at least 46 bytes. */
 const char *tw_addr_str(__u16 family, const __u8 *addr, char *buf, size_t len);
 bool tw_addr_is_loopback(__u16 family, const __u8 *addr);

@@ -114,8 +114,67 @@ static void test_port_lists(void)
 	check(opts_parse_ports("http", map, why, sizeof(why)) != 0, "names rejected");
 }
 
+/* A client tuple 127.0.0.1 -> 10.0.0.5:80 (or 127.0.0.1:80 with loopback) at a fill level. */
+static struct tw_group client(__u32 sockets, bool loopback)
+{
+	struct tw_group g = {.family = 2, .port = 80, .sockets = sockets, .time_wait = sockets};
+
+	g.laddr[0] = 127, g.laddr[3] = 1;
+	if (loopback)
+		g.raddr[0] = 127, g.raddr[3] = 1;
+	else
+		g.raddr[0] = 10, g.raddr[3] = 5;
+	return g;
+}
+
+static bool says(const struct tw_sysctls *sys, const struct tw_group *g, const char *what)
+{
+	char line[768];
+
+	tw_diagnose(sys, g, 3, line, sizeof(line));
+	if (strstr(line, what))
+		return true;
+	printf("#   line: %s\n#   want: %s\n", line, what);
+	return false;
+}
+
+static void test_diagnosis(void)
+{
+	struct tw_sysctls sys = {.usable = 1000, .tw_reuse = 0, .timestamps = 1};
+	struct tw_group full = client(1000, false), most = client(850, false),
+			some = client(500, false);
+	struct tw_group server = client(1000, false);
+
+	server.server = true;
+	check(tw_group_pressed(&sys, &full, 0) && tw_group_pressed(&sys, &most, 0),
+	      "full and 85%% tuples are diagnosed");
+	check(!tw_group_pressed(&sys, &some, 0), "50%% without failures is not");
+	check(tw_group_pressed(&sys, &some, 2), "50%% with connect() failures is");
+	check(!tw_group_pressed(&sys, &server, 5), "server-side TIME_WAIT uses no local ports");
+
+	check(says(&sys, &full, "127.0.0.1 -> 10.0.0.5:80 is out of ports: 1000 of 1000"),
+	      "names the tuple and the count");
+	check(says(&sys, &most, "is nearly out of ports: 850 of 1000"), "nearly out at 85%%");
+	check(says(&sys, &full, "3 connect() EADDRNOTAVAIL"), "the failures");
+	check(says(&sys, &full, "tcp_tw_reuse=1 would let connect() reuse"),
+	      "tw_reuse=0: suggests 1");
+	sys.tw_reuse = 2;
+	check(says(&sys, &full, "=2 covers loopback only; =1 would"),
+	      "tw_reuse=2, remote host: 2 does not cover it");
+	struct tw_group loop = client(1000, true);
+	check(says(&sys, &loop, "already on for this traffic"),
+	      "tw_reuse=2 on loopback: already on");
+	sys.tw_reuse = 1;
+	check(says(&sys, &full, "already on for this traffic"), "tw_reuse=1: already on");
+	sys.tw_reuse = 0;
+	sys.timestamps = 0;
+	check(says(&sys, &full, "would not help: it needs net.ipv4.tcp_timestamps"),
+	      "without timestamps reuse cannot help");
+}
+
 int main(void)
 {
+	test_diagnosis();
 	test_ranges();
 	test_grouping();
 	test_port_lists();

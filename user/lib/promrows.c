@@ -88,8 +88,7 @@ static size_t rows_collect(struct promrows *r, int sort_by, size_t top)
 	free(r->out);
 	r->out = NULL;
 	for (size_t i = 0; i < r->nlive + r->nretired; i++) {
-		const struct promrow *src =
-			i < r->nlive ? &r->live[i] : &r->retired[i - r->nlive];
+		const struct promrow *src = i < r->nlive ? &r->live[i] : &r->retired[i - r->nlive];
 		struct promrow *dst = row_find(r->out, n, src);
 
 		if (dst)
@@ -118,9 +117,10 @@ void promrows_write(struct promrows *r, struct prom *p, const struct promrows_me
 	for (size_t m = 0; m < nmetrics; m++) {
 		prom_family(p, metrics[m].name, metrics[m].type, metrics[m].help);
 		for (size_t i = 0; i < n; i++) {
-			struct prom_labels l = {
-				{"comm", "container"},
-				{r->out[i].comm, r->out[i].container[0] ? r->out[i].container : NULL}};
+			struct prom_labels l = {{"comm", "container"},
+						{r->out[i].comm, r->out[i].container[0]
+									 ? r->out[i].container
+									 : NULL}};
 
 			prom_sample(p, metrics[m].name, &l, r->out[i].v[metrics[m].value]);
 		}

@@ -34,7 +34,7 @@ struct promrows_metric {
 	const char *name;
 	const char *type; /* "counter" or "gauge" */
 	const char *help;
-	int value;	  /* index into promrow.v */
+	int value; /* index into promrow.v */
 };
 
 /* Start a tick: forget the live rows (retired ones stay). */
