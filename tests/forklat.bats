@@ -12,7 +12,7 @@ FORKGEN=$GEN/forkgen
 # The incident, twice: a 1 GiB parent in 4 KiB pages, and the same parent in THP.  Run once
 # for the file; the tests below each check one figure of these two runs.
 BIG_MIB=1024
-BIG_FORKS=60
+BIG_FORKS=30
 
 setup_file() {
 	[ -x "$FORKLAT" ] && [ -x "$FORKGEN" ] || return 0
