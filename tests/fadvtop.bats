@@ -20,6 +20,8 @@ setup() {
 teardown() {
 	[ -n "$FPID" ] && kill -TERM "$FPID" 2>/dev/null && wait "$FPID" 2>/dev/null
 	for cg in "${CGROUPS[@]}"; do cgroup_delete "$cg"; done
+	# new_cgroup runs in $(...) subshells, whose CGROUPS additions are lost: remove them all
+	cgroup_delete "$(cgroup2_root)/$CGROUP_TEST_TOP"
 	rm -rf "$TMP"
 }
 
@@ -109,7 +111,7 @@ check_row() {
 	local cga cgb cgc
 	cga=$(new_cgroup "system.slice/docker-$a.scope")
 	cgb=$(new_cgroup "$pod/cri-containerd-$b.scope")
-	CGROUPS+=("$(cgroup2_root)/kubepods.slice")
+	CGROUPS+=("$(cgroup2_root)/$CGROUP_TEST_TOP/kubepods.slice")
 	cgc=$(new_cgroup "system.slice/docker-$c.scope")
 
 	start_fadvtop -C -j 1
@@ -143,7 +145,7 @@ check_row() {
 	done
 	jq -e "select(.summary) | .rows[] | select(.container_id == \"$a\") |
 		.container == \"${a:0:12}\" and .pod == null and
-		.cgroup == \"/system.slice/docker-$a.scope\"" "$TMP/out"
+		.cgroup == \"/$CGROUP_TEST_TOP/system.slice/docker-$a.scope\"" "$TMP/out"
 	jq -e "select(.summary) | .rows[] | select(.container_id == \"$b\") |
 		.container == \"${b:0:12}\" and .pod == \"$uid\" and
 		(.cgroup | endswith(\"cri-containerd-$b.scope\"))" "$TMP/out"
@@ -156,7 +158,7 @@ check_row() {
 	cgx=$(new_cgroup "system.slice/docker-$x.scope")
 	cgy=$(new_cgroup "system.slice/docker-$y.scope")
 
-	start_fadvtop -j -c "system.slice/docker-$x.scope" 1
+	start_fadvtop -j -c "$CGROUP_TEST_TOP/system.slice/docker-$x.scope" 1
 	in_cgroup "$cgx" "$FADVGEN" -n 500 -a dontneed -f "$TMP/x.log" >"$TMP/gen.x" &
 	pid=$!
 	in_cgroup "$cgy" "$FADVGEN" -n 700 -a willneed -f "$TMP/y.log" >"$TMP/gen.y"

@@ -328,7 +328,7 @@ run_gen() {
 	run_gen
 	wait "$other"
 	stop_forklat
-	jq -e -s '[.[].procs[]] | length > 0 and all(.[]; .container == "/kscope-test-forklat-'$$'")' \
+	jq -e -s '[.[].procs[]] | length > 0 and all(.[]; .container == "/'"$CGROUP_TEST_TOP"'/kscope-test-forklat-'$$'")' \
 		"$TMP/out"
 	[ "$(jq -s '[.[].procs[].forks] | add' "$TMP/out")" -eq 30 ]
 }

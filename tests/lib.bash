@@ -22,22 +22,36 @@ netns_delete() {
 	ip netns delete "$1" 2>/dev/null || true
 }
 
-# cgroup_create RELPATH: mkdir below the cgroup v2 root (parents too); echo the full path
+# Every cgroup a test makes lives below this one, so that shapes like system.slice/... never
+# touch (or leave behind) the host's own, and one rmdir walk cleans up.
+CGROUP_TEST_TOP=kscope-test
+
+# cgroup_create RELPATH: mkdir below the tests' cgroup (parents too); echo the full path.
+# Its path below the cgroup v2 root, as tools print it, is /$CGROUP_TEST_TOP/RELPATH.
 cgroup_create() {
 	local path
-	path="$(cgroup2_root)/$1"
+	path="$(cgroup2_root)/$CGROUP_TEST_TOP/$1"
 	mkdir -p "$path"
 	echo "$path"
 }
 
-# cgroup_delete PATH: move any leftover tasks to the root, then remove it (deepest first)
+# cgroup_delete PATH: move any leftover tasks to the root, remove it (deepest first), then
+# the parents it leaves empty, up to and including the tests' top cgroup
 cgroup_delete() {
-	local root path="$1"
+	local root path="$1" dir
 	root=$(cgroup2_root)
 	[ -d "$path" ] || return 0
 	find "$path" -depth -type d | while read -r d; do
 		while read -r pid; do echo "$pid" >"$root/cgroup.procs" 2>/dev/null; done <"$d/cgroup.procs"
-		rmdir "$d" 2>/dev/null
+		# a task that has just exited keeps its cgroup busy for a moment
+		for _ in $(seq 30); do
+			rmdir "$d" 2>/dev/null && break
+			sleep 0.1
+		done
+	done
+	dir=$(dirname "$path")
+	while [ "${dir#"$root/$CGROUP_TEST_TOP"}" != "$dir" ] && rmdir "$dir" 2>/dev/null; do
+		dir=$(dirname "$dir")
 	done
 	return 0
 }

@@ -163,10 +163,12 @@ ss_time_wait() {
 
 @test "-C groups by container: a docker-named cgroup shows its container id" {
 	id=$(printf 'c0ffee%058d' 42)
-	CG=$(cgroup_create "kscope-test.slice/docker-$id.scope")
+	# teardown removes the whole slice, the scope with it
+	CG=$(cgroup_create "kscope-test.slice")
+	scope=$(cgroup_create "kscope-test.slice/docker-$id.scope")
 	tool_start -C 0.5
 	# ip netns exec remounts /sys, so join the cgroup first
-	run sh -c "echo \$\$ > $CG/cgroup.procs && exec ip netns exec $NS $GEN/tcpchurn -n 200 -P 7106"
+	run sh -c "echo \$\$ > $scope/cgroup.procs && exec ip netns exec $NS $GEN/tcpchurn -n 200 -P 7106"
 	echo "$output"
 	next_interval
 	line=$(last_interval)
