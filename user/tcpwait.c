@@ -995,10 +995,8 @@ int main(int argc, char **argv)
 		setup_explain(err, "attach the BPF programs");
 		goto cleanup;
 	}
-	out_debug(
-		"attached: tp_btf inet_sock_set_state, tcp_receive_reset, tcp_send_reset; "
-		"tracepoints syscalls:sys_{enter,exit}_connect; iter/tcp; TIME_WAIT entries by %s",
-		plan_describe(&tw.plan, (char[128]){0}, 128));
+	/* the program list comes from the object, so it cannot drift from the BPF side */
+	setup_report_attached(tw.skel->obj);
 
 	tw.start_ns = tw.last_tick_ns = out_monotonic_ns();
 	if (!tw.cfg.events) {
