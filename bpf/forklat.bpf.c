@@ -252,11 +252,7 @@ static __always_inline int call_exit(struct trace_event_raw_sys_exit *ctx)
 	}
 	__sync_fetch_and_add(&s->forks, 1);
 	__sync_fetch_and_add(&s->sum_ns, d);
-	slot = kscope_log2_slot(d / 1000);
-	/* keep the bound check and the index in one register for the verifier */
-	barrier_var(slot);
-	if (slot >= HIST_SLOTS)
-		slot = HIST_SLOTS - 1;
+	slot = kscope_hist_slot(d / 1000);
 	__sync_fetch_and_add(&s->slots[slot], 1);
 	if (in->copy.pt_ns)
 		__sync_fetch_and_add(&s->pt_ns, in->copy.pt_ns);
