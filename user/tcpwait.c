@@ -328,7 +328,6 @@ static void procs_by_container(struct tcpwait_state *tw)
 			n++;
 			continue;
 		}
-		dst->now.opens += r->now.opens;
 		dst->delta.opens += r->delta.opens;
 		dst->delta.active_closes += r->delta.active_closes;
 		dst->delta.passive_closes += r->delta.passive_closes;
