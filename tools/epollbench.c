@@ -38,7 +38,7 @@
 #define SLOTS 65
 
 static const char *addr = "127.0.0.1";
-static int port = 7878, timeout_ms = -1, maxevents = 1024, size = 64, conns = 1;
+static int port = 7878, timeout_ms = -1, maxevents = 1024, size = 64, conns = 1, work_us;
 static long requests;
 static bool wait_start;
 static volatile sig_atomic_t stop;
@@ -49,11 +49,22 @@ static void die(const char *what)
 	exit(1);
 }
 
+/* busy for us microseconds: work on the CPU, not a sleep (which would show as epoll sleeps) */
+static void spin_us(int us)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: epollbench server [-a ADDR] [-P PORT] [-t TIMEOUT_MS] [-m MAXEVENTS] "
-		"[-n REQUESTS] [-s SIZE] [-w]\n"
+		"[-n REQUESTS] [-s SIZE] [-W WORK_US] [-w]\n"
 		"       epollbench client [-a ADDR] [-P PORT] [-c CONNS] [-n REQUESTS] [-s "
 		"SIZE]\n");
 	exit(2);
@@ -176,6 +187,13 @@ static int server(void)
 		nevents += n;
 		zero += n == 0;
 		hist[slot(n)]++;
+		/*
+		 * -W: work per wakeup, as a real server does between two epoll_wait calls; with
+		 * many clients each keeping a request in flight, theirs arrive meanwhile and the
+		 * next call returns them together
+		 */
+		if (work_us && n > 0)
+			spin_us(work_us);
 		for (int i = 0; i < n; i++) {
 			struct conn *c;
 			ssize_t r;
@@ -322,7 +340,7 @@ int main(int argc, char **argv)
 		usage();
 	requests = is_server ? 0 : 10000;
 	optind = 2;
-	while ((c = getopt(argc, argv, "a:P:t:m:n:s:c:w")) != -1) {
+	while ((c = getopt(argc, argv, "a:P:t:m:n:s:c:W:w")) != -1) {
 		switch (c) {
 		case 'a':
 			addr = optarg;
@@ -344,6 +362,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			conns = num(optarg, 1, MAX_CONNS - 16);
+			break;
+		case 'W':
+			work_us = num(optarg, 0, 1000000);
 			break;
 		case 'w':
 			wait_start = true;
