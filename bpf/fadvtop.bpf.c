@@ -3,14 +3,13 @@
  * fadvtop: fadvise calls per cgroup, process and file, what they dropped from the page cache,
  * and how long the callers waited on kernel locks, behind whom.
  *
- * Each thread that calls fadvise gets a record (keyed by thread id) that lives on between
- * calls: while its start_ns is set, page-cache removals and lock contention of that thread are
- * charged to the call; between calls it caches which file the thread's last fd was, so a
- * glog-like loop on one fd does not walk fd -> file -> inode on every call.  At exit the call
- * is added to its row's cumulative counters and latency histogram (one value, so one lookup per
- * call; shared and atomic: per-CPU copies would cost rows x CPUs x 664 bytes, 490 MB for 10240
- * rows on a 72-core host); user space takes differences and sums the files' histograms into the
- * process's or the container's.
+ * Each thread that calls fadvise gets a record (struct fadv_thread, keyed by thread id) that
+ * lives on between calls.  The entry only stamps the call; the exit, where the fd table and the
+ * record are still in the cache, finds the file and adds the call to the thread's batch for
+ * the current epoch: plain adds to memory no other CPU writes.  Only the first call of an
+ * epoch, and a call to another row than the batch's, go to the shared row (a hash lookup and
+ * atomic adds).  Rows are cumulative; user space adds the closed epochs' batches to them, takes
+ * differences and sums the files' histograms into the process's or the container's.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -34,35 +33,6 @@
 const volatile bool events_enabled = false;
 const volatile __u64 events_min_ns = 0;
 
-struct inflight {
-	__u64 start_ns; /* 0 between calls */
-	__s64 offset;
-	__u64 len;
-	__u64 bytes;
-	__s32 fd;
-	__s32 advice;
-	__u32 lock_exact;
-	__u32 pad;
-	__u64 pages_dropped;
-	__u64 pages_other;
-	__u64 lock_addr; /* the lock being waited for now, 0 when none */
-	__u64 lock_begin_ns;
-	__u64 lock_holder; /* cgroup of its holder, 0 unknown */
-	__u64 lock_wait_ns;
-	__u64 lock_waits;
-	__u64 worst_wait_ns; /* longest single wait and whom it was behind */
-	__u64 worst_holder;
-	/* the file behind cached_fd at the last call */
-	__u64 file;  /* struct file * */
-	__u64 inode; /* struct inode * */
-	__u64 ino;
-	__u32 dev;
-	__s32 cached_fd;
-	/* the thread's cgroup, read again when older than CGROUP_REFRESH_NS */
-	__u64 cgroup_id;
-	__u64 cgroup_ns;
-};
-
 /*
  * bpf_get_current_cgroup_id() is a chase through css_set, cgroup and kernfs node that showed
  * as one of the costliest parts of the exit: a thread's cgroup is read once per 100 ms of its
@@ -75,11 +45,16 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, FADV_MAX_INFLIGHT);
 	__type(key, __u32);
-	__type(value, struct inflight);
+	__type(value, struct fadv_thread);
 } inflight SEC(".maps");
 
+/* user space moves it on each time it reads (fadvtop.c: batches_take); no batch starts at 2 */
+__u64 fadv_epoch = 2;
+/* thread records made: beyond FADV_MAX_INFLIGHT, the LRU recycled some with their batches */
+__u64 fadv_threads_made = 0;
+
 /* the current thread's record, NULL when it has none */
-static __always_inline struct inflight *inflight_get(void)
+static __always_inline struct fadv_thread *inflight_get(void)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
@@ -121,7 +96,7 @@ struct {
 } events SEC(".maps");
 
 static const struct fadv_val zero_val;
-static const struct inflight zero_in;
+static const struct fadv_thread new_thread = {.cached_fd = -1};
 
 static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 {
@@ -142,12 +117,29 @@ static __always_inline struct file *fd_file(int fd)
 	return file;
 }
 
+/* Make in->file, inode, ino and dev those behind in->fd now; cheap when they still are. */
+static __always_inline void file_refresh(struct fadv_thread *in)
+{
+	struct file *file = fd_file(in->fd);
+	struct inode *inode;
+
+	if ((__u64)file == in->file && in->fd == in->cached_fd)
+		return;
+	in->cached_fd = in->fd;
+	in->file = (__u64)file;
+	if (!file) {
+		in->inode = in->ino = in->dev = 0;
+		return;
+	}
+	inode = BPF_CORE_READ(file, f_inode);
+	in->inode = (__u64)inode;
+	in->ino = BPF_CORE_READ(inode, i_ino);
+	in->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+}
+
 static __always_inline int fadv_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	struct inflight *in;
-	struct inode *inode;
-	struct file *file;
-	__s64 size;
+	struct fadv_thread *in;
 
 	if (!kscope_task_selected())
 		return 0;
@@ -155,10 +147,11 @@ static __always_inline int fadv_enter(struct trace_event_raw_sys_enter *ctx)
 	if (!in) {
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-		bpf_map_update_elem(&inflight, &tid, &zero_in, BPF_NOEXIST);
+		bpf_map_update_elem(&inflight, &tid, &new_thread, BPF_NOEXIST);
 		in = bpf_map_lookup_elem(&inflight, &tid);
 		if (!in)
 			return 0;
+		__sync_fetch_and_add(&fadv_threads_made, 1);
 	}
 	/*
 	 * The per-call counters (pages, lock waits) are zero here: the exit left them so, and
@@ -168,30 +161,17 @@ static __always_inline int fadv_enter(struct trace_event_raw_sys_enter *ctx)
 	in->offset = (__s64)ctx->args[1];
 	in->len = ctx->args[2];
 	in->advice = (int)ctx->args[3];
-
-	file = fd_file(in->fd);
-	if (!file) {
-		in->file = in->inode = in->ino = in->dev = 0;
-	} else if ((__u64)file != in->file || in->fd != in->cached_fd) {
-		inode = BPF_CORE_READ(file, f_inode);
-		in->file = (__u64)file;
-		in->inode = (__u64)inode;
-		in->cached_fd = in->fd;
-		in->ino = BPF_CORE_READ(inode, i_ino);
-		in->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	}
-	/* len 0 means "to the end of the file" */
-	in->bytes = in->len;
-	if (!in->len && in->inode) {
-		inode = (struct inode *)in->inode;
-		size = BPF_CORE_READ(inode, i_size);
-		in->bytes = size > in->offset ? size - in->offset : 0;
-	}
+	/*
+	 * The file is looked up at the exit, where the syscall has just walked the same fd table;
+	 * only a new fd is looked up now, so that the page-cache hook knows the call's inode.
+	 */
+	if (in->fd != in->cached_fd)
+		file_refresh(in);
 	in->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
-static __always_inline void name_remember(struct inflight *in)
+static __always_inline void name_remember(struct fadv_thread *in)
 {
 	struct fadv_file_key fk = {.dev = in->dev, .ino = in->ino};
 	struct file *file = (struct file *)in->file;
@@ -211,7 +191,7 @@ static __always_inline void name_remember(struct inflight *in)
 	bpf_map_update_elem(&names, &fk, &n, BPF_NOEXIST);
 }
 
-static __always_inline void event_send(struct inflight *in, __u64 cgroup_id, __u64 pid_tgid,
+static __always_inline void event_send(struct fadv_thread *in, __u64 cgroup_id, __u64 pid_tgid,
 				       __u64 dur, long ret)
 {
 	struct fadv_file_key fk = {.dev = in->dev, .ino = in->ino};
@@ -245,39 +225,21 @@ static __always_inline void event_send(struct inflight *in, __u64 cgroup_id, __u
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
+/* The call into its shared row: created with the first call, atomic adds (shared by threads) */
+static __always_inline void row_add(struct fadv_thread *in, struct fadv_key *key, __u32 advice,
+				    __u64 dur, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct fadv_key key = {};
 	struct fadv_val *v;
-	struct inflight *in;
-	__u32 advice;
-	__u64 now, dur;
 
-	in = inflight_get();
-	if (!in || !in->start_ns)
-		return 0;
-	now = bpf_ktime_get_ns();
-	dur = now - in->start_ns;
-	if (now - in->cgroup_ns > CGROUP_REFRESH_NS) {
-		in->cgroup_id = bpf_get_current_cgroup_id();
-		in->cgroup_ns = now;
-	}
-	key.cgroup_id = in->cgroup_id;
-	key.tgid = pid_tgid >> 32;
-	key.dev = in->dev;
-	key.ino = in->ino;
-
-	v = bpf_map_lookup_elem(&rows, &key);
+	v = bpf_map_lookup_elem(&rows, key);
 	if (!v) {
-		bpf_map_update_elem(&rows, &key, &zero_val, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&rows, &key);
+		bpf_map_update_elem(&rows, key, &zero_val, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&rows, key);
 		if (!v)
-			goto out;
+			return;
 		bpf_get_current_comm(v->comm, sizeof(v->comm));
 		name_remember(in);
 	}
-	advice = in->advice >= 0 && in->advice < FADV_NR_ADVICE ? in->advice : FADV_NR_ADVICE;
 	if (advice < FADV_ADVICE_SLOTS)
 		__sync_fetch_and_add(&v->calls[advice], 1);
 	__sync_fetch_and_add(&v->total_ns, dur);
@@ -301,12 +263,89 @@ static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
 	/* a plain store only when it changes: the row's cache line is shared by its callers */
 	if (v->last_fd != in->fd)
 		v->last_fd = in->fd;
-	if (ctx->ret < 0)
+	if (ret < 0)
 		__sync_fetch_and_add(&v->errors, 1);
+}
 
+/* The same into the thread's batch: only this thread writes it, so plain adds */
+static __always_inline void batch_add(struct fadv_thread *in, struct fadv_batch *b, __u32 advice,
+				      __u64 dur, long ret)
+{
+	if (advice < FADV_ADVICE_SLOTS)
+		b->calls[advice]++;
+	b->total_ns += dur;
+	b->hist[kscope_hist_slot(dur)]++;
+	b->bytes += in->bytes;
+	if (in->pages_dropped)
+		b->pages_dropped += in->pages_dropped;
+	else if (advice == 4 /* POSIX_FADV_DONTNEED */)
+		b->dontneed_empty++;
+	if (in->pages_other)
+		b->pages_other += in->pages_other;
+	if (in->lock_waits) {
+		b->lock_wait_ns += in->lock_wait_ns;
+		b->lock_waits += in->lock_waits;
+	}
+	if (ret < 0)
+		b->errors++;
+}
+
+static __always_inline bool key_equal(const struct fadv_key *a, const struct fadv_key *b)
+{
+	return a->cgroup_id == b->cgroup_id && a->tgid == b->tgid && a->dev == b->dev &&
+	       a->ino == b->ino;
+}
+
+static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct fadv_key key = {};
+	struct fadv_thread *in;
+	struct fadv_batch *b;
+	struct inode *inode;
+	__u64 now, dur, epoch;
+	__u32 advice;
+	__s64 size;
+
+	in = inflight_get();
+	if (!in || !in->start_ns)
+		return 0;
+	now = bpf_ktime_get_ns();
+	dur = now - in->start_ns;
+	file_refresh(in);
+	/* len 0 means "to the end of the file" */
+	in->bytes = in->len;
+	if (!in->len && in->inode) {
+		inode = (struct inode *)in->inode;
+		size = BPF_CORE_READ(inode, i_size);
+		in->bytes = size > in->offset ? size - in->offset : 0;
+	}
+	if (now - in->cgroup_ns > CGROUP_REFRESH_NS) {
+		in->cgroup_id = bpf_get_current_cgroup_id();
+		in->cgroup_ns = now;
+	}
+	key.cgroup_id = in->cgroup_id;
+	key.tgid = pid_tgid >> 32;
+	key.dev = in->dev;
+	key.ino = in->ino;
+	advice = in->advice >= 0 && in->advice < FADV_NR_ADVICE ? in->advice : FADV_NR_ADVICE;
+
+	epoch = fadv_epoch;
+	b = &in->batch[epoch & 1];
+	if (b->epoch == epoch && key_equal(&b->key, &key)) {
+		batch_add(in, b, advice, dur, ctx->ret);
+	} else {
+		/* the epoch's first call makes sure the row exists, with its comm and name */
+		row_add(in, &key, advice, dur, ctx->ret);
+		if (b->epoch != epoch) {
+			__builtin_memset(b, 0, sizeof(*b));
+			b->epoch = epoch;
+			b->key = key;
+		}
+	}
 	if (events_enabled && dur >= events_min_ns)
 		event_send(in, key.cgroup_id, pid_tgid, dur, ctx->ret);
-out:
+
 	in->start_ns = 0;
 	/* leave the per-call counters zero for the next call (see fadv_enter) */
 	if (in->pages_dropped || in->pages_other) {
@@ -351,7 +390,7 @@ int fadvtop_exit64(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/filemap/mm_filemap_delete_from_page_cache")
 int fadvtop_page_delete(struct trace_event_raw_mm_filemap_op_page_cache *ctx)
 {
-	struct inflight *in;
+	struct fadv_thread *in;
 	__u64 pages;
 
 	in = inflight_get();
@@ -398,7 +437,7 @@ static __always_inline __u64 lock_holder(__u64 addr, __u32 flags, __u32 *exact)
 SEC("tracepoint/lock/contention_begin")
 int fadvtop_lock_begin(struct trace_event_raw_contention_begin *ctx)
 {
-	struct inflight *in;
+	struct fadv_thread *in;
 	__u64 addr;
 
 	in = inflight_get();
@@ -420,7 +459,7 @@ int fadvtop_lock_end(struct trace_event_raw_contention_end *ctx)
 {
 	struct fadv_wait_key wk = {};
 	struct fadv_wait_val *wv, init = {};
-	struct inflight *in;
+	struct fadv_thread *in;
 	__u64 addr, wait, cg;
 
 	in = inflight_get();

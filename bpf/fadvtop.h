@@ -11,7 +11,7 @@
 
 #define FADV_NAME_LEN 64
 #define FADV_MAX_ROWS 10240    /* (cgroup, process, file) rows kept, LRU beyond */
-#define FADV_MAX_INFLIGHT 8192 /* threads inside fadvise at once */
+#define FADV_MAX_INFLIGHT 8192 /* threads that called fadvise lately, LRU beyond */
 #define FADV_MAX_LOCKS 4096    /* lock addresses remembered for "waited behind" */
 #define FADV_MAX_WAITS 4096    /* (waiter cgroup, holder cgroup) pairs */
 
@@ -65,6 +65,62 @@ struct fadv_wait_key {
 struct fadv_wait_val {
 	__u64 wait_ns;
 	__u64 count;
+};
+
+/*
+ * One thread's calls to one row during one epoch, added up without atomics in the thread's own
+ * record.  User space closes an epoch by moving fadv_epoch on, waits until no program can still
+ * be inside it (an RCU grace period), then adds the closed epoch's batches to the rows it read.
+ */
+struct fadv_batch {
+	/* what every call touches first, then what is rarer: fewer cache lines per call */
+	__u64 epoch; /* whose calls these are */
+	struct fadv_key key;
+	__u64 calls[FADV_ADVICE_SLOTS];
+	__u64 total_ns;
+	__u64 bytes;
+	__u64 dontneed_empty;
+	__u32 hist[HIST_SLOTS];
+	__u32 pad;
+	__u64 pages_dropped;
+	__u64 pages_other;
+	__u64 lock_wait_ns;
+	__u64 lock_waits;
+	__u64 errors;
+};
+
+/*
+ * Per thread (keyed by tid), kept between calls: while start_ns is set, page-cache removals
+ * and lock contention of that thread are charged to the call.  Between calls it caches the
+ * file behind the last fd and the thread's cgroup.  batch[epoch & 1] takes the calls of the
+ * current epoch; the other one waits for user space.  The fields every call touches come first.
+ */
+struct fadv_thread {
+	__u64 start_ns; /* 0 between calls */
+	__s64 offset;
+	__u64 len;
+	__u64 bytes; /* len, or to the end of the file when len is 0 */
+	__s32 fd;
+	__s32 advice;
+	__s32 cached_fd;
+	__u32 dev; /* the file behind cached_fd: dev, ino, struct file * and struct inode * */
+	__u64 ino;
+	__u64 file;
+	__u64 cgroup_id; /* the thread's cgroup, read again when older than 100 ms */
+	__u64 cgroup_ns;
+	__u64 pages_dropped;
+	__u64 pages_other;
+	__u64 lock_addr; /* the lock being waited for now, 0 when none */
+	__u64 lock_waits;
+	__u64 inode;
+	__u64 lock_wait_ns;
+	__u64 lock_begin_ns;
+	__u64 lock_holder;   /* cgroup of its holder, 0 unknown */
+	__u64 worst_wait_ns; /* longest single wait and whom it was behind */
+	__u64 worst_holder;
+	__u32 lock_exact;
+	__u32 pad;
+	struct fadv_batch batch[2];
 };
 
 /* --events: one per call at least min_ns long */

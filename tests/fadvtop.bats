@@ -248,3 +248,27 @@ check_row() {
 	jq -e 'select(.summary) | .rows | type == "array"' "$TMP/out"
 	[ "$(progs_left fadvtop)" -eq 0 ]
 }
+
+@test "fadvtop: a storm over many short intervals: each call in exactly one interval" {
+	local cg x pid n
+	x=$(hex64)
+	cg=$(new_cgroup "system.slice/docker-$x.scope")
+	# the threads' batches change hands at every read: calls made while user space takes one
+	# epoch land in the next, never in both and never in neither
+	start_fadvtop -j 0.05
+	in_cgroup "$cg" "$FADVGEN" -n 20000 -t 2 -a dontneed,willneed -f "$TMP/s.log" >"$TMP/gen.s"
+	sleep 0.3
+	stop_fadvtop
+	pid=$(gen_field "$TMP/gen.s" pid)
+	jq -c "select(.summary | not) | .rows[] | select(.pid == $pid)" "$TMP/out" >"$TMP/rows"
+	n=$(wc -l <"$TMP/rows")
+	echo "calls spread over $n intervals"
+	[ "$n" -ge 3 ]
+	[ "$(jq -s 'map(.calls) | add' "$TMP/rows")" = "$(gen_field "$TMP/gen.s" calls)" ]
+	[ "$(jq -s 'map(.by_advice.willneed) | add' "$TMP/rows")" = \
+		"$(gen_field "$TMP/gen.s" willneed)" ]
+	# within every interval, the histogram holds exactly that interval's calls
+	jq -s -e 'all(([.hist_ns[].count] | add) == .calls)' "$TMP/rows" >/dev/null
+	check_row "$(jq -c "select(.summary) | .rows[] | select(.pid == $pid)" "$TMP/out")" \
+		"$TMP/gen.s"
+}

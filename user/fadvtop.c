@@ -10,11 +10,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -119,6 +121,9 @@ struct ctx {
 	bool locks_known;
 	struct json json;
 	__u64 started_ns;
+	struct row *taken; /* per row, the batches of the closed epochs added up, sorted by key */
+	size_t ntaken;
+	bool recycled_said;
 };
 
 /* ---- reading the maps ---------------------------------------------------------------- */
@@ -174,12 +179,104 @@ static int map_read(int fd, size_t ksz, size_t vsz, void **out, size_t *n)
 	return err;
 }
 
+/*
+ * Wait until no program can still be adding to the epoch just closed: they run inside RCU
+ * read sections, and MEMBARRIER_CMD_GLOBAL is synchronize_rcu().  Where it is refused
+ * (nohz_full), a pause far longer than a program's few microseconds stands in for it.
+ */
+static void epoch_wait(void)
+{
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
+		return;
+	usleep(20000);
+}
+
+static struct row *taken_find(struct ctx *c, size_t sorted, const struct fadv_key *key)
+{
+	struct row *r = bsearch(key, c->taken, sorted, sizeof(*r), key_cmp);
+	size_t i;
+
+	for (i = sorted; !r && i < c->ntaken; i++)
+		if (!key_cmp(&c->taken[i].key, key))
+			r = &c->taken[i];
+	return r;
+}
+
+/* Close the current epoch and add its threads' batches to c->taken. */
+static int batches_take(struct ctx *c)
+{
+	int fd = bpf_map__fd(c->skel->maps.inflight);
+	__u64 closed = c->skel->data->fadv_epoch;
+	size_t sorted = c->ntaken, cap = c->ntaken;
+	__u32 tid, next, *prev = NULL;
+	const struct fadv_batch *b;
+	struct fadv_thread t;
+	struct row *r;
+
+	__atomic_store_n(&c->skel->data->fadv_epoch, closed + 1, __ATOMIC_SEQ_CST);
+	epoch_wait();
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		tid = next;
+		prev = &tid;
+		if (bpf_map_lookup_elem(fd, &tid, &t))
+			continue; /* recycled meanwhile: its batch was for an older epoch */
+		b = &t.batch[closed & 1];
+		if (b->epoch != closed)
+			continue;
+		r = taken_find(c, sorted, &b->key);
+		if (!r) {
+			if (c->ntaken == cap) {
+				cap = cap ? cap * 2 : 64;
+				r = realloc(c->taken, cap * sizeof(*r));
+				if (!r)
+					return -ENOMEM;
+				c->taken = r;
+			}
+			r = &c->taken[c->ntaken++];
+			memset(r, 0, sizeof(*r));
+			r->key = b->key;
+		}
+		fadv_val_add_batch(&r->val, b);
+	}
+	qsort(c->taken, c->ntaken, sizeof(*c->taken), key_cmp);
+	if (!c->recycled_said && c->skel->bss->fadv_threads_made > FADV_MAX_INFLIGHT) {
+		out_note("more than %d threads called fadvise: their records were recycled, and a "
+			 "recycled thread's calls of its last interval may be missing",
+			 FADV_MAX_INFLIGHT);
+		c->recycled_said = true;
+	}
+	return 0;
+}
+
+/*
+ * The rows as the BPF side keeps them plus the batches taken so far.  A batch's row always
+ * exists (the epoch's first call goes to the row); when the LRU has evicted it, its batches
+ * go with it.
+ */
+static void batches_add(struct ctx *c, struct snap *s)
+{
+	size_t i, kept = 0;
+	struct row *r;
+
+	for (i = 0; i < c->ntaken; i++) {
+		r = bsearch(&c->taken[i].key, s->rows, s->nrows, sizeof(*r), key_cmp);
+		if (!r)
+			continue;
+		fadv_val_add(&r->val, &c->taken[i].val);
+		c->taken[kept++] = c->taken[i];
+	}
+	c->ntaken = kept;
+}
+
 static int snap_read(struct ctx *c, struct snap *s)
 {
 	struct fadvtop *skel = c->skel;
 	int err;
 
 	memset(s, 0, sizeof(*s));
+	err = batches_take(c);
+	if (err)
+		return err;
 	s->ns = out_monotonic_ns();
 	err = map_read(bpf_map__fd(skel->maps.rows), sizeof(struct fadv_key),
 		       sizeof(struct fadv_val), (void **)&s->rows, &s->nrows);
@@ -192,6 +289,7 @@ static int snap_read(struct ctx *c, struct snap *s)
 	}
 	qsort(s->rows, s->nrows, sizeof(*s->rows), key_cmp);
 	qsort(s->waits, s->nwaits, sizeof(*s->waits), wkey_cmp);
+	batches_add(c, s);
 	return 0;
 }
 
@@ -1082,6 +1180,7 @@ cleanup:
 	if (cfg.events && c.ev.rb)
 		events_close(&c.ev);
 	snap_free(&c.prev);
+	free(c.taken);
 	fadvtop__destroy(c.skel);
 	cgroup_cache_free();
 	return status;

@@ -69,6 +69,24 @@ void fadv_val_add(struct fadv_val *dst, const struct fadv_val *src)
 		dst->last_fd = src->last_fd;
 }
 
+void fadv_val_add_batch(struct fadv_val *dst, const struct fadv_batch *b)
+{
+	int i;
+
+	for (i = 0; i < FADV_ADVICE_SLOTS; i++)
+		dst->calls[i] += b->calls[i];
+	dst->total_ns += b->total_ns;
+	dst->bytes += b->bytes;
+	dst->pages_dropped += b->pages_dropped;
+	dst->pages_other += b->pages_other;
+	dst->lock_wait_ns += b->lock_wait_ns;
+	dst->lock_waits += b->lock_waits;
+	dst->errors += b->errors;
+	dst->dontneed_empty += b->dontneed_empty;
+	for (i = 0; i < HIST_SLOTS; i++)
+		dst->hist[i] += b->hist[i];
+}
+
 __u64 fadv_val_calls(const struct fadv_val *v)
 {
 	__u64 n = 0;

@@ -25,6 +25,8 @@ const char *fadv_advice_name(int advice);
 void fadv_val_delta(struct fadv_val *out, const struct fadv_val *cur, const struct fadv_val *prev);
 /* dst += src (counters only; comm and last_fd are taken from src when dst has none) */
 void fadv_val_add(struct fadv_val *dst, const struct fadv_val *src);
+/* dst += a thread's batch of one epoch (its counters and histogram) */
+void fadv_val_add_batch(struct fadv_val *dst, const struct fadv_batch *b);
 __u64 fadv_val_calls(const struct fadv_val *v);
 
 /* What the diagnosis knows of one container (or cgroup) over the reported period. */

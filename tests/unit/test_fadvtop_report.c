@@ -36,6 +36,33 @@ static void test_delta(void)
 	check_u64(d.pages_dropped, 9, "delta without a previous read: everything");
 }
 
+static void test_batch(void)
+{
+	struct fadv_val v = {0};
+	struct fadv_batch b = {0};
+
+	v.calls[FADV_DONTNEED] = 10;
+	v.hist[11] = 10;
+	v.total_ns = 20000;
+	memcpy(v.comm, "glogger", 8);
+	b.calls[FADV_DONTNEED] = 3;
+	b.calls[FADV_NR_ADVICE] = 1;
+	b.hist[11] = 3;
+	b.hist[HIST_SLOTS - 1] = 1;
+	b.total_ns = 7000;
+	b.dontneed_empty = 2;
+	b.lock_waits = 1;
+	fadv_val_add_batch(&v, &b);
+	check_u64(v.calls[FADV_DONTNEED], 13, "batch: its calls join the row's");
+	check_u64(v.calls[FADV_NR_ADVICE], 1, "batch: an unknown advice too");
+	check_u64(v.hist[11], 13, "batch: histogram slots add");
+	check_u64(v.hist[HIST_SLOTS - 1], 1, "batch: up to the last slot");
+	check_u64(v.total_ns, 27000, "batch: time adds");
+	check_u64(v.dontneed_empty, 2, "batch: empty DONTNEEDs add");
+	check_u64(v.lock_waits, 1, "batch: lock waits add");
+	check_str(v.comm, "glogger", "batch: the row keeps its comm");
+}
+
 static void test_names(void)
 {
 	check_str(fadv_advice_name(4), "dontneed", "advice 4 is DONTNEED");
@@ -124,6 +151,7 @@ static void test_diagnose(void)
 int main(void)
 {
 	test_delta();
+	test_batch();
 	test_names();
 	test_count();
 	test_diagnose();
