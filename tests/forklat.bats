@@ -157,13 +157,17 @@ run_gen() {
 	[ "$(jq '[.[].errors] | add' <<<"$BIG_ROWS")" -eq 0 ]
 }
 
-@test "4 KiB parent: mean fork latency within 10% of the generator's own clock" {
+@test "4 KiB parent: mean fork latency at most the generator's own clock, and not 20% under it" {
 	# The generator's clock also holds the way back to user space after the call (TLB refill
 	# after fork's write-protect, deferred preemption): ~0.1-0.3 ms here, 1-3% of a 1 GiB
-	# fork; that is why this is checked on the big 4 KiB parent.
+	# fork, but 1.3 ms (12.6%) once on a busy 2-core CI machine.  So the check is one-sided
+	# where physics is (the call is inside the generator's clock: at most 2% above it) and
+	# leaves room below for the way back.
 	big 4k
 	mean=$(jq '(map(.mean_us * .forks) | add) / (map(.forks) | add)' <<<"$BIG_ROWS")
-	within "$mean" "$(jq .mean_us <<<"$BIG_GEN")" 10
+	gen=$(jq .mean_us <<<"$BIG_GEN")
+	echo "forklat mean $mean us, generator $gen us"
+	awk -v m="$mean" -v g="$gen" 'BEGIN { exit !(m <= g * 1.02 && m >= g * 0.8) }'
 	max=$(jq 'map(.max_us) | max' <<<"$BIG_ROWS")
 	awk -v m="$max" -v g="$(jq .max_us <<<"$BIG_GEN")" 'BEGIN { exit !(m <= g * 1.02) }'
 }
