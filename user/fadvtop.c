@@ -205,21 +205,22 @@ static struct row *taken_find(struct ctx *c, size_t sorted, const struct fadv_ke
 /* Close the current epoch and add its threads' batches to c->taken. */
 static int batches_take(struct ctx *c)
 {
-	int fd = bpf_map__fd(c->skel->maps.inflight);
+	size_t isz = sizeof(__u32) + sizeof(struct fadv_thread), n, i, sorted = c->ntaken;
 	__u64 closed = c->skel->data->fadv_epoch;
-	size_t sorted = c->ntaken, cap = c->ntaken;
-	__u32 tid, next, *prev = NULL;
+	size_t cap = c->ntaken;
 	const struct fadv_batch *b;
 	struct fadv_thread t;
+	char *items = NULL;
 	struct row *r;
+	int err;
 
 	__atomic_store_n(&c->skel->data->fadv_epoch, closed + 1, __ATOMIC_SEQ_CST);
 	epoch_wait();
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		tid = next;
-		prev = &tid;
-		if (bpf_map_lookup_elem(fd, &tid, &t))
-			continue; /* recycled meanwhile: its batch was for an older epoch */
+	err = map_read(bpf_map__fd(c->skel->maps.inflight), sizeof(__u32),
+		       sizeof(struct fadv_thread), (void **)&items, &n);
+	for (i = 0; !err && i < n; i++) {
+		/* items are packed after a 4-byte key: copy the record out to align it */
+		memcpy(&t, items + i * isz + sizeof(__u32), sizeof(t));
 		b = &t.batch[closed & 1];
 		if (b->epoch != closed)
 			continue;
@@ -228,8 +229,10 @@ static int batches_take(struct ctx *c)
 			if (c->ntaken == cap) {
 				cap = cap ? cap * 2 : 64;
 				r = realloc(c->taken, cap * sizeof(*r));
-				if (!r)
-					return -ENOMEM;
+				if (!r) {
+					err = -ENOMEM;
+					break;
+				}
 				c->taken = r;
 			}
 			r = &c->taken[c->ntaken++];
@@ -238,6 +241,7 @@ static int batches_take(struct ctx *c)
 		}
 		fadv_val_add_batch(&r->val, b);
 	}
+	free(items);
 	qsort(c->taken, c->ntaken, sizeof(*c->taken), key_cmp);
 	if (!c->recycled_said && c->skel->bss->fadv_threads_made > FADV_MAX_INFLIGHT) {
 		out_note("more than %d threads called fadvise: their records were recycled, and a "
@@ -245,7 +249,7 @@ static int batches_take(struct ctx *c)
 			 FADV_MAX_INFLIGHT);
 		c->recycled_said = true;
 	}
-	return 0;
+	return err;
 }
 
 /*
