@@ -7,6 +7,8 @@
  * BPF program there and nothing else.  Default: a tracepoint program through
  * perf_event_open() + PERF_EVENT_IOC_SET_BPF, the hook SEC("tracepoint/...") programs use;
  * -r: a raw tracepoint program (BPF_RAW_TRACEPOINT_OPEN), the hook of raw_tp/tp_btf programs.
+ * -k: each program reads the clock (bpf_ktime_get_ns) and nothing else: on entry and exit
+ * of a call, the least any tool that times the call must pay.
  *
  * One program per tracepoint, named "emptyprobe", so BPF stats give each hook its own
  * run_cnt.  It prints "prog_id=N tracepoint=CAT:NAME" per program, then "ready", and stays
@@ -45,10 +47,11 @@ static char verifier_log[4096];
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: emptyprobe [-r] [-d SECONDS] CATEGORY:NAME...\n"
+	fprintf(f, "Usage: emptyprobe [-r] [-k] [-d SECONDS] CATEGORY:NAME...\n"
 		   "Attach an empty BPF program (named emptyprobe) to each tracepoint until\n"
 		   "SIGINT/SIGTERM or SECONDS; print prog_id=N tracepoint=CAT:NAME, then ready.\n"
 		   "  -r, --raw       raw tracepoint programs instead of perf tracepoint ones\n"
+		   "  -k, --clock     each program reads the clock (bpf_ktime_get_ns), no more\n"
 		   "  -d SECONDS      detach and exit after SECONDS\n"
 		   "  -h              this text\n");
 }
@@ -58,20 +61,22 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
-static int prog_load(enum bpf_prog_type type)
+static int prog_load(enum bpf_prog_type type, bool clock)
 {
-	/* r0 = 0; exit */
+	/* [bpf_ktime_get_ns();] r0 = 0; exit */
 	struct bpf_insn insns[] = {
+		{.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_ktime_get_ns},
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
 		{.code = BPF_JMP | BPF_EXIT},
 	};
 	union bpf_attr attr;
+	int skip = clock ? 0 : 1;
 	int fd;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = type;
-	attr.insns = (__u64)(unsigned long)insns;
-	attr.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	attr.insns = (__u64)(unsigned long)(insns + skip);
+	attr.insn_cnt = sizeof(insns) / sizeof(insns[0]) - skip;
 	attr.license = (__u64)(unsigned long)"GPL";
 	attr.log_buf = (__u64)(unsigned long)verifier_log;
 	attr.log_size = sizeof(verifier_log);
@@ -198,7 +203,7 @@ int main(int argc, char **argv)
 	struct timespec timeout = {};
 	const char *root = NULL;
 	double duration = 0;
-	bool raw = false;
+	bool raw = false, clock = false;
 	int i, n = 0, ret = 1;
 	sigset_t set;
 	char *end;
@@ -209,6 +214,8 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "-r") || !strcmp(argv[i], "--raw")) {
 			raw = true;
+		} else if (!strcmp(argv[i], "-k") || !strcmp(argv[i], "--clock")) {
+			clock = true;
 		} else if (!strcmp(argv[i], "-d") && i + 1 < argc) {
 			duration = strtod(argv[++i], &end);
 			if (*end || end == argv[i] || !(duration > 0)) {
@@ -256,8 +263,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		struct probe *p = &probes[i];
 
-		p->prog_fd =
-			prog_load(raw ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT);
+		p->prog_fd = prog_load(raw ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT,
+				       clock);
 		if (p->prog_fd < 0) {
 			int err = errno;
 
