@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gen.h"
+
 #define MAX_CONNS 4096
 #define MAX_SIZE 65536
 #define SLOTS 65
@@ -72,12 +74,9 @@ static void usage(void)
 
 static long num(const char *s, long min, long max)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
+	if (!gen_parse_long(s, min, max, &v)) {
 		fprintf(stderr, "epollbench: bad number '%s' (%ld..%ld)\n", s, min, max);
 		exit(2);
 	}

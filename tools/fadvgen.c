@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gen.h"
+
 #define MAX_THREADS 64
 #define MAX_ADVICE 16
 
@@ -104,12 +106,9 @@ static int parse_advice(char *arg)
 
 static long parse_long(const char *arg, long min, long max)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(arg, &end, 0);
-	if (errno || *end || v < min || v > max) {
+	if (!gen_parse_long(arg, min, max, &v)) {
 		fprintf(stderr, "fadvgen: bad number '%s'\n", arg);
 		usage(2);
 	}

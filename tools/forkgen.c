@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gen.h"
+
 #define MIB (1024UL * 1024)
 #define HUGE_ALIGN (2 * MIB)
 
@@ -91,12 +93,9 @@ static void die_usage(const char *msg, const char *arg)
 
 static long parse_num(const char *arg, long min, long max)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || *end || end == arg || v < min || v > max)
+	if (!gen_parse_long(arg, min, max, &v))
 		die_usage("bad number", arg);
 	return v;
 }
