@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # fadvtop's benchmark: a DONTNEED storm (tools/fadvgen), alone, under fadvtop's
 # default per-container mode, under bcc's libbpf-tools syscount (counts, and -L latencies),
-# under bpftrace counting the syscall per cgroup, under strace -c -f (which wraps the
-# generator instead of running beside it), and under two anchors: emptyprobe (an empty BPF
-# program) on the fadvise entry tracepoint, and on entry and exit (the least a latency tool
-# must attach).  One unit is one fadvise call; the wall figure is ns per call.
+# under bpftrace counting the syscall per cgroup and under bpftrace answering part of
+# fadvtop's question (a latency histogram per cgroup), under strace -c -f (which wraps the
+# generator instead of running beside it), and under three anchors: emptyprobe (an empty BPF
+# program) on the fadvise entry tracepoint; on entry and exit (the least a latency tool must
+# attach); on entry and exit reading the clock (emptyprobe -k: the least a tool that times
+# each call must do).  One unit is one fadvise call; the wall figure is ns per call.
 #
 # Two storms (BENCH_FADV_MODE):
 #   advise (default)  posix_fadvise(fd, 0, 64 KiB, DONTNEED) in a loop on a synced file: the
@@ -71,6 +73,10 @@ fi
 if command -v bpftrace >/dev/null; then
 	bench_config bpftrace --timeout 60 -- bpftrace -e \
 		"tracepoint:syscalls:sys_enter_$SYSCALL { @[cgroup] = count(); }"
+	bench_config bpftrace_L --timeout 60 -- bpftrace -e \
+		"tracepoint:syscalls:sys_enter_$SYSCALL { @s[tid] = nsecs; }
+		tracepoint:syscalls:sys_exit_$SYSCALL /@s[tid]/ {
+			@[cgroup] = hist(nsecs - @s[tid]); delete(@s[tid]); }"
 else
 	bench_log "bpftrace is missing: left out"
 fi
@@ -81,6 +87,8 @@ else
 fi
 bench_config emptyprobe --ready '^ready' -- "$BENCH_GEN/emptyprobe" "syscalls:sys_enter_$SYSCALL"
 bench_config emptyprobe2 --ready '^ready' --min-progs 2 -- "$BENCH_GEN/emptyprobe" \
+	"syscalls:sys_enter_$SYSCALL" "syscalls:sys_exit_$SYSCALL"
+bench_config clockprobe2 --ready '^ready' --min-progs 2 -- "$BENCH_GEN/emptyprobe" -k \
 	"syscalls:sys_enter_$SYSCALL" "syscalls:sys_exit_$SYSCALL"
 bench_anchor emptyprobe
 

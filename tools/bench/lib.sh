@@ -52,7 +52,8 @@
 # A tracer that fails to start is reported with the tail of its output and its config is
 # dropped from the rest of the run (the others go on); the benchmark then exits 1.
 #
-# Environment: BENCH_ROUNDS (default 5), BENCH_SETTLE_MS (500), BENCH_KEEP_LOGS=1 keeps the
+# Environment: BENCH_BPF_STATS=0 leaves BPF stats off (wall figures without the two clock reads
+# stats add to every program run, and no bpf columns), BENCH_ROUNDS (default 5), BENCH_SETTLE_MS (500), BENCH_KEEP_LOGS=1 keeps the
 # tracers' output under BENCH_TMP, BENCH_VERBOSE=1 logs each run's programs one by one (name,
 # runs, ns per run, misses: which hook costs, which loses events), BENCH_SUMMARY (set by run.sh: the table is appended there).
 # bench_skip "reason" exits 77, which run.sh reports as skipped (e.g. a tool not built yet).
@@ -142,7 +143,11 @@ bench_init() {
 	trap 'exit 143' TERM
 	BENCH_STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled) ||
 		bench_die "cannot read kernel.bpf_stats_enabled"
-	sysctl -qw kernel.bpf_stats_enabled=1 >/dev/null || bench_die "cannot enable BPF stats"
+	# stats time every program run with two clock reads of their own, which the wall figures
+	# then include: BENCH_BPF_STATS=0 measures wall time without them (no bpf columns)
+	[[ ${BENCH_BPF_STATS:-1} =~ ^[01]$ ]] || bench_die "BENCH_BPF_STATS must be 0 or 1"
+	sysctl -qw kernel.bpf_stats_enabled="${BENCH_BPF_STATS:-1}" >/dev/null ||
+		bench_die "cannot set kernel.bpf_stats_enabled"
 }
 
 # bench_config NAME [--ready REGEX] [--progs pid|name:PREFIX] [--min-progs N] [--timeout S]
