@@ -149,6 +149,18 @@ run_gen() {
 	GEN_RESULT=$(tail -1 "$TMP/gen")
 }
 
+# gen_traced ARGS...: one forkgen run with ARGS under forklat -j -p; ROWS is forklat's rows
+# for the generator
+gen_traced() {
+	local g
+	start_gen "$@"
+	g=$GPID
+	start_forklat -j -p "$g" 1
+	run_gen
+	stop_forklat
+	ROWS=$(rows "$TMP/out" "$g")
+}
+
 @test "4 KiB parent: the fork count equals the generator's exactly" {
 	big 4k
 	[ "$(cat "$BIG_DIR/rc")" -eq 0 ]
@@ -252,25 +264,17 @@ run_gen() {
 
 @test "fork, vfork, clone and clone3 are each counted" {
 	for via in fork vfork clone clone3; do
-		start_gen --forks 25 --via "$via"
-		start_forklat -j -p "$GPID" 1
-		g=$GPID
-		run_gen
-		stop_forklat
+		gen_traced --forks 25 --via "$via"
 		[ "$(jq .forks <<<"$GEN_RESULT")" -eq 25 ]
-		got=$(rows "$TMP/out" "$g" | jq '[.[].forks] | add')
+		got=$(jq '[.[].forks] | add' <<<"$ROWS")
 		echo "$via: forklat $got, forkgen 25"
 		[ "$got" -eq 25 ]
 	done
 }
 
 @test "children: first run and exec timed from the child's creation, within outside bounds" {
-	start_gen --mib 64 --forks 40 --via clone --exec /bin/true
-	start_forklat -j -p "$GPID" 1
-	g=$GPID
-	run_gen
-	stop_forklat
-	r=$(rows "$TMP/out" "$g")
+	gen_traced --mib 64 --forks 40 --via clone --exec /bin/true
+	r=$ROWS
 	[ "$(jq '[.[].forks] | add' <<<"$r")" -eq 40 ]
 	jq -e 'all(.[]; .child_run_us > 0 and .child_exec_us >= .child_run_us)' <<<"$r"
 	# the generator's child stamps its first run against the parent's clock read before the
@@ -280,12 +284,8 @@ run_gen() {
 		printf "forklat %.0f us, forkgen %.0f us\n", t, g; exit !(t > 0 && t <= g) }'
 
 	# vfork: the parent's call lasts until the child execs, so the child first ran inside it
-	start_gen --forks 40 --via vfork --exec /bin/true
-	start_forklat -j -p "$GPID" 1
-	g=$GPID
-	run_gen
-	stop_forklat
-	r=$(rows "$TMP/out" "$g")
+	gen_traced --forks 40 --via vfork --exec /bin/true
+	r=$ROWS
 	[ "$(jq '[.[].forks] | add' <<<"$r")" -eq 40 ]
 	jq -e '(map(.child_run_us * .forks) | add) <= (map(.mean_us * .forks) | add)' <<<"$r"
 }

@@ -238,26 +238,36 @@ tool_proc() { # the summary's row for the server
 	tail -n 1 "$TMP/watch" | jq -c --argjson p "$1" '.procs[] | select(.pid == $p)'
 }
 
-@test "watch: one connection, blocking epoll_wait: calls, events, sleeps equal the server's counts" {
+server_kv() { sed -n "s/^$1=//p" "$TMP/server"; }
+
+# watch_served CLIENTS REQUESTS SERVE_ARGS...: one load against a server that `watch --json -p`
+# follows; p is then the summary's row for the server.  Both sides go to the failure log.
+watch_served() {
+	local clients=$1 requests=$2 pid
+	shift 2
 	[ -x "$EPB" ] || skip "build/tools/epollbench is not built"
-	serve -n 20000 -t -1
-	pid=$SPID
-	watch_start --json -p $pid 1
-	run_load 1 20000
+	serve -n "$requests" "$@"
+	pid=$SPID # run_load clears SPID once the server is gone
+	watch_start --json -p "$pid" 1
+	run_load "$clients" "$requests"
 	watch_stop
-	p=$(tool_proc $pid)
+	p=$(tool_proc "$pid")
 	echo "netcheck: $p"
 	cat "$TMP/server"
-	kv() { sed -n "s/^$1=//p" "$TMP/server"; }
-	[ "$(jq .calls <<<"$p")" -eq "$(kv epoll_waits)" ]
-	[ "$(jq .events <<<"$p")" -eq "$(kv events)" ]
-	[ "$(jq .timeout_block <<<"$p")" -eq "$(kv epoll_waits)" ]
+	# every epoll_wait and every event the server counted, no more
+	[ "$(jq .calls <<<"$p")" -eq "$(server_kv epoll_waits)" ]
+	[ "$(jq .events <<<"$p")" -eq "$(server_kv events)" ]
+}
+
+@test "watch: one connection, blocking epoll_wait: calls, events, sleeps equal the server's counts" {
+	watch_served 1 20000 -t -1
+	[ "$(jq .timeout_block <<<"$p")" -eq "$(server_kv epoll_waits)" ]
 	# 1 connection, one request in flight: every call returns exactly one event
 	[ "$(jq -r '[.events_hist[] | "\(.low),\(.count)"] | join(" ")' <<<"$p")" = "$(server_hist)" ]
 	[ "$(jq -r '.events_hist | length' <<<"$p")" -eq 1 ]
 	[ "$(jq -r '.events_hist[0].low' <<<"$p")" -eq 1 ]
 	# each sleep in epoll_wait is one voluntary switch of this single-threaded server
-	slept=$(jq .slept <<<"$p") vcsw=$(kv voluntary_switches)
+	slept=$(jq .slept <<<"$p") vcsw=$(server_kv voluntary_switches)
 	echo "slept $slept, voluntary switches $vcsw"
 	[ "$slept" -le "$vcsw" ]
 	[ "$slept" -ge $((vcsw * 98 / 100)) ]
@@ -268,43 +278,22 @@ tool_proc() { # the summary's row for the server
 }
 
 @test "watch: 64 connections with a request in flight each: events per call as the server counted, mostly >1" {
-	[ -x "$EPB" ] || skip "build/tools/epollbench is not built"
 	# 20 us of work per wakeup, as a real server has: the other clients' requests arrive
 	# meanwhile (without it, on an idle 2-core machine the server often keeps up one by one)
-	serve -n 50000 -t 1000 -W 20
-	pid=$SPID
-	watch_start --json -p $pid 1
-	run_load 64 50000
-	watch_stop
-	p=$(tool_proc $pid)
-	echo "netcheck: $p"
-	cat "$TMP/server"
-	kv() { sed -n "s/^$1=//p" "$TMP/server"; }
-	[ "$(jq .calls <<<"$p")" -eq "$(kv epoll_waits)" ]
-	[ "$(jq .events <<<"$p")" -eq "$(kv events)" ]
+	watch_served 64 50000 -t 1000 -W 20
 	[ "$(jq -r '[.events_hist[] | "\(.low),\(.count)"] | join(" ")' <<<"$p")" = "$(server_hist)" ]
 	# timeout 1000 ms: all in the [512, 1023] ms slot
-	[ "$(jq -r '[.timeout_ms_hist[] | "\(.low),\(.count)"] | join(" ")' <<<"$p")" = "512,$(kv epoll_waits)" ]
+	[ "$(jq -r '[.timeout_ms_hist[] | "\(.low),\(.count)"] | join(" ")' <<<"$p")" = "512,$(server_kv epoll_waits)" ]
 	multi=$(jq '[.events_hist[] | select(.low >= 2) | .count] | add' <<<"$p")
-	echo "calls $(kv epoll_waits), with more than one event $multi"
-	[ $((multi * 2)) -gt "$(kv epoll_waits)" ]
+	echo "calls $(server_kv epoll_waits), with more than one event $multi"
+	[ $((multi * 2)) -gt "$(server_kv epoll_waits)" ]
 }
 
 @test "watch: busy polling (timeout 0) never sleeps in epoll_wait" {
-	[ -x "$EPB" ] || skip "build/tools/epollbench is not built"
-	serve -n 5000 -t 0
-	pid=$SPID
-	watch_start --json -p $pid 1
-	run_load 1 5000
-	watch_stop
-	p=$(tool_proc $pid)
-	echo "netcheck: $p"
-	cat "$TMP/server"
-	kv() { sed -n "s/^$1=//p" "$TMP/server"; }
-	[ "$(jq .calls <<<"$p")" -eq "$(kv epoll_waits)" ]
-	[ "$(jq .timeout_zero <<<"$p")" -eq "$(kv epoll_waits)" ]
-	[ "$(jq '.events_hist[] | select(.low == 0) | .count' <<<"$p")" -eq "$(kv zero_returns)" ]
-	[ "$(jq .slept <<<"$p")" -le "$(kv voluntary_switches)" ]
+	watch_served 1 5000 -t 0
+	[ "$(jq .timeout_zero <<<"$p")" -eq "$(server_kv epoll_waits)" ]
+	[ "$(jq '.events_hist[] | select(.low == 0) | .count' <<<"$p")" -eq "$(server_kv zero_returns)" ]
+	[ "$(jq .slept <<<"$p")" -le "$(server_kv voluntary_switches)" ]
 	[ "$(jq .slept <<<"$p")" -eq 0 ]
 }
 
