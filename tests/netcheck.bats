@@ -339,10 +339,11 @@ softirq_window() {
 		diff=$((got > want ? got - want : want - got))
 		echo "CPU $c $v: tool $got, /proc/softirqs $want"
 		if [ "$v" = RCU ]; then
-			# seen on 6.18: the tool a few RCU softirqs short of /proc/softirqs with no
-			# missed runs (40 of 47, 238 of 248; cause not found, docs/netcheck.md): never
-			# above it, and within 20% below
-			[ "$got" -le $((want + 2)) ] && [ $((got * 10)) -ge $((want * 8)) ] || return 1
+			# on 6.18 the softirq_entry tracepoint itself fires for fewer RCU softirqs than
+			# /proc/softirqs counts: bpftrace on it runs as short as the tool, by an amount
+			# that grows with the window (docs/netcheck.md; 33 of 42 seen under CI's load).
+			# Never above /proc/softirqs, and not half of it lost.
+			[ "$got" -le $((want + 2)) ] && [ $((got * 2)) -ge "$want" ] || return 1
 			[ "$diff" -le 2 ] || echo "note: CPU $c RCU short by $diff (known, see docs)"
 		elif [ "$want" -ge 100 ]; then
 			[ $((diff * 100)) -le $((want * 2)) ] || return 1
