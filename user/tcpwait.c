@@ -17,65 +17,17 @@
 #include <bpf/libbpf.h>
 #include "cgroup.h"
 #include "events.h"
-#include "hist.h"
-#include "json.h"
 #include "loop.h"
 #include "maps.h"
 #include "netns.h"
 #include "opts.h"
 #include "out.h"
 #include "probe.h"
-#include "prom.h"
-#include "promrows.h"
 #include "setup.h"
-#include "table.h"
 #include "tcpwait.h"
 #include "tcpwait.skel.h"
-#include "tcpwait_table.h"
 
-#define AF_INET_ 2
-#define AF_INET6_ 10
-#define MAX_PROCS 8192
-
-struct tcpwait_config {
-	bool events;
-	bool lifetime;
-	bool ipv4;
-	bool ipv6;
-	const char *lports;
-	const char *rports;
-	const char *netns;
-	long top;
-};
-
-struct proc_row {
-	__u32 tgid;
-	__u64 cgroup_id;
-	char comm[KSCOPE_COMM_LEN];
-	struct tcpwait_proc now;   /* cumulative, summed over CPUs */
-	struct tcpwait_proc delta; /* this interval */
-	__u32 time_wait;	   /* TIME_WAIT sockets attributed to it now */
-};
-
-struct tcpwait_state {
-	struct tcpwait *skel;
-	struct common_opts common;
-	struct tcpwait_config cfg;
-	int netns_fd;
-	struct events ev;
-	struct json j;
-	struct tw_scan scan, prev_scan;
-	struct tw_sysctls sys;
-	__u64 counters[TW_COUNTER_MAX], prev_counters[TW_COUNTER_MAX];
-	struct proc_row *procs, *prev_procs; /* sorted by tgid */
-	size_t nprocs, nprev_procs;
-	struct promrows prom_rows;
-	__u64 lifetime[HIST_SLOTS], prev_lifetime[HIST_SLOTS];
-	__u64 last_tick_ns, start_ns;
-	__u32 prev_time_wait;
-	int ncpus;
-	struct plan_item plan;
-};
+#include "tcpwait_show.h"
 
 static const struct opt tcpwait_opts[] = {
 	{"events", 'e', OPT_FLAG, offsetof(struct tcpwait_config, events), NULL,
@@ -338,387 +290,6 @@ static void procs_by_container(struct tcpwait_state *tw)
 	tw->nprocs = n;
 }
 
-static int proc_cmp(const void *a, const void *b)
-{
-	const struct proc_row *x = a, *y = b;
-	__u64 kx = x->time_wait * 1000000ull + x->delta.timewait_entries + x->delta.opens;
-	__u64 ky = y->time_wait * 1000000ull + y->delta.timewait_entries + y->delta.opens;
-
-	return kx < ky ? 1 : kx > ky ? -1 : 0;
-}
-
-static bool proc_active(const struct proc_row *r)
-{
-	return r->time_wait || r->delta.opens || r->delta.active_closes ||
-	       r->delta.passive_closes || r->delta.eaddrnotavail;
-}
-
-static __u32 prev_group_sockets(struct tcpwait_state *tw, const struct tw_group *g)
-{
-	for (size_t i = 0; i < tw->prev_scan.ngroups; i++) {
-		const struct tw_group *p = &tw->prev_scan.groups[i];
-
-		if (p->server == g->server && p->family == g->family && p->port == g->port &&
-		    !memcmp(p->laddr, g->laddr, 16) && !memcmp(p->raddr, g->raddr, 16))
-			return p->sockets;
-	}
-	return g->sockets;
-}
-
-/* connect() failures with EADDRNOTAVAIL towards this group's destination, since start. */
-static __u64 group_failures(struct tcpwait_state *tw, const struct tw_group *g)
-{
-	struct tcpwait_dest d = {};
-	__u64 n = 0;
-
-	memcpy(d.raddr, g->raddr, 16);
-	d.rport = g->port;
-	d.family = g->family;
-	bpf_map_lookup_elem(bpf_map__fd(tw->skel->maps.failed_dests), &d, &n);
-	return n;
-}
-
-static int group_cmp_pressure(const void *a, const void *b)
-{
-	const struct tw_group *x = a, *y = b;
-
-	if (x->server != y->server)
-		return x->server - y->server;
-	return x->sockets < y->sockets ? 1 : x->sockets > y->sockets ? -1 : 0;
-}
-
-static bool group_pressed(struct tcpwait_state *tw, const struct tw_group *g, __u64 new_failures)
-{
-	return tw_group_pressed(&tw->sys, g, new_failures);
-}
-
-static void print_groups_json(struct tcpwait_state *tw, double secs)
-{
-	struct json *j = &tw->j;
-
-	json_key(j, "tuples");
-	json_array_begin(j);
-	for (size_t i = 0; i < tw->scan.ngroups && i < (size_t)tw->cfg.top; i++) {
-		const struct tw_group *g = &tw->scan.groups[i];
-		char a[64];
-		double eta;
-
-		if (!g->time_wait && !group_pressed(tw, g, 0))
-			continue;
-		json_object_begin(j);
-		json_kv_string(j, "side", g->server ? "server" : "client");
-		json_kv_string(j, "laddr", tw_addr_str(g->family, g->laddr, a, sizeof(a)));
-		if (g->server)
-			json_kv_u64(j, "lport", g->port);
-		else
-			json_kv_null(j, "lport");
-		json_kv_string(j, "raddr", tw_addr_str(g->family, g->raddr, a, sizeof(a)));
-		if (g->server)
-			json_kv_null(j, "rport");
-		else
-			json_kv_u64(j, "rport", g->port);
-		json_kv_u64(j, "time_wait", g->time_wait);
-		json_kv_u64(j, "fin_wait2_orphans", g->fin_wait2);
-		json_kv_u64(j, "ports_in_use", g->sockets);
-		if (g->server) {
-			json_kv_null(j, "ports_range");
-			json_kv_null(j, "headroom_pct");
-			json_kv_null(j, "eta_s");
-		} else {
-			json_kv_u64(j, "ports_range", tw->sys.usable);
-			json_kv_double(j, "headroom_pct",
-				       tw_headroom_pct(g->sockets, tw->sys.usable));
-			eta = tw_eta_s(g->sockets, prev_group_sockets(tw, g), tw->sys.usable, secs);
-			if (eta < 0)
-				json_kv_null(j, "eta_s");
-			else
-				json_kv_double(j, "eta_s", eta);
-		}
-		json_kv_u64(j, "connect_eaddrnotavail_total",
-			    g->server ? 0 : group_failures(tw, g));
-		json_object_end(j);
-	}
-	json_array_end(j);
-}
-
-static void print_groups_table(struct tcpwait_state *tw, double secs)
-{
-	size_t shown = 0, total = 0;
-
-	printf("%-22s %-28s %6s %9s %7s %7s %8s %8s\n", "LOCAL", "REMOTE", "SIDE", "TIME_WAIT",
-	       "IN_USE", "RANGE", "HEADROOM", "FULL_IN");
-	for (size_t i = 0; i < tw->scan.ngroups; i++) {
-		const struct tw_group *g = &tw->scan.groups[i];
-		char l[80], r[80], a[64], eta_s[16] = "-", head[16] = "-", range[16] = "-";
-		double eta;
-
-		if (!g->time_wait && !group_pressed(tw, g, 0))
-			continue;
-		total++;
-		if (shown >= (size_t)tw->cfg.top)
-			continue;
-		shown++;
-		tw_addr_str(g->family, g->laddr, a, sizeof(a));
-		if (g->server)
-			snprintf(l, sizeof(l), "%s:%u", a, g->port);
-		else
-			snprintf(l, sizeof(l), "%s", a);
-		tw_addr_str(g->family, g->raddr, a, sizeof(a));
-		if (g->server)
-			snprintf(r, sizeof(r), "%s", a);
-		else
-			snprintf(r, sizeof(r), "%s:%u", a, g->port);
-		if (!g->server) {
-			snprintf(range, sizeof(range), "%u", tw->sys.usable);
-			snprintf(head, sizeof(head), "%.1f%%",
-				 tw_headroom_pct(g->sockets, tw->sys.usable));
-			eta = tw_eta_s(g->sockets, prev_group_sockets(tw, g), tw->sys.usable, secs);
-			if (eta == 0)
-				snprintf(eta_s, sizeof(eta_s), "full");
-			else if (eta > 0)
-				snprintf(eta_s, sizeof(eta_s), "%.0fs", eta);
-		}
-		printf("%-22s %-28s %6s %9u %7u %7s %8s %8s\n", l, r,
-		       g->server ? "server" : "client", g->time_wait, g->sockets, range, head,
-		       eta_s);
-	}
-	table_more(stdout, shown, total);
-}
-
-static void print_diagnosis(struct tcpwait_state *tw, __u64 new_failures)
-{
-	char line[768];
-	bool json = tw->common.json;
-
-	if (json) {
-		json_key(&tw->j, "diagnosis");
-		json_array_begin(&tw->j);
-	}
-	for (size_t i = 0; i < tw->scan.ngroups; i++) {
-		const struct tw_group *g = &tw->scan.groups[i];
-		__u64 failures = group_failures(tw, g);
-
-		if (!group_pressed(tw, g, failures && new_failures ? failures : 0))
-			continue;
-		tw_diagnose(&tw->sys, g, failures, line, sizeof(line));
-		if (json)
-			json_string(&tw->j, line);
-		else
-			printf("!! %s\n", line);
-	}
-	if (json)
-		json_array_end(&tw->j);
-}
-
-static void proc_label(const struct proc_row *r, char *buf, size_t len)
-{
-	char raw[128];
-
-	if (!r->cgroup_id) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	cgroup_label(r->cgroup_id, raw, sizeof(raw));
-	out_sanitize(buf, len, raw, sizeof(raw));
-}
-
-static void print_procs(struct tcpwait_state *tw, double secs)
-{
-	size_t shown, active = 0;
-	struct json *j = &tw->j;
-	char comm[KSCOPE_COMM_LEN * 4 + 1], cont[160], raw[128];
-
-	for (size_t i = 0; i < tw->nprocs; i++)
-		if (proc_active(&tw->procs[i]))
-			tw->procs[active++] = tw->procs[i];
-	shown = table_top(tw->procs, active, sizeof(*tw->procs), proc_cmp, tw->cfg.top);
-
-	if (tw->common.json) {
-		json_key(j, "procs");
-		json_array_begin(j);
-		for (size_t i = 0; i < shown; i++) {
-			const struct proc_row *r = &tw->procs[i];
-
-			json_object_begin(j);
-			if (tw->common.containers) {
-				json_kv_null(j, "pid");
-				json_kv_null(j, "comm");
-			} else {
-				json_kv_u64(j, "pid", r->tgid);
-				json_key(j, "comm");
-				json_string_n(j, r->comm, sizeof(r->comm));
-			}
-			json_key(j, "container");
-			if (cgroup_container_name(r->cgroup_id, raw, sizeof(raw)))
-				json_string(j, raw);
-			else
-				json_null(j);
-			json_key(j, "cgroup");
-			if (cgroup_path_of_id(r->cgroup_id))
-				json_string(j, cgroup_path_of_id(r->cgroup_id));
-			else
-				json_null(j);
-			json_kv_u64(j, "opens", r->delta.opens);
-			json_kv_u64(j, "active_closes", r->delta.active_closes);
-			json_kv_u64(j, "passive_closes", r->delta.passive_closes);
-			json_kv_u64(j, "time_wait", r->time_wait);
-			json_kv_u64(j, "time_wait_entries", r->delta.timewait_entries);
-			json_kv_u64(j, "connect_eaddrnotavail", r->delta.eaddrnotavail);
-			json_object_end(j);
-		}
-		json_array_end(j);
-		return;
-	}
-	if (!shown)
-		return;
-	printf("\n%-7s %-16s %-14s %8s %10s %10s %9s %8s\n", tw->common.containers ? "" : "PID",
-	       tw->common.containers ? "" : "COMM", "CONTAINER", "OPENS/s", "ACTCLOSE/s",
-	       "PASCLOSE/s", "TIME_WAIT", "EADDRNA");
-	for (size_t i = 0; i < shown; i++) {
-		const struct proc_row *r = &tw->procs[i];
-		char pid[16] = "";
-
-		out_sanitize(comm, sizeof(comm), r->comm, sizeof(r->comm));
-		proc_label(r, cont, sizeof(cont));
-		if (!tw->common.containers)
-			snprintf(pid, sizeof(pid), "%u", r->tgid);
-		printf("%-7s %-16s %-14.14s %8.0f %10.0f %10.0f %9u %8llu\n", pid,
-		       tw->common.containers ? "" : comm, cont, r->delta.opens / secs,
-		       r->delta.active_closes / secs, r->delta.passive_closes / secs, r->time_wait,
-		       (unsigned long long)r->delta.eaddrnotavail);
-	}
-	table_more(stdout, shown, active);
-}
-
-static __u64 counter_delta(struct tcpwait_state *tw, int i)
-{
-	return tw->counters[i] - tw->prev_counters[i];
-}
-
-static void print_lifetime(struct tcpwait_state *tw)
-{
-	__u64 delta[HIST_SLOTS];
-
-	for (int i = 0; i < HIST_SLOTS; i++)
-		delta[i] = tw->lifetime[i] - tw->prev_lifetime[i];
-	if (tw->common.json) {
-		json_key(&tw->j, "lifetime_us");
-		hist_json(&tw->j, delta);
-		return;
-	}
-	printf("\nESTABLISHED lifetime of connections that ended:\n");
-	hist_print(stdout, delta, "usecs");
-}
-
-static void prom_procs(struct tcpwait_state *tw, struct prom *p)
-{
-	/* value columns as read_procs() fills them */
-	static const struct promrows_metric metrics[] = {
-		{"kscope_tcpwait_process_opens_total", "counter",
-		 "Connections established by the process (connect or accept).", 0},
-		{"kscope_tcpwait_process_active_closes_total", "counter",
-		 "Connections the process closed first (it holds their TIME_WAIT).", 1},
-		{"kscope_tcpwait_process_time_wait_entries_total", "counter",
-		 "Sockets of the process that entered TIME_WAIT.", 2},
-		{"kscope_tcpwait_process_connect_eaddrnotavail_total", "counter",
-		 "connect() calls of the process that failed with EADDRNOTAVAIL.", 3},
-		{"kscope_tcpwait_process_time_wait", "gauge",
-		 "TIME_WAIT sockets the process owns now.", 4},
-	};
-
-	promrows_write(&tw->prom_rows, p, metrics, sizeof(metrics) / sizeof(metrics[0]), 4,
-		       tw->common.prom_top, NULL, NULL, 0);
-}
-
-static void prom_tuples(struct tcpwait_state *tw, struct prom *p)
-{
-	char laddr[64], raddr[64], port[8];
-	size_t shown = 0;
-
-	prom_family(p, "kscope_tcpwait_tuple_time_wait", "gauge",
-		    "TIME_WAIT sockets per tuple (client side: to raddr:rport; server side: on "
-		    "laddr:lport).");
-	for (size_t pass = 0; pass < 2; pass++) {
-		const char *name = pass ? "kscope_tcpwait_tuple_ports_in_use"
-					: "kscope_tcpwait_tuple_time_wait";
-
-		if (pass)
-			prom_family(p, name, "gauge",
-				    "Local ports in use towards a destination (client side only).");
-		shown = 0;
-		for (size_t i = 0; i < tw->scan.ngroups && shown < (size_t)tw->common.prom_top;
-		     i++) {
-			const struct tw_group *g = &tw->scan.groups[i];
-
-			if (!g->time_wait && !group_pressed(tw, g, 0))
-				continue;
-			if (pass && g->server)
-				continue;
-			shown++;
-			tw_addr_str(g->family, g->laddr, laddr, sizeof(laddr));
-			tw_addr_str(g->family, g->raddr, raddr, sizeof(raddr));
-			snprintf(port, sizeof(port), "%u", g->port);
-			struct prom_labels l = {
-				{"side", "laddr", "raddr", g->server ? "lport" : "rport"},
-				{g->server ? "server" : "client", laddr, raddr, port}};
-
-			prom_sample(p, name, &l, pass ? g->sockets : g->time_wait);
-		}
-	}
-}
-
-static int prom_write(struct tcpwait_state *tw)
-{
-	static const struct {
-		const char *name, *help;
-		int counter;
-		const char *label;
-	} totals[] = {
-		{"kscope_tcpwait_opens_total", "Connections established.", TW_OPENS_ACTIVE,
-		 "active"},
-		{"kscope_tcpwait_opens_total", "", TW_OPENS_PASSIVE, "passive"},
-		{"kscope_tcpwait_closes_total", "Connection closes, by who closed first.",
-		 TW_CLOSES_ACTIVE, "active"},
-		{"kscope_tcpwait_closes_total", "", TW_CLOSES_PASSIVE, "passive"},
-		{"kscope_tcpwait_time_wait_entries_total", "Sockets that entered TIME_WAIT.",
-		 TW_TIMEWAIT_ENTRIES, NULL},
-		{"kscope_tcpwait_resets_total", "Connections ended by a reset.", TW_RESETS, NULL},
-		{"kscope_tcpwait_connect_eaddrnotavail_total",
-		 "connect() calls that failed with EADDRNOTAVAIL (no free local port).",
-		 TW_CONNECT_EADDRNOTAVAIL, NULL},
-	};
-	struct prom p;
-
-	if (prom_begin(&p, tw->common.prom_file))
-		return -1;
-	prom_family(&p, "kscope_tcpwait_time_wait", "gauge",
-		    "Sockets in TIME_WAIT in the namespace, as ss counts them.");
-	prom_sample(&p, "kscope_tcpwait_time_wait", NULL, tw->scan.time_wait);
-	prom_family(&p, "kscope_tcpwait_ports_range", "gauge",
-		    "Ephemeral ports connect() can pick from in the namespace.");
-	prom_sample(&p, "kscope_tcpwait_ports_range", NULL, tw->sys.usable);
-	for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++) {
-		struct prom_labels l = {{"direction"}, {totals[i].label}};
-
-		prom_family(&p, totals[i].name, "counter", totals[i].help);
-		prom_sample(&p, totals[i].name, totals[i].label ? &l : NULL,
-			    tw->counters[totals[i].counter]);
-	}
-	prom_family(&p, "kscope_tcpwait_missed_events_total", "counter",
-		    "Runs of tcpwait's BPF programs the kernel skipped (recursion).");
-	prom_sample(&p, "kscope_tcpwait_missed_events_total", NULL,
-		    setup_prog_misses(tw->skel->obj));
-	prom_tuples(tw, &p);
-	prom_procs(tw, &p);
-	if (tw->cfg.lifetime) {
-		prom_family(&p, "kscope_tcpwait_established_seconds", "histogram",
-			    "How long connections stayed ESTABLISHED.");
-		prom_histogram(&p, "kscope_tcpwait_established_seconds", NULL, tw->lifetime, 1e-6,
-			       tw->counters[TW_LIFETIME_SUM_US] / 1e6);
-	}
-	return prom_commit(&p);
-}
-
 static int tcpwait_tick(void *ctx)
 {
 	struct tcpwait_state *tw = ctx;
@@ -737,14 +308,15 @@ static int tcpwait_tick(void *ctx)
 	err = scan_sockets(tw);
 	if (err)
 		return 1;
-	qsort(tw->scan.groups, tw->scan.ngroups, sizeof(*tw->scan.groups), group_cmp_pressure);
+	qsort(tw->scan.groups, tw->scan.ngroups, sizeof(*tw->scan.groups),
+	      tcpwait_group_cmp_pressure);
 	read_counters(tw);
 	read_procs(tw);
 	if (tw->cfg.lifetime)
 		read_lifetime(tw);
 	if (tw->common.prom_file) {
 		/* a daemon's output is the file; stdout stays quiet */
-		err = prom_write(tw);
+		err = tcpwait_prom_write(tw);
 		if (err)
 			return 1;
 		goto done;
@@ -760,26 +332,26 @@ static int tcpwait_tick(void *ctx)
 		json_kv_u64(j, "time_wait", tw->scan.time_wait);
 		json_kv_double(j, "time_wait_change_per_s", tw_change / secs);
 		json_kv_u64(j, "opens",
-			    counter_delta(tw, TW_OPENS_ACTIVE) +
-				    counter_delta(tw, TW_OPENS_PASSIVE));
-		json_kv_u64(j, "active_opens", counter_delta(tw, TW_OPENS_ACTIVE));
-		json_kv_u64(j, "passive_opens", counter_delta(tw, TW_OPENS_PASSIVE));
-		json_kv_u64(j, "active_closes", counter_delta(tw, TW_CLOSES_ACTIVE));
-		json_kv_u64(j, "passive_closes", counter_delta(tw, TW_CLOSES_PASSIVE));
-		json_kv_u64(j, "time_wait_entries", counter_delta(tw, TW_TIMEWAIT_ENTRIES));
-		json_kv_u64(j, "resets", counter_delta(tw, TW_RESETS));
+			    tcpwait_counter_delta(tw, TW_OPENS_ACTIVE) +
+				    tcpwait_counter_delta(tw, TW_OPENS_PASSIVE));
+		json_kv_u64(j, "active_opens", tcpwait_counter_delta(tw, TW_OPENS_ACTIVE));
+		json_kv_u64(j, "passive_opens", tcpwait_counter_delta(tw, TW_OPENS_PASSIVE));
+		json_kv_u64(j, "active_closes", tcpwait_counter_delta(tw, TW_CLOSES_ACTIVE));
+		json_kv_u64(j, "passive_closes", tcpwait_counter_delta(tw, TW_CLOSES_PASSIVE));
+		json_kv_u64(j, "time_wait_entries", tcpwait_counter_delta(tw, TW_TIMEWAIT_ENTRIES));
+		json_kv_u64(j, "resets", tcpwait_counter_delta(tw, TW_RESETS));
 		json_kv_u64(j, "connect_eaddrnotavail",
-			    counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
+			    tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
 		json_kv_u64(j, "connect_eaddrnotavail_total",
 			    tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
 		json_kv_u64(j, "ports_range", tw->sys.usable);
 		json_kv_i64(j, "tcp_tw_reuse", tw->sys.tw_reuse);
 		json_kv_u64(j, "missed_events", setup_prog_misses(tw->skel->obj));
-		print_diagnosis(tw, counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
-		print_groups_json(tw, secs);
-		print_procs(tw, secs);
+		tcpwait_print_diagnosis(tw, tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
+		tcpwait_print_groups_json(tw, secs);
+		tcpwait_print_procs(tw, secs);
 		if (tw->cfg.lifetime)
-			print_lifetime(tw);
+			tcpwait_print_lifetime(tw);
 		json_object_end(j);
 		json_line_end(j);
 	} else {
@@ -788,19 +360,20 @@ static int tcpwait_tick(void *ctx)
 		printf("TIME_WAIT %u (%+.0f/s)  opens %.0f/s  closes %.0f/s (this side first "
 		       "%.0f/s)  EADDRNOTAVAIL %llu  range %u\n",
 		       tw->scan.time_wait, tw_change / secs,
-		       (counter_delta(tw, TW_OPENS_ACTIVE) + counter_delta(tw, TW_OPENS_PASSIVE)) /
+		       (tcpwait_counter_delta(tw, TW_OPENS_ACTIVE) +
+			tcpwait_counter_delta(tw, TW_OPENS_PASSIVE)) /
 			       secs,
-		       (counter_delta(tw, TW_CLOSES_ACTIVE) +
-			counter_delta(tw, TW_CLOSES_PASSIVE)) /
+		       (tcpwait_counter_delta(tw, TW_CLOSES_ACTIVE) +
+			tcpwait_counter_delta(tw, TW_CLOSES_PASSIVE)) /
 			       secs,
-		       counter_delta(tw, TW_CLOSES_ACTIVE) / secs,
-		       (unsigned long long)counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL),
+		       tcpwait_counter_delta(tw, TW_CLOSES_ACTIVE) / secs,
+		       (unsigned long long)tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL),
 		       tw->sys.usable);
-		print_diagnosis(tw, counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
-		print_groups_table(tw, secs);
-		print_procs(tw, secs);
+		tcpwait_print_diagnosis(tw, tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
+		tcpwait_print_groups_table(tw, secs);
+		tcpwait_print_procs(tw, secs);
 		if (tw->cfg.lifetime)
-			print_lifetime(tw);
+			tcpwait_print_lifetime(tw);
 		printf("\n");
 		fflush(stdout);
 	}

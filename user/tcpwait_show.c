@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpwait: one interval shown.  The tuples whose ports run out, the processes that open and
+ * close connections, the diagnosis and the lifetime histogram, as a table or JSON, and the
+ * same figures as a Prometheus file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "cgroup.h"
+#include "hist.h"
+#include "json.h"
+#include "out.h"
+#include "prom.h"
+#include "promrows.h"
+#include "setup.h"
+#include "table.h"
+#include "tcpwait.skel.h"
+#include "tcpwait_table.h"
+#include "tcpwait_show.h"
+
+static int proc_cmp(const void *a, const void *b)
+{
+	const struct proc_row *x = a, *y = b;
+	__u64 kx = x->time_wait * 1000000ull + x->delta.timewait_entries + x->delta.opens;
+	__u64 ky = y->time_wait * 1000000ull + y->delta.timewait_entries + y->delta.opens;
+
+	return kx < ky ? 1 : kx > ky ? -1 : 0;
+}
+
+static bool proc_active(const struct proc_row *r)
+{
+	return r->time_wait || r->delta.opens || r->delta.active_closes ||
+	       r->delta.passive_closes || r->delta.eaddrnotavail;
+}
+
+static __u32 prev_group_sockets(struct tcpwait_state *tw, const struct tw_group *g)
+{
+	for (size_t i = 0; i < tw->prev_scan.ngroups; i++) {
+		const struct tw_group *p = &tw->prev_scan.groups[i];
+
+		if (p->server == g->server && p->family == g->family && p->port == g->port &&
+		    !memcmp(p->laddr, g->laddr, 16) && !memcmp(p->raddr, g->raddr, 16))
+			return p->sockets;
+	}
+	return g->sockets;
+}
+
+/* connect() failures with EADDRNOTAVAIL towards this group's destination, since start. */
+static __u64 group_failures(struct tcpwait_state *tw, const struct tw_group *g)
+{
+	struct tcpwait_dest d = {};
+	__u64 n = 0;
+
+	memcpy(d.raddr, g->raddr, 16);
+	d.rport = g->port;
+	d.family = g->family;
+	bpf_map_lookup_elem(bpf_map__fd(tw->skel->maps.failed_dests), &d, &n);
+	return n;
+}
+
+int tcpwait_group_cmp_pressure(const void *a, const void *b)
+{
+	const struct tw_group *x = a, *y = b;
+
+	if (x->server != y->server)
+		return x->server - y->server;
+	return x->sockets < y->sockets ? 1 : x->sockets > y->sockets ? -1 : 0;
+}
+
+static bool group_pressed(struct tcpwait_state *tw, const struct tw_group *g, __u64 new_failures)
+{
+	return tw_group_pressed(&tw->sys, g, new_failures);
+}
+
+void tcpwait_print_groups_json(struct tcpwait_state *tw, double secs)
+{
+	struct json *j = &tw->j;
+
+	json_key(j, "tuples");
+	json_array_begin(j);
+	for (size_t i = 0; i < tw->scan.ngroups && i < (size_t)tw->cfg.top; i++) {
+		const struct tw_group *g = &tw->scan.groups[i];
+		char a[64];
+		double eta;
+
+		if (!g->time_wait && !group_pressed(tw, g, 0))
+			continue;
+		json_object_begin(j);
+		json_kv_string(j, "side", g->server ? "server" : "client");
+		json_kv_string(j, "laddr", tw_addr_str(g->family, g->laddr, a, sizeof(a)));
+		if (g->server)
+			json_kv_u64(j, "lport", g->port);
+		else
+			json_kv_null(j, "lport");
+		json_kv_string(j, "raddr", tw_addr_str(g->family, g->raddr, a, sizeof(a)));
+		if (g->server)
+			json_kv_null(j, "rport");
+		else
+			json_kv_u64(j, "rport", g->port);
+		json_kv_u64(j, "time_wait", g->time_wait);
+		json_kv_u64(j, "fin_wait2_orphans", g->fin_wait2);
+		json_kv_u64(j, "ports_in_use", g->sockets);
+		if (g->server) {
+			json_kv_null(j, "ports_range");
+			json_kv_null(j, "headroom_pct");
+			json_kv_null(j, "eta_s");
+		} else {
+			json_kv_u64(j, "ports_range", tw->sys.usable);
+			json_kv_double(j, "headroom_pct",
+				       tw_headroom_pct(g->sockets, tw->sys.usable));
+			eta = tw_eta_s(g->sockets, prev_group_sockets(tw, g), tw->sys.usable, secs);
+			if (eta < 0)
+				json_kv_null(j, "eta_s");
+			else
+				json_kv_double(j, "eta_s", eta);
+		}
+		json_kv_u64(j, "connect_eaddrnotavail_total",
+			    g->server ? 0 : group_failures(tw, g));
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+void tcpwait_print_groups_table(struct tcpwait_state *tw, double secs)
+{
+	size_t shown = 0, total = 0;
+
+	printf("%-22s %-28s %6s %9s %7s %7s %8s %8s\n", "LOCAL", "REMOTE", "SIDE", "TIME_WAIT",
+	       "IN_USE", "RANGE", "HEADROOM", "FULL_IN");
+	for (size_t i = 0; i < tw->scan.ngroups; i++) {
+		const struct tw_group *g = &tw->scan.groups[i];
+		char l[80], r[80], a[64], eta_s[16] = "-", head[16] = "-", range[16] = "-";
+		double eta;
+
+		if (!g->time_wait && !group_pressed(tw, g, 0))
+			continue;
+		total++;
+		if (shown >= (size_t)tw->cfg.top)
+			continue;
+		shown++;
+		tw_addr_str(g->family, g->laddr, a, sizeof(a));
+		if (g->server)
+			snprintf(l, sizeof(l), "%s:%u", a, g->port);
+		else
+			snprintf(l, sizeof(l), "%s", a);
+		tw_addr_str(g->family, g->raddr, a, sizeof(a));
+		if (g->server)
+			snprintf(r, sizeof(r), "%s", a);
+		else
+			snprintf(r, sizeof(r), "%s:%u", a, g->port);
+		if (!g->server) {
+			snprintf(range, sizeof(range), "%u", tw->sys.usable);
+			snprintf(head, sizeof(head), "%.1f%%",
+				 tw_headroom_pct(g->sockets, tw->sys.usable));
+			eta = tw_eta_s(g->sockets, prev_group_sockets(tw, g), tw->sys.usable, secs);
+			if (eta == 0)
+				snprintf(eta_s, sizeof(eta_s), "full");
+			else if (eta > 0)
+				snprintf(eta_s, sizeof(eta_s), "%.0fs", eta);
+		}
+		printf("%-22s %-28s %6s %9u %7u %7s %8s %8s\n", l, r,
+		       g->server ? "server" : "client", g->time_wait, g->sockets, range, head,
+		       eta_s);
+	}
+	table_more(stdout, shown, total);
+}
+
+void tcpwait_print_diagnosis(struct tcpwait_state *tw, __u64 new_failures)
+{
+	char line[768];
+	bool json = tw->common.json;
+
+	if (json) {
+		json_key(&tw->j, "diagnosis");
+		json_array_begin(&tw->j);
+	}
+	for (size_t i = 0; i < tw->scan.ngroups; i++) {
+		const struct tw_group *g = &tw->scan.groups[i];
+		__u64 failures = group_failures(tw, g);
+
+		if (!group_pressed(tw, g, failures && new_failures ? failures : 0))
+			continue;
+		tw_diagnose(&tw->sys, g, failures, line, sizeof(line));
+		if (json)
+			json_string(&tw->j, line);
+		else
+			printf("!! %s\n", line);
+	}
+	if (json)
+		json_array_end(&tw->j);
+}
+
+static void proc_label(const struct proc_row *r, char *buf, size_t len)
+{
+	char raw[128];
+
+	if (!r->cgroup_id) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	cgroup_label(r->cgroup_id, raw, sizeof(raw));
+	out_sanitize(buf, len, raw, sizeof(raw));
+}
+
+void tcpwait_print_procs(struct tcpwait_state *tw, double secs)
+{
+	size_t shown, active = 0;
+	struct json *j = &tw->j;
+	char comm[KSCOPE_COMM_LEN * 4 + 1], cont[160], raw[128];
+
+	for (size_t i = 0; i < tw->nprocs; i++)
+		if (proc_active(&tw->procs[i]))
+			tw->procs[active++] = tw->procs[i];
+	shown = table_top(tw->procs, active, sizeof(*tw->procs), proc_cmp, tw->cfg.top);
+
+	if (tw->common.json) {
+		json_key(j, "procs");
+		json_array_begin(j);
+		for (size_t i = 0; i < shown; i++) {
+			const struct proc_row *r = &tw->procs[i];
+
+			json_object_begin(j);
+			if (tw->common.containers) {
+				json_kv_null(j, "pid");
+				json_kv_null(j, "comm");
+			} else {
+				json_kv_u64(j, "pid", r->tgid);
+				json_key(j, "comm");
+				json_string_n(j, r->comm, sizeof(r->comm));
+			}
+			json_key(j, "container");
+			if (cgroup_container_name(r->cgroup_id, raw, sizeof(raw)))
+				json_string(j, raw);
+			else
+				json_null(j);
+			json_key(j, "cgroup");
+			if (cgroup_path_of_id(r->cgroup_id))
+				json_string(j, cgroup_path_of_id(r->cgroup_id));
+			else
+				json_null(j);
+			json_kv_u64(j, "opens", r->delta.opens);
+			json_kv_u64(j, "active_closes", r->delta.active_closes);
+			json_kv_u64(j, "passive_closes", r->delta.passive_closes);
+			json_kv_u64(j, "time_wait", r->time_wait);
+			json_kv_u64(j, "time_wait_entries", r->delta.timewait_entries);
+			json_kv_u64(j, "connect_eaddrnotavail", r->delta.eaddrnotavail);
+			json_object_end(j);
+		}
+		json_array_end(j);
+		return;
+	}
+	if (!shown)
+		return;
+	printf("\n%-7s %-16s %-14s %8s %10s %10s %9s %8s\n", tw->common.containers ? "" : "PID",
+	       tw->common.containers ? "" : "COMM", "CONTAINER", "OPENS/s", "ACTCLOSE/s",
+	       "PASCLOSE/s", "TIME_WAIT", "EADDRNA");
+	for (size_t i = 0; i < shown; i++) {
+		const struct proc_row *r = &tw->procs[i];
+		char pid[16] = "";
+
+		out_sanitize(comm, sizeof(comm), r->comm, sizeof(r->comm));
+		proc_label(r, cont, sizeof(cont));
+		if (!tw->common.containers)
+			snprintf(pid, sizeof(pid), "%u", r->tgid);
+		printf("%-7s %-16s %-14.14s %8.0f %10.0f %10.0f %9u %8llu\n", pid,
+		       tw->common.containers ? "" : comm, cont, r->delta.opens / secs,
+		       r->delta.active_closes / secs, r->delta.passive_closes / secs, r->time_wait,
+		       (unsigned long long)r->delta.eaddrnotavail);
+	}
+	table_more(stdout, shown, active);
+}
+
+__u64 tcpwait_counter_delta(struct tcpwait_state *tw, int i)
+{
+	return tw->counters[i] - tw->prev_counters[i];
+}
+
+void tcpwait_print_lifetime(struct tcpwait_state *tw)
+{
+	__u64 delta[HIST_SLOTS];
+
+	for (int i = 0; i < HIST_SLOTS; i++)
+		delta[i] = tw->lifetime[i] - tw->prev_lifetime[i];
+	if (tw->common.json) {
+		json_key(&tw->j, "lifetime_us");
+		hist_json(&tw->j, delta);
+		return;
+	}
+	printf("\nESTABLISHED lifetime of connections that ended:\n");
+	hist_print(stdout, delta, "usecs");
+}
+
+static void prom_procs(struct tcpwait_state *tw, struct prom *p)
+{
+	/* value columns as read_procs() fills them */
+	static const struct promrows_metric metrics[] = {
+		{"kscope_tcpwait_process_opens_total", "counter",
+		 "Connections established by the process (connect or accept).", 0},
+		{"kscope_tcpwait_process_active_closes_total", "counter",
+		 "Connections the process closed first (it holds their TIME_WAIT).", 1},
+		{"kscope_tcpwait_process_time_wait_entries_total", "counter",
+		 "Sockets of the process that entered TIME_WAIT.", 2},
+		{"kscope_tcpwait_process_connect_eaddrnotavail_total", "counter",
+		 "connect() calls of the process that failed with EADDRNOTAVAIL.", 3},
+		{"kscope_tcpwait_process_time_wait", "gauge",
+		 "TIME_WAIT sockets the process owns now.", 4},
+	};
+
+	promrows_write(&tw->prom_rows, p, metrics, sizeof(metrics) / sizeof(metrics[0]), 4,
+		       tw->common.prom_top, NULL, NULL, 0);
+}
+
+static void prom_tuples(struct tcpwait_state *tw, struct prom *p)
+{
+	char laddr[64], raddr[64], port[8];
+	size_t shown = 0;
+
+	prom_family(p, "kscope_tcpwait_tuple_time_wait", "gauge",
+		    "TIME_WAIT sockets per tuple (client side: to raddr:rport; server side: on "
+		    "laddr:lport).");
+	for (size_t pass = 0; pass < 2; pass++) {
+		const char *name = pass ? "kscope_tcpwait_tuple_ports_in_use"
+					: "kscope_tcpwait_tuple_time_wait";
+
+		if (pass)
+			prom_family(p, name, "gauge",
+				    "Local ports in use towards a destination (client side only).");
+		shown = 0;
+		for (size_t i = 0; i < tw->scan.ngroups && shown < (size_t)tw->common.prom_top;
+		     i++) {
+			const struct tw_group *g = &tw->scan.groups[i];
+
+			if (!g->time_wait && !group_pressed(tw, g, 0))
+				continue;
+			if (pass && g->server)
+				continue;
+			shown++;
+			tw_addr_str(g->family, g->laddr, laddr, sizeof(laddr));
+			tw_addr_str(g->family, g->raddr, raddr, sizeof(raddr));
+			snprintf(port, sizeof(port), "%u", g->port);
+			struct prom_labels l = {
+				{"side", "laddr", "raddr", g->server ? "lport" : "rport"},
+				{g->server ? "server" : "client", laddr, raddr, port}};
+
+			prom_sample(p, name, &l, pass ? g->sockets : g->time_wait);
+		}
+	}
+}
+
+int tcpwait_prom_write(struct tcpwait_state *tw)
+{
+	static const struct {
+		const char *name, *help;
+		int counter;
+		const char *label;
+	} totals[] = {
+		{"kscope_tcpwait_opens_total", "Connections established.", TW_OPENS_ACTIVE,
+		 "active"},
+		{"kscope_tcpwait_opens_total", "", TW_OPENS_PASSIVE, "passive"},
+		{"kscope_tcpwait_closes_total", "Connection closes, by who closed first.",
+		 TW_CLOSES_ACTIVE, "active"},
+		{"kscope_tcpwait_closes_total", "", TW_CLOSES_PASSIVE, "passive"},
+		{"kscope_tcpwait_time_wait_entries_total", "Sockets that entered TIME_WAIT.",
+		 TW_TIMEWAIT_ENTRIES, NULL},
+		{"kscope_tcpwait_resets_total", "Connections ended by a reset.", TW_RESETS, NULL},
+		{"kscope_tcpwait_connect_eaddrnotavail_total",
+		 "connect() calls that failed with EADDRNOTAVAIL (no free local port).",
+		 TW_CONNECT_EADDRNOTAVAIL, NULL},
+	};
+	struct prom p;
+
+	if (prom_begin(&p, tw->common.prom_file))
+		return -1;
+	prom_family(&p, "kscope_tcpwait_time_wait", "gauge",
+		    "Sockets in TIME_WAIT in the namespace, as ss counts them.");
+	prom_sample(&p, "kscope_tcpwait_time_wait", NULL, tw->scan.time_wait);
+	prom_family(&p, "kscope_tcpwait_ports_range", "gauge",
+		    "Ephemeral ports connect() can pick from in the namespace.");
+	prom_sample(&p, "kscope_tcpwait_ports_range", NULL, tw->sys.usable);
+	for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++) {
+		struct prom_labels l = {{"direction"}, {totals[i].label}};
+
+		prom_family(&p, totals[i].name, "counter", totals[i].help);
+		prom_sample(&p, totals[i].name, totals[i].label ? &l : NULL,
+			    tw->counters[totals[i].counter]);
+	}
+	prom_family(&p, "kscope_tcpwait_missed_events_total", "counter",
+		    "Runs of tcpwait's BPF programs the kernel skipped (recursion).");
+	prom_sample(&p, "kscope_tcpwait_missed_events_total", NULL,
+		    setup_prog_misses(tw->skel->obj));
+	prom_tuples(tw, &p);
+	prom_procs(tw, &p);
+	if (tw->cfg.lifetime) {
+		prom_family(&p, "kscope_tcpwait_established_seconds", "histogram",
+			    "How long connections stayed ESTABLISHED.");
+		prom_histogram(&p, "kscope_tcpwait_established_seconds", NULL, tw->lifetime, 1e-6,
+			       tw->counters[TW_LIFETIME_SUM_US] / 1e6);
+	}
+	return prom_commit(&p);
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpwait's user space, shared by user/tcpwait.c (options, reading the socket table and the
+ * maps, --events, set-up) and user/tcpwait_show.c (one interval as a table, JSON or
+ * --prom-file).
+ */
+#ifndef KSCOPE_TCPWAIT_SHOW_H
+#define KSCOPE_TCPWAIT_SHOW_H
+
+#include <stdbool.h>
+#include "events.h"
+#include "hist.h"
+#include "json.h"
+#include "opts.h"
+#include "probe.h"
+#include "promrows.h"
+#include "tcpwait.h"
+#include "tcpwait_table.h"
+
+#define AF_INET_ 2
+#define AF_INET6_ 10
+#define MAX_PROCS 8192
+
+struct tcpwait_config {
+	bool events;
+	bool lifetime;
+	bool ipv4;
+	bool ipv6;
+	const char *lports;
+	const char *rports;
+	const char *netns;
+	long top;
+};
+
+struct proc_row {
+	__u32 tgid;
+	__u64 cgroup_id;
+	char comm[KSCOPE_COMM_LEN];
+	struct tcpwait_proc now;   /* cumulative, summed over CPUs */
+	struct tcpwait_proc delta; /* this interval */
+	__u32 time_wait;	   /* TIME_WAIT sockets attributed to it now */
+};
+
+struct tcpwait_state {
+	struct tcpwait *skel;
+	struct common_opts common;
+	struct tcpwait_config cfg;
+	int netns_fd;
+	struct events ev;
+	struct json j;
+	struct tw_scan scan, prev_scan;
+	struct tw_sysctls sys;
+	__u64 counters[TW_COUNTER_MAX], prev_counters[TW_COUNTER_MAX];
+	struct proc_row *procs, *prev_procs; /* sorted by tgid */
+	size_t nprocs, nprev_procs;
+	struct promrows prom_rows;
+	__u64 lifetime[HIST_SLOTS], prev_lifetime[HIST_SLOTS];
+	__u64 last_tick_ns, start_ns;
+	__u32 prev_time_wait;
+	int ncpus;
+	struct plan_item plan;
+};
+
+/* qsort order of the tuples: client-side ones (whose ports run out) first, then by sockets */
+int tcpwait_group_cmp_pressure(const void *a, const void *b);
+/* the top tuples in that order, with their ports in use, headroom and ETA; secs: the interval */
+void tcpwait_print_groups_json(struct tcpwait_state *tw, double secs);
+void tcpwait_print_groups_table(struct tcpwait_state *tw, double secs);
+/* one line per pressed tuple: what runs out, when, and what to do */
+void tcpwait_print_diagnosis(struct tcpwait_state *tw, __u64 new_failures);
+/* the processes with activity this interval, top N */
+void tcpwait_print_procs(struct tcpwait_state *tw, double secs);
+/* counter i since the previous interval */
+__u64 tcpwait_counter_delta(struct tcpwait_state *tw, int i);
+/* -L: the established-connection lifetime histogram */
+void tcpwait_print_lifetime(struct tcpwait_state *tw);
+/* --prom-file: rewrite the file from this interval; 0 or a negative errno */
+int tcpwait_prom_write(struct tcpwait_state *tw);
+
+#endif /* KSCOPE_TCPWAIT_SHOW_H */
