@@ -16,7 +16,10 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CFLAGS ?= -g -O2
 # option and plan tables are positional initializers that leave trailing fields zero on purpose
 CFLAGS += -Wall -Wextra -Wno-missing-field-initializers -std=gnu11 -DKSCOPE_VERSION='"$(VERSION)"'
-INCLUDES := -Iuser -Iuser/lib -I$(BUILD) -Ibpf
+# a tool's modules and the unit tests that link them never see build/, so a skeleton
+# included by a module is a compile error instead of a link error in the unit tests
+MOD_INCLUDES := -Iuser -Iuser/lib -Ibpf
+INCLUDES := $(MOD_INCLUDES) -I$(BUILD)
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
 LIBS := -lbpf -lelf -lz
 STATIC_LIBS := -static -lbpf -lelf -lz
@@ -58,7 +61,7 @@ $(BUILD)/libkscope.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/mod/%.o: user/%.c $(LIB_HEADERS) $(wildcard user/*.h) | $(BUILD)/mod
-	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+	$(CC) $(CFLAGS) $(MOD_INCLUDES) -c $< -o $@
 
 $(BUILD)/%.o: user/%.c $(BUILD)/%.skel.h $(LIB_HEADERS) $(wildcard user/*.h) | $(BUILD)
 	$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@

@@ -412,6 +412,8 @@ int main(int argc, char **argv)
 		setup_explain(err, "load the BPF programs");
 		goto cleanup;
 	}
+	c.obj = c.skel->obj;
+	c.names_fd = bpf_map__fd(c.skel->maps.names);
 	err = fadvtop__attach(c.skel);
 	if (err) {
 		setup_explain(err, "attach the BPF programs");

@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <bpf/bpf.h>
-#include "fadvtop.skel.h"
 #include "fadvtop_report.h"
 #include "cgroup.h"
 #include "hist.h"
@@ -65,7 +64,7 @@ static const char *file_name(struct ctx *c, __u32 dev, __u64 ino, __u32 tgid, in
 		slot->path[len] = '\0';
 		return slot->path;
 	}
-	if (!bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.names), &fk, &n) && n.name[0]) {
+	if (!bpf_map_lookup_elem(c->names_fd, &fk, &n) && n.name[0]) {
 		n.name[sizeof(n.name) - 1] = '\0';
 		snprintf(slot->path, sizeof(slot->path), ".../%s", n.name);
 		return slot->path;
@@ -394,7 +393,7 @@ static void report_json(struct ctx *c, struct report *r, char (*diag)[FADV_LINE_
 	for (int d = 0; d < ndiag; d++)
 		json_string(j, diag[d]);
 	json_array_end(j);
-	json_kv_u64(j, "missed", setup_prog_misses(c->skel->obj));
+	json_kv_u64(j, "missed", setup_prog_misses(c->obj));
 	json_object_end(j);
 	json_line_end(j);
 }
@@ -650,8 +649,7 @@ int fadvtop_prom_report(struct ctx *c, const struct snap *cur)
 	prom_rows(c, &p, g, n);
 	prom_family(&p, "kscope_fadvtop_missed_events_total", "counter",
 		    "Runs of fadvtop's BPF programs the kernel skipped (recursion).");
-	prom_sample(&p, "kscope_fadvtop_missed_events_total", NULL,
-		    setup_prog_misses(c->skel->obj));
+	prom_sample(&p, "kscope_fadvtop_missed_events_total", NULL, setup_prog_misses(c->obj));
 	free(deltas);
 	free(g);
 	return prom_commit(&p) ? -EIO : 0;

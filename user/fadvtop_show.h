@@ -59,6 +59,9 @@ struct cg_wait {
 
 struct ctx {
 	struct fadvtop *skel;
+	/* what the output needs of the BPF side, so that fadvtop_show.c needs no skeleton */
+	struct bpf_object *obj;
+	int names_fd; /* the names map: file names the kernel side saw */
 	const struct config *cfg;
 	struct common_opts common;
 	struct snap prev;

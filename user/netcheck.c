@@ -150,11 +150,6 @@ static int audit_main(int argc, char **argv)
 
 /* ---------------------------------------------------------------- watch */
 
-const char *const netcheck_softirq_names[NETCHECK_NR_SOFTIRQS] = {
-	"HI",	    "TIMER",   "NET_TX", "NET_RX",  "BLOCK",
-	"IRQ_POLL", "TASKLET", "SCHED",	 "HRTIMER", "RCU",
-};
-
 static const struct opt watch_opts[] = {
 	{"hist", 'H', OPT_FLAG, offsetof(struct watch_cfg, hist), NULL,
 	 "print each process's histograms: timeout, events per call, wakeup to running"},
@@ -198,7 +193,7 @@ static int cmp_napi(const void *a, const void *b)
 		      sizeof(struct netcheck_napi_key));
 }
 
-void netcheck_snapshot_free(struct snapshot *s)
+static void snapshot_free(struct snapshot *s)
 {
 	for (size_t i = 0; i < s->nirqs; i++)
 		free(s->irqs[i].count);
@@ -236,7 +231,7 @@ static void proc_sum(struct netcheck_proc *dst, const struct netcheck_proc *perc
 }
 
 /* Cumulative values of every map; the intervals are differences of two snapshots. */
-int netcheck_snapshot_read(struct watch *w, struct snapshot *s)
+static int snapshot_read(struct watch *w, struct snapshot *s)
 {
 	struct netcheck *skel = w->skel;
 	size_t cap;
@@ -370,8 +365,8 @@ static void proc_sub(struct netcheck_proc *d, const struct netcheck_proc *b)
  * within the interval; an entry the LRU evicted and re-created would go negative, so it is
  * taken whole instead.
  */
-void netcheck_snapshot_diff(struct watch *w, struct snapshot *d, const struct snapshot *cur,
-			    const struct snapshot *base)
+static void snapshot_diff(struct watch *w, struct snapshot *d, const struct snapshot *cur,
+			  const struct snapshot *base)
 {
 	memset(d, 0, sizeof(*d));
 	d->cpus = calloc(w->ncpus, sizeof(*d->cpus));
@@ -439,32 +434,31 @@ void netcheck_snapshot_diff(struct watch *w, struct snapshot *d, const struct sn
 	}
 }
 
-/* IRQ numbers to the names /proc/interrupts gives their handlers. */
-void netcheck_irq_names_load(struct watch *w)
-{
-	char line[4096];
-	FILE *f = fopen("/proc/interrupts", "r");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *end, *last = NULL, *tok;
-		long irq;
-
-		while (*p == ' ')
-			p++;
-		irq = strtol(p, &end, 10);
-		if (end == p || *end != ':' || irq < 0 || irq >= NETCHECK_MAX_IRQS)
-			continue;
-		for (tok = strtok(end + 1, " \t\n"); tok; tok = strtok(NULL, " \t\n"))
-			last = tok;
-		if (last)
-			snprintf(w->irq_names[irq], sizeof(w->irq_names[irq]), "%s", last);
-	}
-	fclose(f);
-}
-
 static __u64 last_tick_ns, start_ns;
+
+/* Reads the maps into w->cur and shows what changed since base. */
+static int report(struct watch *w, const struct snapshot *base,
+		  int (*show)(struct watch *w, struct snapshot *d, __u64 elapsed_ms),
+		  __u64 elapsed_ms)
+{
+	struct snapshot d;
+	int err;
+
+	err = snapshot_read(w, &w->cur);
+	if (err) {
+		out_error("could not read the BPF maps: %s", strerror(-err));
+		return 1;
+	}
+	snapshot_diff(w, &d, &w->cur, base);
+	if (!d.cpus || !d.procs || !d.irqs || !d.napis) {
+		snapshot_free(&d);
+		out_error("out of memory while building the report");
+		return 1;
+	}
+	err = show(w, &d, elapsed_ms);
+	snapshot_free(&d);
+	return err;
+}
 
 static int tick(void *ctx)
 {
@@ -473,11 +467,11 @@ static int tick(void *ctx)
 	int err;
 
 	if (w->common.prom_file)
-		err = netcheck_prom_report(w);
+		err = report(w, &w->start, netcheck_prom_report, 0);
 	else
-		err = netcheck_report(w, &w->prev, false, (now - last_tick_ns) / 1000000);
+		err = report(w, &w->prev, netcheck_report, (now - last_tick_ns) / 1000000);
 	last_tick_ns = now;
-	netcheck_snapshot_free(&w->prev);
+	snapshot_free(&w->prev);
 	w->prev = w->cur;
 	memset(&w->cur, 0, sizeof(w->cur));
 	return err;
@@ -526,6 +520,7 @@ static int watch_main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
+	w->obj = w->skel->obj;
 	/* before the "Tracing" line a test or script may act on: a signal after it must not kill */
 	loop_signals();
 	err = netcheck__attach(w->skel);
@@ -535,9 +530,9 @@ static int watch_main(int argc, char **argv)
 		goto cleanup;
 	}
 	setup_report_attached(w->skel->obj);
-	err = netcheck_snapshot_read(w, &w->start);
+	err = snapshot_read(w, &w->start);
 	if (!err)
-		err = netcheck_snapshot_read(w, &w->prev);
+		err = snapshot_read(w, &w->prev);
 	if (err) {
 		out_error("could not read the BPF maps: %s", strerror(-err));
 		err = 1;
@@ -551,12 +546,12 @@ static int watch_main(int argc, char **argv)
 
 	err = loop_run(&w->common, NULL, tick, w);
 	if (!err)
-		err = netcheck_report(w, &w->start, true,
-				      (out_monotonic_ns() - start_ns) / 1000000);
+		err = report(w, &w->start, netcheck_summary,
+			     (out_monotonic_ns() - start_ns) / 1000000);
 cleanup:
-	netcheck_snapshot_free(&w->start);
-	netcheck_snapshot_free(&w->prev);
-	netcheck_snapshot_free(&w->cur);
+	snapshot_free(&w->start);
+	snapshot_free(&w->prev);
+	snapshot_free(&w->cur);
 	netcheck__destroy(w->skel);
 	free(w);
 	return err;

@@ -14,8 +14,37 @@
 #include "prom.h"
 #include "promrows.h"
 #include "setup.h"
-#include "netcheck.skel.h"
 #include "netcheck_watch.h"
+
+static const char *const softirq_names[NETCHECK_NR_SOFTIRQS] = {
+	"HI",	    "TIMER",   "NET_TX", "NET_RX",  "BLOCK",
+	"IRQ_POLL", "TASKLET", "SCHED",	 "HRTIMER", "RCU",
+};
+
+/* IRQ numbers to the names /proc/interrupts gives their handlers. */
+static void irq_names_load(struct watch *w)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *end, *last = NULL, *tok;
+		long irq;
+
+		while (*p == ' ')
+			p++;
+		irq = strtol(p, &end, 10);
+		if (end == p || *end != ':' || irq < 0 || irq >= NETCHECK_MAX_IRQS)
+			continue;
+		for (tok = strtok(end + 1, " \t\n"); tok; tok = strtok(NULL, " \t\n"))
+			last = tok;
+		if (last)
+			snprintf(w->irq_names[irq], sizeof(w->irq_names[irq]), "%s", last);
+	}
+	fclose(f);
+}
 
 static int cmp_proc_calls(const void *a, const void *b)
 {
@@ -85,12 +114,12 @@ static void print_json(struct watch *w, struct snapshot *d, bool summary, __u64 
 		json_key(j, "softirqs");
 		json_object_begin(j);
 		for (int v = 0; v < NETCHECK_NR_SOFTIRQS; v++)
-			json_kv_u64(j, netcheck_softirq_names[v], cpu->softirqs[v]);
+			json_kv_u64(j, softirq_names[v], cpu->softirqs[v]);
 		json_object_end(j);
 		json_key(j, "softirq_ns");
 		json_object_begin(j);
 		for (int v = 0; v < NETCHECK_NR_SOFTIRQS; v++)
-			json_kv_u64(j, netcheck_softirq_names[v], cpu->softirq_ns[v]);
+			json_kv_u64(j, softirq_names[v], cpu->softirq_ns[v]);
 		json_object_end(j);
 		json_kv_u64(j, "napi_polls", cpu->napi_polls);
 		json_kv_u64(j, "napi_packets", cpu->napi_work);
@@ -134,7 +163,7 @@ static void print_json(struct watch *w, struct snapshot *d, bool summary, __u64 
 	}
 	json_array_end(j);
 	if (summary)
-		json_kv_u64(j, "missed", setup_prog_misses(w->skel->obj));
+		json_kv_u64(j, "missed", setup_prog_misses(w->obj));
 	json_object_end(j);
 	json_line_end(j);
 }
@@ -228,32 +257,27 @@ static void print_table(struct watch *w, struct snapshot *d, bool summary)
 	}
 	if (summary)
 		printf("\n%llu events missed (BPF programs skipped by the kernel)\n",
-		       (unsigned long long)setup_prog_misses(w->skel->obj));
+		       (unsigned long long)setup_prog_misses(w->obj));
 	fflush(stdout);
 }
 
-int netcheck_report(struct watch *w, const struct snapshot *base, bool summary, __u64 elapsed_ms)
+int netcheck_report(struct watch *w, struct snapshot *d, __u64 elapsed_ms)
 {
-	struct snapshot d;
-	int err;
-
-	err = netcheck_snapshot_read(w, &w->cur);
-	if (err) {
-		out_error("could not read the BPF maps: %s", strerror(-err));
-		return 1;
-	}
-	netcheck_snapshot_diff(w, &d, &w->cur, base);
-	if (!d.cpus || !d.procs || !d.irqs || !d.napis) {
-		netcheck_snapshot_free(&d);
-		out_error("out of memory while building the report");
-		return 1;
-	}
-	netcheck_irq_names_load(w);
+	irq_names_load(w);
 	if (out_json())
-		print_json(w, &d, summary, elapsed_ms);
+		print_json(w, d, false, elapsed_ms);
 	else
-		print_table(w, &d, summary);
-	netcheck_snapshot_free(&d);
+		print_table(w, d, false);
+	return 0;
+}
+
+int netcheck_summary(struct watch *w, struct snapshot *d, __u64 elapsed_ms)
+{
+	irq_names_load(w);
+	if (out_json())
+		print_json(w, d, true, elapsed_ms);
+	else
+		print_table(w, d, true);
 	return 0;
 }
 
@@ -300,8 +324,7 @@ static void prom_cpus(struct watch *w, struct prom *p, const struct snapshot *d)
 			       : "Softirqs handled, by vector.");
 		for (int c = 0; c < w->ncpus; c++)
 			for (int v = 0; v < NETCHECK_NR_SOFTIRQS; v++) {
-				struct prom_labels l = {{"cpu", "vector"},
-							{cpu, netcheck_softirq_names[v]}};
+				struct prom_labels l = {{"cpu", "vector"}, {cpu, softirq_names[v]}};
 
 				snprintf(cpu, sizeof(cpu), "%d", c);
 				prom_sample(p, name, &l,
@@ -334,28 +357,17 @@ static void prom_procs(struct watch *w, struct prom *p, const struct snapshot *d
 	promrows_free(&rows);
 }
 
-int netcheck_prom_report(struct watch *w)
+int netcheck_prom_report(struct watch *w, struct snapshot *d, __u64 elapsed_ms)
 {
-	struct snapshot d;
 	struct prom p;
-	int err;
 
-	err = netcheck_snapshot_read(w, &w->cur);
-	if (err) {
-		out_error("could not read the BPF maps: %s", strerror(-err));
+	(void)elapsed_ms; /* the file's counters are cumulative; Prometheus takes the rates */
+	if (prom_begin(&p, w->common.prom_file))
 		return 1;
-	}
-	netcheck_snapshot_diff(w, &d, &w->cur, &w->start);
-	if (!d.cpus || !d.procs || prom_begin(&p, w->common.prom_file)) {
-		netcheck_snapshot_free(&d);
-		return 1;
-	}
-	prom_cpus(w, &p, &d);
-	prom_procs(w, &p, &d);
+	prom_cpus(w, &p, d);
+	prom_procs(w, &p, d);
 	prom_family(&p, "kscope_netcheck_missed_events_total", "counter",
 		    "Runs of netcheck's BPF programs the kernel skipped (recursion).");
-	prom_sample(&p, "kscope_netcheck_missed_events_total", NULL,
-		    setup_prog_misses(w->skel->obj));
-	netcheck_snapshot_free(&d);
+	prom_sample(&p, "kscope_netcheck_missed_events_total", NULL, setup_prog_misses(w->obj));
 	return prom_commit(&p) ? 1 : 0;
 }

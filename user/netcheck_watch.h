@@ -11,9 +11,6 @@
 #include "opts.h"
 #include "netcheck.h"
 
-/* softirq vector names as /proc/softirqs prints them */
-extern const char *const netcheck_softirq_names[NETCHECK_NR_SOFTIRQS];
-
 struct watch_cfg {
 	bool hist;
 	long top;
@@ -50,24 +47,19 @@ struct watch {
 	struct common_opts common;
 	struct watch_cfg cfg;
 	struct netcheck *skel;
+	struct bpf_object *obj; /* netcheck_show.c's way to the BPF side: no skeleton there */
 	int ncpus;
 	struct snapshot prev, cur, start;
 	struct json j;
 	char irq_names[NETCHECK_MAX_IRQS][40];
 };
 
-void netcheck_snapshot_free(struct snapshot *s);
-/* read every map into s; 0 or a negative errno */
-int netcheck_snapshot_read(struct watch *w, struct snapshot *s);
-/* d = cur - base (an interval); free with netcheck_snapshot_free */
-void netcheck_snapshot_diff(struct watch *w, struct snapshot *d, const struct snapshot *cur,
-			    const struct snapshot *base);
-/* IRQ numbers to the names /proc/interrupts gives their handlers */
-void netcheck_irq_names_load(struct watch *w);
-
-/* the interval since base (summary: since the start) as a table or JSON; 0 or 1 */
-int netcheck_report(struct watch *w, const struct snapshot *base, bool summary, __u64 elapsed_ms);
-/* --prom-file: the cumulative figures since start, the file rewritten in place; 0 or 1 */
-int netcheck_prom_report(struct watch *w);
+/*
+ * One interval (d = the maps now less the maps at its start) as a table or JSON, the summary
+ * at the end, or --prom-file's counters since start; 0 or 1.
+ */
+int netcheck_report(struct watch *w, struct snapshot *d, __u64 elapsed_ms);
+int netcheck_summary(struct watch *w, struct snapshot *d, __u64 elapsed_ms);
+int netcheck_prom_report(struct watch *w, struct snapshot *d, __u64 elapsed_ms);
 
 #endif /* KSCOPE_NETCHECK_WATCH_H */

@@ -557,6 +557,8 @@ int main(int argc, char **argv)
 		setup_explain(err, "load the BPF programs");
 		goto cleanup;
 	}
+	tw.obj = tw.skel->obj;
+	tw.failed_dests_fd = bpf_map__fd(tw.skel->maps.failed_dests);
 	err = tcpwait__attach(tw.skel);
 	if (!err) {
 		tw.skel->links.tcpwait_iter =

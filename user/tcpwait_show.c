@@ -18,7 +18,6 @@
 #include "promrows.h"
 #include "setup.h"
 #include "table.h"
-#include "tcpwait.skel.h"
 #include "tcpwait_table.h"
 #include "tcpwait_show.h"
 
@@ -58,7 +57,7 @@ static __u64 group_failures(struct tcpwait_state *tw, const struct tw_group *g)
 	memcpy(d.raddr, g->raddr, 16);
 	d.rport = g->port;
 	d.family = g->family;
-	bpf_map_lookup_elem(bpf_map__fd(tw->skel->maps.failed_dests), &d, &n);
+	bpf_map_lookup_elem(tw->failed_dests_fd, &d, &n);
 	return n;
 }
 
@@ -390,8 +389,7 @@ int tcpwait_prom_write(struct tcpwait_state *tw)
 	}
 	prom_family(&p, "kscope_tcpwait_missed_events_total", "counter",
 		    "Runs of tcpwait's BPF programs the kernel skipped (recursion).");
-	prom_sample(&p, "kscope_tcpwait_missed_events_total", NULL,
-		    setup_prog_misses(tw->skel->obj));
+	prom_sample(&p, "kscope_tcpwait_missed_events_total", NULL, setup_prog_misses(tw->obj));
 	prom_tuples(tw, &p);
 	prom_procs(tw, &p);
 	if (tw->cfg.lifetime) {

@@ -43,6 +43,9 @@ struct proc_row {
 
 struct tcpwait_state {
 	struct tcpwait *skel;
+	/* what the output needs of the BPF side, so that tcpwait_show.c needs no skeleton */
+	struct bpf_object *obj;
+	int failed_dests_fd;
 	struct common_opts common;
 	struct tcpwait_config cfg;
 	int netns_fd;
