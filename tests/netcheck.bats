@@ -62,6 +62,15 @@ audit_fixture() {
 	[ "$(row $f cpu governor value)" = "performance on 4, schedutil on 4" ]
 	[ "$(row $f cpu governor fix)" = "cpupower frequency-set -g performance" ]
 	[ "$(row $f mitigation retbleed status)" = warn ]
+	# a vulnerability's name longer than the old 24-byte field keeps its whole name
+	[ "$(row $f mitigation indirect_target_selection status)" = warn ]
+	[ "$(row $f mitigation indirect_target_selection source)" = \
+		/sys/devices/system/cpu/vulnerabilities/indirect_target_selection ]
+	# and in the table its value starts under VALUE, like every other row's
+	"$NETCHECK" audit --root "$FIX/turbo-smt" >"$TMP/table.txt"
+	col=$(awk 'NR == 1 { print index($0, "VALUE") }' "$TMP/table.txt")
+	[ "$(grep '^warn  mitigation.indirect_target_selection ' "$TMP/table.txt" | cut -c"$col"-)" = \
+		"Mitigation: Aligned branch/return thunks" ]
 	[ "$(row $f eth1 irqs status)" = warn ]
 	# eth10-rx is another interface's IRQ and must not be counted as eth1's
 	[[ $(row $f eth1 irqs value) == "5 IRQs, 36009 interrupts, all on CPU 0;"* ]]

@@ -82,9 +82,16 @@ static void audit_print_json(const struct netcheck_audit *a)
 
 static void audit_print_table(const struct netcheck_audit *a)
 {
-	int warn = 0;
+	int warn = 0, width = 32;
 
-	printf("%-5s %-32s %s\n", "STATE", "SETTING", "VALUE");
+	/* the kernel adds vulnerabilities: a newer one's name must not push its value askew */
+	for (int i = 0; i < a->nrows; i++) {
+		int len = strlen(a->rows[i].section) + 1 + strlen(a->rows[i].setting);
+
+		if (len > width)
+			width = len;
+	}
+	printf("%-5s %-*s %s\n", "STATE", width, "SETTING", "VALUE");
 	for (int i = 0; i < a->nrows; i++) {
 		const struct netcheck_row *r = &a->rows[i];
 		char name[64], value[2 * sizeof(r->value)];
@@ -93,7 +100,7 @@ static void audit_print_table(const struct netcheck_audit *a)
 		/* interface names and driver names come from the system, not from us */
 		out_sanitize(value, sizeof(value), r->value, sizeof(r->value));
 		out_sanitize(name, sizeof(name), name, sizeof(name));
-		printf("%-5s %-32s %s\n", netcheck_status_name(r->status), name, value);
+		printf("%-5s %-*s %s\n", netcheck_status_name(r->status), width, name, value);
 		if (r->status == NETCHECK_WARN || out_verbose()) {
 			printf("      why: %s\n", r->why);
 			if (r->fix[0])

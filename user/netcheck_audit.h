@@ -20,7 +20,7 @@ enum netcheck_status {
 
 struct netcheck_row {
 	char section[20]; /* "cpu", "net", "netfilter", or an interface name */
-	char setting[24]; /* "smt", "coalescing", ... */
+	char setting[40]; /* "smt", "coalescing", "indirect_target_selection", ... */
 	char value[320];  /* what a person reads */
 	char raw[160];	  /* the file's content when the row comes from one file */
 	char source[160]; /* that file, as it is named on the live host ("" otherwise) */
