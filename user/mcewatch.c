@@ -20,13 +20,12 @@
 #include "opts.h"
 #include "out.h"
 #include "probe.h"
-#include "prom.h"
 #include "setup.h"
-#include "table.h"
 #include "mcewatch.h"
 #include "mcewatch.skel.h"
 #include "mcewatch_ctx.h"
 #include "mcewatch_decode.h"
+#include "mcewatch_show.h"
 
 struct hexopt {
 	__u64 v;
@@ -101,51 +100,6 @@ static const struct tool_desc mcewatch_tool = {
 		    "                                counters for node_exporter, every 15 s\n",
 	.default_interval_ms = 1000,
 };
-
-#define KEYS_MAX 256
-#define LABELS_MAX 64
-
-struct key_count {
-	__u32 key;
-	__u64 count;
-};
-
-struct label_count {
-	char label[MCEWATCH_LABEL_LEN];
-	__u32 type;
-	__u64 count;
-};
-
-struct state {
-	const struct common_opts *common;
-	struct bpf_object *obj;
-	struct events ev;
-	bool watching[3]; /* mce:mce_record, ras:mc_event, ras:aer_event attached */
-	struct ctx_snap start, prev;
-	struct ctx_rates last;
-	double peak_csw, peak_intr;
-	int rows; /* interval rows since the last header */
-	/* this interval */
-	__u64 iv_mce, iv_mc, iv_aer;
-	/* whole run */
-	__u64 mce, mce_corrected, mc_events, mc_corrected, aer;
-	struct key_count by_cpu[KEYS_MAX], by_bank[KEYS_MAX];
-	int n_cpu, n_bank;
-	__u64 by_class[MCE_CLASS_COUNT][MCE_SEV_COUNT];
-	struct label_count mc_labels[LABELS_MAX], aer_devs[LABELS_MAX];
-	int n_mc_labels, n_aer_devs;
-	__u64 mc_other, aer_other; /* beyond LABELS_MAX distinct rows */
-	__u64 mc_by_type[5];	   /* EDAC errors (error_count) by HW_EVENT_ERR_* */
-	__u64 aer_by_sev[3];	   /* AER events by AER_NONFATAL, AER_FATAL, AER_CORRECTABLE */
-};
-
-static const char *const mc_type_names[] = {"corrected", "uncorrected", "deferred", "fatal",
-					    "info"};
-
-static const char *mc_type_name(__u32 t)
-{
-	return t < 5 ? mc_type_names[t] : "unknown";
-}
 
 static void key_add(struct key_count *rows, int *n, __u32 key)
 {
@@ -232,7 +186,7 @@ static int run_decode(const struct common_opts *common, const struct config *cfg
 
 /* The context at the moment of an event: since the last interval tick when it is long
  * enough to be a rate, else the last full interval's. */
-static void context_now(struct state *st, struct ctx_snap *snap, struct ctx_rates *r)
+static void context_now(struct mcewatch_state *st, struct ctx_snap *snap, struct ctx_rates *r)
 {
 	ctx_read(snap);
 	if (snap->t_ns - st->prev.t_ns >= 200000000ull)
@@ -261,7 +215,7 @@ static void print_context(const struct ctx_snap *s, const struct ctx_rates *r)
 	       s->load1, r->cpu_pct);
 }
 
-static void event_head(struct state *st, struct json *j, const char *type)
+static void event_head(struct mcewatch_state *st, struct json *j, const char *type)
 {
 	char clock[16];
 
@@ -292,7 +246,7 @@ static void event_tail(struct json *j, bool json, const struct ctx_snap *s,
 	json_line_end(j);
 }
 
-static void on_mce(struct state *st, const struct mcewatch_event *e)
+static void on_mce(struct mcewatch_state *st, const struct mcewatch_event *e)
 {
 	const struct mcewatch_mce *m = &e->mce;
 	struct mce_input in = {
@@ -342,7 +296,7 @@ static void on_mce(struct state *st, const struct mcewatch_event *e)
 	event_tail(&j, st->common->json, &snap, &r);
 }
 
-static void on_mc_event(struct state *st, const struct mcewatch_event *e)
+static void on_mc_event(struct mcewatch_state *st, const struct mcewatch_event *e)
 {
 	struct mcewatch_mc m = e->mc;
 	char msg[4 * MCEWATCH_MSG_LEN], label[4 * MCEWATCH_LABEL_LEN];
@@ -365,7 +319,7 @@ static void on_mc_event(struct state *st, const struct mcewatch_event *e)
 
 	event_head(st, &j, "mc_event");
 	if (st->common->json) {
-		json_kv_string(&j, "severity", mc_type_name(m.error_type));
+		json_kv_string(&j, "severity", mce_mc_type_name(m.error_type));
 		json_kv_u64(&j, "error_count", m.error_count);
 		json_kv_u64(&j, "mc", m.mc_index);
 		json_kv_string(&j, "label", m.label);
@@ -382,7 +336,7 @@ static void on_mc_event(struct state *st, const struct mcewatch_event *e)
 		out_sanitize(label, sizeof(label), m.label, sizeof(m.label));
 		out_sanitize(detail, sizeof(detail), m.detail, sizeof(m.detail));
 		printf("EDAC mc%u: %u %s error%s%s%s on %s\n", m.mc_index, m.error_count,
-		       mc_type_name(m.error_type), m.error_count == 1 ? "" : "s",
+		       mce_mc_type_name(m.error_type), m.error_count == 1 ? "" : "s",
 		       msg[0] ? ": " : "", msg, label[0] ? label : "(no DIMM label)");
 		printf("    location %d:%d:%d address 0x%llx grain %llu syndrome 0x%llx%s%s\n",
 		       m.layer[0], m.layer[1], m.layer[2], (unsigned long long)m.address,
@@ -392,7 +346,7 @@ static void on_mc_event(struct state *st, const struct mcewatch_event *e)
 	event_tail(&j, st->common->json, &snap, &r);
 }
 
-static void on_aer(struct state *st, const struct mcewatch_event *e)
+static void on_aer(struct mcewatch_state *st, const struct mcewatch_event *e)
 {
 	struct mcewatch_aer a = e->aer;
 	char dev[4 * MCEWATCH_DEV_LEN], bits[512];
@@ -429,7 +383,7 @@ static void on_aer(struct state *st, const struct mcewatch_event *e)
 static int on_event(void *ctx, void *data, size_t size)
 {
 	const struct mcewatch_event *e = data;
-	struct state *st = ctx;
+	struct mcewatch_state *st = ctx;
 
 	if (size < sizeof(*e))
 		return 0;
@@ -447,148 +401,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int cmp_label_count(const void *a, const void *b)
-{
-	const struct label_count *x = a, *y = b;
-
-	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
-}
-
-/*
- * Rows per DIMM label or PCI device: the top N by count, then one "other" row (the rows past N
- * plus what never got a row).  Works on a copy: the summary keeps its own order.
- */
-static void prom_label_rows(struct prom *p, const char *name, const char *label_name,
-			    const struct label_count *rows, int n, __u64 untracked, long top,
-			    const char *(*type_name)(unsigned int))
-{
-	struct label_count sorted[LABELS_MAX];
-	char clean[4 * MCEWATCH_LABEL_LEN];
-	__u64 other = untracked;
-	size_t shown;
-
-	memcpy(sorted, rows, n * sizeof(*rows));
-	shown = table_top(sorted, n, sizeof(*sorted), cmp_label_count, top);
-	for (size_t i = 0; i < (size_t)n; i++) {
-		/* labels come from firmware and drivers: printable ASCII only, as in the tables */
-		struct prom_labels l = {{label_name, "severity"},
-					{clean, type_name(sorted[i].type)}};
-
-		if (i >= shown) {
-			other += sorted[i].count;
-			continue;
-		}
-		out_sanitize(clean, sizeof(clean), sorted[i].label, sizeof(sorted[i].label));
-		prom_sample(p, name, &l, sorted[i].count);
-	}
-	if (other) {
-		struct prom_labels l = {{label_name}, {"other"}};
-
-		prom_sample(p, name, &l, other);
-	}
-}
-
-static void prom_keys(struct prom *p, const char *name, const char *label_name,
-		      const struct key_count *rows, int n)
-{
-	char key[16];
-
-	for (int i = 0; i < n; i++) {
-		struct prom_labels l = {{label_name}, {key}};
-
-		snprintf(key, sizeof(key), "%u", rows[i].key);
-		prom_sample(p, name, &l, rows[i].count);
-	}
-}
-
-/*
- * --prom-file: counters since start.  The per-severity totals are written even at zero so
- * that increase() and alerts work from the first error on; the finer rows (class, bank, cpu,
- * DIMM, device) appear once they have counts, bounded by the hardware (banks, CPUs) or by
- * --prom-top plus one "other" row (DIMM labels, PCI devices).
- */
-static int prom_write(struct state *st)
-{
-	static const char *const tracepoints[3] = {"mce:mce_record", "ras:mc_event",
-						   "ras:aer_event"};
-	struct prom p;
-
-	if (prom_begin(&p, st->common->prom_file))
-		return -1;
-	prom_family(&p, "kscope_mcewatch_tracepoint_attached", "gauge",
-		    "1 when mcewatch watches this RAS tracepoint, 0 when the kernel lacks it.");
-	for (int i = 0; i < 3; i++) {
-		struct prom_labels l = {{"tracepoint"}, {tracepoints[i]}};
-
-		prom_sample(&p, "kscope_mcewatch_tracepoint_attached", &l, st->watching[i]);
-	}
-
-	prom_family(&p, "kscope_mcewatch_machine_checks_total", "counter",
-		    "CPU machine checks (mce:mce_record), by decoded severity.");
-	for (int s = MCE_SEV_CORRECTED; s < MCE_SEV_COUNT; s++) {
-		__u64 n = 0;
-		struct prom_labels l = {{"severity"}, {mce_severity_name(s)}};
-
-		for (int c = 0; c < MCE_CLASS_COUNT; c++)
-			n += st->by_class[c][s];
-		prom_sample(&p, "kscope_mcewatch_machine_checks_total", &l, n);
-	}
-	prom_family(&p, "kscope_mcewatch_machine_checks_by_class_total", "counter",
-		    "CPU machine checks by error class (MCACOD) and severity.");
-	for (int c = 0; c < MCE_CLASS_COUNT; c++) {
-		for (int s = 0; s < MCE_SEV_COUNT; s++) {
-			struct prom_labels l = {{"class", "severity"},
-						{mce_class_name(c), mce_severity_name(s)}};
-
-			if (st->by_class[c][s])
-				prom_sample(&p, "kscope_mcewatch_machine_checks_by_class_total", &l,
-					    st->by_class[c][s]);
-		}
-	}
-	prom_family(&p, "kscope_mcewatch_machine_checks_by_bank_total", "counter",
-		    "CPU machine checks by MCA bank.");
-	prom_keys(&p, "kscope_mcewatch_machine_checks_by_bank_total", "bank", st->by_bank,
-		  st->n_bank);
-	prom_family(&p, "kscope_mcewatch_machine_checks_by_cpu_total", "counter",
-		    "CPU machine checks by the CPU they were logged for.");
-	prom_keys(&p, "kscope_mcewatch_machine_checks_by_cpu_total", "cpu", st->by_cpu, st->n_cpu);
-
-	prom_family(&p, "kscope_mcewatch_edac_errors_total", "counter",
-		    "EDAC memory errors (ras:mc_event error_count), by severity.");
-	for (unsigned int t = 0; t < 5; t++) {
-		struct prom_labels l = {{"severity"}, {mc_type_name(t)}};
-
-		prom_sample(&p, "kscope_mcewatch_edac_errors_total", &l, st->mc_by_type[t]);
-	}
-	prom_family(&p, "kscope_mcewatch_edac_dimm_errors_total", "counter",
-		    "EDAC memory errors by DIMM label and severity (top N, then other).");
-	prom_label_rows(&p, "kscope_mcewatch_edac_dimm_errors_total", "label", st->mc_labels,
-			st->n_mc_labels, st->mc_other, st->common->prom_top, mc_type_name);
-
-	prom_family(&p, "kscope_mcewatch_aer_errors_total", "counter",
-		    "PCIe AER error reports (ras:aer_event), by severity.");
-	for (unsigned int s = 0; s < 3; s++) {
-		struct prom_labels l = {{"severity"}, {mce_aer_severity_name(s)}};
-
-		prom_sample(&p, "kscope_mcewatch_aer_errors_total", &l, st->aer_by_sev[s]);
-	}
-	prom_family(&p, "kscope_mcewatch_aer_device_errors_total", "counter",
-		    "PCIe AER error reports by device and severity (top N, then other).");
-	prom_label_rows(&p, "kscope_mcewatch_aer_device_errors_total", "device", st->aer_devs,
-			st->n_aer_devs, st->aer_other, st->common->prom_top, mce_aer_severity_name);
-
-	prom_family(&p, "kscope_mcewatch_lost_events_total", "counter",
-		    "Events lost because the ring buffer was full.");
-	prom_sample(&p, "kscope_mcewatch_lost_events_total", NULL, events_lost_check(&st->ev));
-	prom_family(&p, "kscope_mcewatch_missed_events_total", "counter",
-		    "Runs of mcewatch's BPF programs the kernel skipped (recursion).");
-	prom_sample(&p, "kscope_mcewatch_missed_events_total", NULL, setup_prog_misses(st->obj));
-	return prom_commit(&p);
-}
-
 static int tick(void *ctx)
 {
-	struct state *st = ctx;
+	struct mcewatch_state *st = ctx;
 	struct ctx_snap cur;
 	struct ctx_rates r;
 	struct json j;
@@ -606,7 +421,7 @@ static int tick(void *ctx)
 
 	if (st->common->prom_file) {
 		/* a daemon's output is the file; stdout stays quiet */
-		if (prom_write(st))
+		if (mcewatch_prom_write(st))
 			return 1;
 	} else if (st->common->json) {
 		json_init(&j, stdout);
@@ -638,165 +453,10 @@ static int tick(void *ctx)
 	return 0;
 }
 
-static int cmp_key_count(const void *a, const void *b)
-{
-	const struct key_count *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
-static void summary_json(struct state *st, double secs, double hours, __u64 lost, __u64 missed)
-{
-	struct json j;
-
-	json_init(&j, stdout);
-	json_object_begin(&j);
-	json_kv_ts(&j);
-	json_kv_string(&j, "event", "summary");
-	json_kv_double(&j, "duration_s", secs);
-	json_kv_u64(&j, "mce", st->mce);
-	json_kv_double(&j, "mce_corrected_per_hour", hours > 0 ? st->mce_corrected / hours : 0);
-	json_key(&j, "by_cpu");
-	json_array_begin(&j);
-	for (int i = 0; i < st->n_cpu; i++) {
-		json_object_begin(&j);
-		json_kv_u64(&j, "cpu", st->by_cpu[i].key);
-		json_kv_u64(&j, "count", st->by_cpu[i].count);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
-	json_key(&j, "by_bank");
-	json_array_begin(&j);
-	for (int i = 0; i < st->n_bank; i++) {
-		json_object_begin(&j);
-		json_kv_u64(&j, "bank", st->by_bank[i].key);
-		json_kv_u64(&j, "count", st->by_bank[i].count);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
-	json_key(&j, "by_class");
-	json_array_begin(&j);
-	for (int c = 0; c < MCE_CLASS_COUNT; c++) {
-		for (int s = 0; s < MCE_SEV_COUNT; s++) {
-			if (!st->by_class[c][s])
-				continue;
-			json_object_begin(&j);
-			json_kv_string(&j, "error_class", mce_class_name(c));
-			json_kv_string(&j, "severity", mce_severity_name(s));
-			json_kv_u64(&j, "count", st->by_class[c][s]);
-			json_object_end(&j);
-		}
-	}
-	json_array_end(&j);
-	json_kv_u64(&j, "mc_events", st->mc_events);
-	json_kv_double(&j, "mc_corrected_per_hour", hours > 0 ? st->mc_corrected / hours : 0);
-	json_key(&j, "by_label");
-	json_array_begin(&j);
-	for (int i = 0; i < st->n_mc_labels; i++) {
-		json_object_begin(&j);
-		json_kv_string(&j, "label", st->mc_labels[i].label);
-		json_kv_string(&j, "severity", mc_type_name(st->mc_labels[i].type));
-		json_kv_u64(&j, "errors", st->mc_labels[i].count);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
-	json_kv_u64(&j, "aer_events", st->aer);
-	json_key(&j, "by_device");
-	json_array_begin(&j);
-	for (int i = 0; i < st->n_aer_devs; i++) {
-		json_object_begin(&j);
-		json_kv_string(&j, "device", st->aer_devs[i].label);
-		json_kv_string(&j, "severity", mce_aer_severity_name(st->aer_devs[i].type));
-		json_kv_u64(&j, "count", st->aer_devs[i].count);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
-	json_kv_double(&j, "csw_per_s_peak", st->peak_csw);
-	json_kv_double(&j, "intr_per_s_peak", st->peak_intr);
-	json_kv_u64(&j, "lost", lost);
-	json_kv_u64(&j, "missed", missed);
-	json_object_end(&j);
-	json_line_end(&j);
-}
-
-static void summary(struct state *st, __u64 lost, __u64 missed)
-{
-	struct ctx_snap end;
-	struct ctx_rates avg;
-	double secs, hours;
-	char dur[32], label[4 * MCEWATCH_LABEL_LEN];
-
-	ctx_read(&end);
-	ctx_rates(&st->start, &end, &avg);
-	secs = end.t_ns > st->start.t_ns ? (end.t_ns - st->start.t_ns) / 1e9 : 0;
-	hours = secs / 3600;
-	qsort(st->by_cpu, st->n_cpu, sizeof(st->by_cpu[0]), cmp_key_count);
-	qsort(st->by_bank, st->n_bank, sizeof(st->by_bank[0]), cmp_key_count);
-	if (st->common->json) {
-		summary_json(st, secs, hours, lost, missed);
-		return;
-	}
-	printf("\nSummary over %s: %llu machine check%s (%.1f corrected/hour), %llu EDAC "
-	       "event%s, %llu AER event%s\n",
-	       out_duration(dur, sizeof(dur), end.t_ns - st->start.t_ns),
-	       (unsigned long long)st->mce, st->mce == 1 ? "" : "s",
-	       hours > 0 ? st->mce_corrected / hours : 0, (unsigned long long)st->mc_events,
-	       st->mc_events == 1 ? "" : "s", (unsigned long long)st->aer, st->aer == 1 ? "" : "s");
-	printf("  context: %.0f csw/s average (peak %.0f), %.0f intr/s average (peak %.0f)\n",
-	       avg.csw_per_s, st->peak_csw, avg.intr_per_s, st->peak_intr);
-	if (st->mce) {
-		printf("  %-6s %8s\n", "CPU", "MCE");
-		for (int i = 0; i < st->n_cpu; i++)
-			printf("  %-6u %8llu\n", st->by_cpu[i].key,
-			       (unsigned long long)st->by_cpu[i].count);
-		printf("  %-6s %8s\n", "BANK", "MCE");
-		for (int i = 0; i < st->n_bank; i++)
-			printf("  %-6u %8llu\n", st->by_bank[i].key,
-			       (unsigned long long)st->by_bank[i].count);
-		printf("  %-18s %-12s %8s\n", "CLASS", "SEVERITY", "MCE");
-		for (int c = 0; c < MCE_CLASS_COUNT; c++)
-			for (int s = 0; s < MCE_SEV_COUNT; s++)
-				if (st->by_class[c][s])
-					printf("  %-18s %-12s %8llu\n", mce_class_name(c),
-					       mce_severity_name(s),
-					       (unsigned long long)st->by_class[c][s]);
-	}
-	if (st->mc_events) {
-		printf("  %-40s %-12s %8s   (%.1f corrected/hour)\n", "DIMM LABEL", "SEVERITY",
-		       "ERRORS", hours > 0 ? st->mc_corrected / hours : 0);
-		for (int i = 0; i < st->n_mc_labels; i++) {
-			out_sanitize(label, sizeof(label), st->mc_labels[i].label,
-				     sizeof(st->mc_labels[i].label));
-			printf("  %-40s %-12s %8llu\n", label[0] ? label : "(no label)",
-			       mc_type_name(st->mc_labels[i].type),
-			       (unsigned long long)st->mc_labels[i].count);
-		}
-		if (st->mc_other)
-			printf("  %-40s %-12s %8llu\n", "(other labels)", "",
-			       (unsigned long long)st->mc_other);
-	}
-	if (st->aer) {
-		printf("  %-40s %-12s %8s\n", "PCI DEVICE", "SEVERITY", "AER");
-		for (int i = 0; i < st->n_aer_devs; i++) {
-			out_sanitize(label, sizeof(label), st->aer_devs[i].label,
-				     sizeof(st->aer_devs[i].label));
-			printf("  %-40s %-12s %8llu\n", label,
-			       mce_aer_severity_name(st->aer_devs[i].type),
-			       (unsigned long long)st->aer_devs[i].count);
-		}
-		if (st->aer_other)
-			printf("  %-40s %-12s %8llu\n", "(other devices)", "",
-			       (unsigned long long)st->aer_other);
-	}
-	if (lost || missed)
-		printf("  %llu events lost (ring buffer full), %llu missed (recursion)\n",
-		       (unsigned long long)lost, (unsigned long long)missed);
-}
-
 static int run_live(const struct common_opts *common)
 {
 	struct mcewatch *skel = NULL;
-	struct state *st = NULL;
+	struct mcewatch_state *st = NULL;
 	struct plan_item items[3];
 	char watching[128] = "";
 	int err = 1, missing;
@@ -872,10 +532,10 @@ static int run_live(const struct common_opts *common)
 	events_poll(&st->ev, 0);
 	if (common->prom_file) {
 		/* the last file has them too; the summary is for people, and stdout stays quiet */
-		if (!err && prom_write(st))
+		if (!err && mcewatch_prom_write(st))
 			err = 1;
 	} else {
-		summary(st, events_lost_check(&st->ev), setup_prog_misses(skel->obj));
+		mcewatch_summary(st, events_lost_check(&st->ev), setup_prog_misses(skel->obj));
 	}
 cleanup:
 	if (st && st->ev.rb)

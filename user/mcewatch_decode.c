@@ -684,6 +684,14 @@ void mce_print(FILE *f, const struct mce_input *in, const struct mce_decoded *d,
 		fprintf(f, "%snote: OVER set: earlier errors in this bank were lost\n", indent);
 }
 
+const char *mce_mc_type_name(unsigned int type)
+{
+	static const char *const names[] = {"corrected", "uncorrected", "deferred", "fatal",
+					    "info"};
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
+}
+
 const char *mce_aer_severity_name(unsigned int severity)
 {
 	switch (severity) {

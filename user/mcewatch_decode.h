@@ -130,6 +130,9 @@ void mce_json_fields(struct json *j, const struct mce_input *in, const struct mc
 void mce_print(FILE *f, const struct mce_input *in, const struct mce_decoded *d,
 	       const char *indent);
 
+/* EDAC (ras:mc_event): the error type (HW_EVENT_ERR_CORRECTED 0 ... HW_EVENT_ERR_INFO 4) */
+const char *mce_mc_type_name(unsigned int type);
+
 /*
  * PCIe AER (ras:aer_event): severity (AER_NONFATAL 0, AER_FATAL 1, AER_CORRECTABLE 2) in
  * mcewatch's words, and the status register's set bits by the PCIe spec's names ("receiver
