@@ -58,6 +58,9 @@ if ! have mcewatch; then
 	skip "mcewatch decodes the injected error (no build/static/mcewatch yet)"
 	return 0
 fi
+# tracefs counts this run's records too: the truth for the summary's totals
+echo >$TR/trace
+echo 1 >$TR/events/mce/mce_record/enable
 if ! tool_start mcewatch mcewatch -v --json; then
 	not_ok "mcewatch starts and attaches"
 	diag "$(tail -20 /tmp/mcewatch.err)"
@@ -73,6 +76,8 @@ else
 fi
 tool_stop
 status=$?
+echo 0 >$TR/events/mce/mce_record/enable
+traced=$(grep -c 'mce_record:' $TR/trace)
 line=$(grep -E '"event": ?"mce".*5678000' /tmp/mcewatch.out | head -1)
 diag "$line"
 grep -E 'using ' /tmp/mcewatch.err | sed 's/^/kscope-vm: # /'
@@ -91,6 +96,14 @@ echo "$line" | grep -qiE '"misc": ?("0x0*86"|134)' &&
 	ok "mcewatch: severity corrected" || not_ok "mcewatch: severity corrected"
 [ "$(json_get "$line" uncorrected)" = false ] && [ "$(json_get "$line" pcc)" = false ] &&
 	ok "mcewatch: UC and PCC clear" || not_ok "mcewatch: UC and PCC clear"
+summary=$(grep -E '"event": ?"summary"' /tmp/mcewatch.out | head -1)
+diag "$summary"
+if [ "$traced" -ge 1 ] && [ "$(json_get "$summary" mce)" = "$traced" ] &&
+	echo "$summary" | grep -qE "\"by_bank\": ?\[\{\"bank\": ?$MCE_BANK, ?\"count\": ?$traced\}\]"; then
+	ok "mcewatch's summary counts what tracefs saw: $traced, all in bank $MCE_BANK"
+else
+	not_ok "mcewatch's summary counts what tracefs saw ($traced in bank $MCE_BANK)"
+fi
 if [ $status -eq 0 ]; then
 	ok "mcewatch exits 0 on SIGINT"
 else
