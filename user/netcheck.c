@@ -443,10 +443,11 @@ static void snapshot_diff(struct watch *w, struct snapshot *d, const struct snap
 
 static __u64 last_tick_ns, start_ns;
 
-/* Reads the maps into w->cur and shows what changed since base. */
-static int report(struct watch *w, const struct snapshot *base,
-		  int (*show)(struct watch *w, struct snapshot *d, __u64 elapsed_ms),
-		  __u64 elapsed_ms)
+/*
+ * Reads the maps into w->cur and shows what changed since base: an interval, the summary, or
+ * with --prom-file (base: the start) the file's counters.
+ */
+static int report(struct watch *w, const struct snapshot *base, bool summary, __u64 elapsed_ms)
 {
 	struct snapshot d;
 	int err;
@@ -462,7 +463,10 @@ static int report(struct watch *w, const struct snapshot *base,
 		out_error("out of memory while building the report");
 		return 1;
 	}
-	err = show(w, &d, elapsed_ms);
+	if (w->common.prom_file && !summary)
+		err = netcheck_prom_report(w, &d);
+	else
+		err = netcheck_report(w, &d, summary, elapsed_ms);
 	snapshot_free(&d);
 	return err;
 }
@@ -474,9 +478,9 @@ static int tick(void *ctx)
 	int err;
 
 	if (w->common.prom_file)
-		err = report(w, &w->start, netcheck_prom_report, 0);
+		err = report(w, &w->start, false, 0);
 	else
-		err = report(w, &w->prev, netcheck_report, (now - last_tick_ns) / 1000000);
+		err = report(w, &w->prev, false, (now - last_tick_ns) / 1000000);
 	last_tick_ns = now;
 	snapshot_free(&w->prev);
 	w->prev = w->cur;
@@ -553,8 +557,7 @@ static int watch_main(int argc, char **argv)
 
 	err = loop_run(&w->common, NULL, tick, w);
 	if (!err)
-		err = report(w, &w->start, netcheck_summary,
-			     (out_monotonic_ns() - start_ns) / 1000000);
+		err = report(w, &w->start, true, (out_monotonic_ns() - start_ns) / 1000000);
 cleanup:
 	snapshot_free(&w->start);
 	snapshot_free(&w->prev);

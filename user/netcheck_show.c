@@ -261,23 +261,13 @@ static void print_table(struct watch *w, struct snapshot *d, bool summary)
 	fflush(stdout);
 }
 
-int netcheck_report(struct watch *w, struct snapshot *d, __u64 elapsed_ms)
+int netcheck_report(struct watch *w, struct snapshot *d, bool summary, __u64 elapsed_ms)
 {
 	irq_names_load(w);
 	if (out_json())
-		print_json(w, d, false, elapsed_ms);
+		print_json(w, d, summary, elapsed_ms);
 	else
-		print_table(w, d, false);
-	return 0;
-}
-
-int netcheck_summary(struct watch *w, struct snapshot *d, __u64 elapsed_ms)
-{
-	irq_names_load(w);
-	if (out_json())
-		print_json(w, d, true, elapsed_ms);
-	else
-		print_table(w, d, true);
+		print_table(w, d, summary);
 	return 0;
 }
 
@@ -357,11 +347,10 @@ static void prom_procs(struct watch *w, struct prom *p, const struct snapshot *d
 	promrows_free(&rows);
 }
 
-int netcheck_prom_report(struct watch *w, struct snapshot *d, __u64 elapsed_ms)
+int netcheck_prom_report(struct watch *w, struct snapshot *d)
 {
 	struct prom p;
 
-	(void)elapsed_ms; /* the file's counters are cumulative; Prometheus takes the rates */
 	if (prom_begin(&p, w->common.prom_file))
 		return 1;
 	prom_cpus(w, &p, d);

@@ -58,8 +58,7 @@ struct watch {
  * One interval (d = the maps now less the maps at its start) as a table or JSON, the summary
  * at the end, or --prom-file's counters since start; 0 or 1.
  */
-int netcheck_report(struct watch *w, struct snapshot *d, __u64 elapsed_ms);
-int netcheck_summary(struct watch *w, struct snapshot *d, __u64 elapsed_ms);
-int netcheck_prom_report(struct watch *w, struct snapshot *d, __u64 elapsed_ms);
+int netcheck_report(struct watch *w, struct snapshot *d, bool summary, __u64 elapsed_ms);
+int netcheck_prom_report(struct watch *w, struct snapshot *d);
 
 #endif /* KSCOPE_NETCHECK_WATCH_H */
