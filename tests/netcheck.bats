@@ -406,3 +406,21 @@ softirq_window() {
 	WPID=
 	[ "$(progs_left netcheck)" -eq 0 ]
 }
+
+@test "watch --prom-file: promtool accepts it; the server's epoll_wait calls and events equal its own counts" {
+	[ -x "$EPB" ] || skip "build/tools/epollbench is not built"
+	serve -n 5000 -t -1
+	pid=$SPID
+	watch_start --prom-file "$TMP/netcheck.prom" -p "$pid" 0.2
+	run_load 1 5000
+	# the file is rewritten every interval with the counts since start: two more intervals
+	sleep 0.6
+	watch_stop
+	cat "$TMP/netcheck.prom"
+	promtool check metrics <"$TMP/netcheck.prom"
+	metric() { awk -v m="$1" '$1 ~ "^" m "[{]" && $1 ~ /comm="epollbench"/ { print $2 + 0 }' \
+		"$TMP/netcheck.prom"; }
+	[ "$(metric kscope_netcheck_epoll_calls_total)" -eq "$(server_kv epoll_waits)" ]
+	[ "$(metric kscope_netcheck_epoll_events_per_call_count)" -eq "$(server_kv epoll_waits)" ]
+	[ "$(metric kscope_netcheck_epoll_events_per_call_sum)" -eq "$(server_kv events)" ]
+}
