@@ -402,3 +402,23 @@ gen_traced() {
 		[ "$(progs_left forklat)" -eq 0 ]
 	done
 }
+
+@test "--prom-file: promtool accepts it; forks and the latency histogram's count equal forkgen's" {
+	start_gen --forks 200
+	g=$GPID
+	start_forklat -p "$g" --prom-file "$TMP/forklat.prom" 0.2
+	run_gen
+	prom_fresh "$TMP/forklat.prom" # written after the generator ended
+	stop_forklat
+	f=$TMP/forklat.prom
+	cat "$f"
+	promtool check metrics <"$f"
+	[ "$(jq .forks <<<"$GEN_RESULT")" -eq 200 ]
+	[ "$(prom_value "$f" 'kscope_forklat_forks_total{comm="forkgen"}')" -eq 200 ]
+	[ "$(prom_value "$f" 'kscope_forklat_fork_duration_seconds_count{comm="forkgen"}')" -eq 200 ]
+	[ "$(prom_value "$f" 'kscope_forklat_errors_total{comm="forkgen"}')" -eq 0 ]
+	# the time inside the calls is inside forkgen's own clock around them
+	awk -v s="$(prom_value "$f" 'kscope_forklat_fork_seconds_total{comm="forkgen"}')" \
+		-v g="$(jq '.mean_us * .forks / 1e6' <<<"$GEN_RESULT")" \
+		'BEGIN { exit !(s > 0 && s <= g * 1.02) }'
+}

@@ -112,3 +112,23 @@ counted() {
 	echo "counted $got, truth $want, reported missed $missed"
 	return 1
 }
+
+# wait until the tool has replaced its file twice after now (each write is a new inode: temp
+# file, rename), so the last one was computed after the workload settled
+prom_fresh() {
+	local f=$1 seen i=0
+	seen=$(stat -c %i "$f")
+	for _ in $(seq 50); do
+		sleep 0.1
+		[ "$(stat -c %i "$f")" = "$seen" ] && continue
+		seen=$(stat -c %i "$f")
+		i=$((i + 1))
+		[ $i -ge 2 ] && return 0
+	done
+	return 1
+}
+
+# sample value of METRIC{LABELS} in a textfile (LABELS as written, e.g. 'direction="active"')
+prom_value() {
+	awk -v m="$2" '$1 == m { print $2 }' "$1" | head -1
+}

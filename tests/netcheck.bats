@@ -413,14 +413,15 @@ softirq_window() {
 	pid=$SPID
 	watch_start --prom-file "$TMP/netcheck.prom" -p "$pid" 0.2
 	run_load 1 5000
-	# the file is rewritten every interval with the counts since start: two more intervals
-	sleep 0.6
+	prom_fresh "$TMP/netcheck.prom" # written after the load ended
 	watch_stop
-	cat "$TMP/netcheck.prom"
-	promtool check metrics <"$TMP/netcheck.prom"
-	metric() { awk -v m="$1" '$1 ~ "^" m "[{]" && $1 ~ /comm="epollbench"/ { print $2 + 0 }' \
-		"$TMP/netcheck.prom"; }
-	[ "$(metric kscope_netcheck_epoll_calls_total)" -eq "$(server_kv epoll_waits)" ]
-	[ "$(metric kscope_netcheck_epoll_events_per_call_count)" -eq "$(server_kv epoll_waits)" ]
-	[ "$(metric kscope_netcheck_epoll_events_per_call_sum)" -eq "$(server_kv events)" ]
+	f=$TMP/netcheck.prom
+	cat "$f"
+	promtool check metrics <"$f"
+	[ "$(prom_value "$f" 'kscope_netcheck_epoll_calls_total{comm="epollbench"}')" -eq \
+		"$(server_kv epoll_waits)" ]
+	[ "$(prom_value "$f" 'kscope_netcheck_epoll_events_per_call_count{comm="epollbench"}')" -eq \
+		"$(server_kv epoll_waits)" ]
+	[ "$(prom_value "$f" 'kscope_netcheck_epoll_events_per_call_sum{comm="epollbench"}')" -eq \
+		"$(server_kv events)" ]
 }
