@@ -155,7 +155,7 @@ tp_exists() {
 }
 
 @test "live JSON: interval context agrees with /proc/stat, forkgen and the thread count" {
-	local out before after fbefore fafter lines sum forks t0 t1 threads tasks gen
+	local out before after fbefore fafter lines sum forks t0 t1 threads tasks gen each gbefore gafter
 	tp_exists ras mc_event || tp_exists mce mce_record || tp_exists ras aer_event ||
 		skip "no RAS tracepoint on this kernel"
 	[ -x "$BUILD/tools/forkgen" ] || skip "build/tools/forkgen is not built"
@@ -163,16 +163,20 @@ tp_exists() {
 	# a known load for the whole window: 1000 forks/s, each a few switches.  On an idle host
 	# the tool's own start-up (loading, attaching) would otherwise be most of what /proc/stat
 	# sees around its 3 s, and the comparison would judge start-up, not the intervals.
-	"$BUILD/tools/forkgen" --forks 20000 --rate 1000 >/dev/null &
+	# --each: one line per fork, so forkgen's own count of the window is its lines
+	each=$(mktemp)
+	"$BUILD/tools/forkgen" --forks 20000 --rate 1000 --each >/dev/null 2>"$each" &
 	gen=$!
 	sleep 0.5
 	before=$(awk '$1 == "ctxt" { print $2 }' /proc/stat)
 	fbefore=$(awk '$1 == "processes" { print $2 }' /proc/stat)
+	gbefore=$(wc -l <"$each")
 	t0=$(date +%s.%N)
 	"$MCEWATCH" -j 1 3 >"$out"
 	t1=$(date +%s.%N)
 	after=$(awk '$1 == "ctxt" { print $2 }' /proc/stat)
 	fafter=$(awk '$1 == "processes" { print $2 }' /proc/stat)
+	gafter=$(wc -l <"$each")
 	kill "$gen" 2>/dev/null || true
 	wait "$gen" 2>/dev/null || true
 	cat "$out"
@@ -180,19 +184,22 @@ tp_exists() {
 	[ "$lines" -eq 3 ]
 	grep -q '"event":"summary"' "$out"
 	# the switches and forks the tool counted in its 3 s lie within what /proc/stat saw around
-	# them, and the forks are at least forkgen's (the rest of the host forks too)
+	# them, and the forks are at least most of forkgen's over the same span (the tool's 3 s
+	# are a little shorter than the span, which holds its start-up; the rest of the host
+	# forks too).  forkgen's rate, not a nominal one: a busy machine runs it slower.
 	sum=$(grep '"event":"interval"' "$out" | grep -oE '"csw_per_s":[0-9.e+]+' | cut -d: -f2 |
 		awk '{ s += $1 } END { printf "%d", s }')
 	forks=$(grep '"event":"interval"' "$out" | grep -oE '"forks_per_s":[0-9.e+]+' |
 		cut -d: -f2 | awk '{ s += $1 } END { printf "%d", s }')
 	echo "tool: $sum switches, $forks forks in 3 intervals; /proc/stat: $((after - before))" \
 		"switches, $((fafter - fbefore)) forks in" \
-		"$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+		"$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s; forkgen: $((gafter - gbefore)) forks"
 	[ "$sum" -le $(((after - before) * 11 / 10)) ]
 	[ "$sum" -ge $(((after - before) * 6 / 10)) ]
 	[ "$forks" -le $(((fafter - fbefore) * 11 / 10)) ]
 	[ "$forks" -ge $(((fafter - fbefore) * 6 / 10)) ]
-	[ "$forks" -ge 2400 ]
+	[ $((gafter - gbefore)) -gt 0 ]
+	[ "$forks" -ge $(((gafter - gbefore) * 8 / 10)) ]
 	[ "$sum" -ge "$forks" ]
 	# tasks: the kernel's thread count, as /proc/*/task lists them (±10%: threads come and go)
 	threads=$(ls -d /proc/[0-9]*/task/[0-9]* 2>/dev/null | wc -l)
@@ -200,5 +207,5 @@ tp_exists() {
 	echo "tasks $tasks, threads in /proc $threads"
 	[ "$tasks" -ge $((threads * 9 / 10)) ]
 	[ "$tasks" -le $((threads * 11 / 10 + 5)) ]
-	rm -f "$out"
+	rm -f "$out" "$each"
 }
