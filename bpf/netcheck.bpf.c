@@ -78,7 +78,6 @@ struct {
 
 static struct netcheck_proc zero_proc;
 
-
 static struct netcheck_irq zero_irq;
 static struct netcheck_napi zero_napi;
 

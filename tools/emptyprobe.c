@@ -261,10 +261,11 @@ int main(int argc, char **argv)
 	}
 
 	for (i = 0; i < n; i++) {
+		enum bpf_prog_type type =
+			raw ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT;
 		struct probe *p = &probes[i];
 
-		p->prog_fd = prog_load(raw ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT,
-				       clock);
+		p->prog_fd = prog_load(type, clock);
 		if (p->prog_fd < 0) {
 			int err = errno;
 

@@ -405,8 +405,8 @@ static int prom_write(struct forklat_state *fl)
 		       PROM_SECONDS, fl->common->prom_top, "kscope_forklat_fork_duration_seconds",
 		       "How long fork-family calls took.", 1e-6);
 	if (fl->pt_measured)
-		promrows_write(&fl->prom_rows, &p, &pt_copy, 1, PROM_SECONDS,
-			       fl->common->prom_top, NULL, NULL, 0);
+		promrows_write(&fl->prom_rows, &p, &pt_copy, 1, PROM_SECONDS, fl->common->prom_top,
+			       NULL, NULL, 0);
 	prom_family(&p, "kscope_forklat_missed_events_total", "counter",
 		    "Runs of forklat's BPF programs the kernel skipped (recursion).");
 	prom_sample(&p, "kscope_forklat_missed_events_total", NULL,
