@@ -124,30 +124,12 @@ static long long thp_of(struct forklat_state *fl, pid_t pid)
 	return c->thp;
 }
 
-/* Container id (12 chars) or pod uid of a cgroup; NULL when it names neither. */
-static const char *container_of(__u64 cgroup_id, char *buf, size_t len)
-{
-	const char *path = cgroup_path_of_id(cgroup_id);
-	struct container c;
-
-	memset(&c, 0, sizeof(c));
-	if (!path || !cgroup_parse_container(path, &c))
-		return NULL;
-	if (c.id[0])
-		snprintf(buf, len, "%.12s", c.id);
-	else if (c.pod_uid[0])
-		snprintf(buf, len, "pod:%s", c.pod_uid);
-	else
-		return NULL;
-	return buf;
-}
-
 static const char *row_container(const struct forklat_state *fl, const struct forklat_row *r,
 				 char *buf, size_t len)
 {
 	if (fl->common->containers)
 		return cgroup_label(r->key, buf, len);
-	return container_of(r->cgroup_id, buf, len);
+	return cgroup_container_name(r->cgroup_id, buf, len);
 }
 
 /* What only user space knows: THP from smaps_rollup, and the estimate that needs it. */
