@@ -255,14 +255,10 @@ out:
 void fadvtop_json_container(struct json *j, __u64 cgroup_id)
 {
 	const char *path = cgroup_path_of_id(cgroup_id);
-	char name[64];
 	struct container ct;
 	bool found = path && cgroup_parse_container(path, &ct);
 
-	if (cgroup_container_name(cgroup_id, name, sizeof(name)))
-		json_kv_string(j, "container", name);
-	else
-		json_kv_null(j, "container");
+	cgroup_json_container(j, cgroup_id);
 	if (found && ct.id[0])
 		json_kv_string(j, "container_id", ct.id);
 	else

@@ -388,7 +388,7 @@ static int event_print(void *ctx, void *data, size_t size)
 {
 	struct tcpwait_state *tw = ctx;
 	const struct tcpwait_event *e = data;
-	char l[64], r[64], comm[KSCOPE_COMM_LEN * 4 + 1], cont[128];
+	char l[64], r[64], comm[KSCOPE_COMM_LEN * 4 + 1];
 	struct json *j = &tw->j;
 
 	if (size < sizeof(*e))
@@ -401,11 +401,7 @@ static int event_print(void *ctx, void *data, size_t size)
 		json_kv_u64(j, "pid", e->tgid);
 		json_key(j, "comm");
 		json_string_n(j, e->comm, sizeof(e->comm));
-		json_key(j, "container");
-		if (cgroup_container_name(e->cgroup_id, cont, sizeof(cont)))
-			json_string(j, cont);
-		else
-			json_null(j);
+		cgroup_json_container(j, e->cgroup_id);
 		json_kv_u64(j, "family", e->t.family == AF_INET_ ? 4 : 6);
 		json_kv_string(j, "laddr", l);
 		json_kv_u64(j, "lport", e->t.lport);

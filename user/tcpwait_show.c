@@ -209,7 +209,7 @@ void tcpwait_print_procs(struct tcpwait_state *tw, double secs)
 {
 	size_t shown, active = 0;
 	struct json *j = &tw->j;
-	char comm[KSCOPE_COMM_LEN * 4 + 1], cont[160], raw[128];
+	char comm[KSCOPE_COMM_LEN * 4 + 1], cont[160];
 
 	for (size_t i = 0; i < tw->nprocs; i++)
 		if (proc_active(&tw->procs[i]))
@@ -231,11 +231,7 @@ void tcpwait_print_procs(struct tcpwait_state *tw, double secs)
 				json_key(j, "comm");
 				json_string_n(j, r->comm, sizeof(r->comm));
 			}
-			json_key(j, "container");
-			if (cgroup_container_name(r->cgroup_id, raw, sizeof(raw)))
-				json_string(j, raw);
-			else
-				json_null(j);
+			cgroup_json_container(j, r->cgroup_id);
 			json_key(j, "cgroup");
 			if (cgroup_path_of_id(r->cgroup_id))
 				json_string(j, cgroup_path_of_id(r->cgroup_id));

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <linux/magic.h>
 #include "cgroup.h"
+#include "json.h"
 
 struct cgroup_entry {
 	__u64 id;
@@ -320,6 +321,16 @@ const char *cgroup_container_name(__u64 id, char *buf, size_t len)
 	else
 		snprintf(buf, len, "pod:%s", c.pod_uid);
 	return buf;
+}
+
+void cgroup_json_container(struct json *j, __u64 id)
+{
+	char name[128];
+
+	if (cgroup_container_name(id, name, sizeof(name)))
+		json_kv_string(j, "container", name);
+	else
+		json_kv_null(j, "container");
 }
 
 const char *cgroup_label(__u64 id, char *buf, size_t len)

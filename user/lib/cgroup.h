@@ -49,4 +49,8 @@ const char *cgroup_label(__u64 id, char *buf, size_t len);
 /* The 12-character container id (or "pod:<uid>") for JSON's "container"; NULL when none. */
 const char *cgroup_container_name(__u64 id, char *buf, size_t len);
 
+struct json;
+/* JSON's "container" key: cgroup_container_name(id), or null when the cgroup names none. */
+void cgroup_json_container(struct json *j, __u64 id);
+
 #endif /* KSCOPE_CGROUP_H */
