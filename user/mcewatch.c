@@ -74,7 +74,7 @@ static const struct opt mcewatch_opts[] = {
 	{"bank", 0, OPT_INT, offsetof(struct config, bank), "B", "with --decode: the bank number",
 	 0, 255},
 	{"vendor", 0, OPT_CUSTOM, offsetof(struct config, vendor), "V",
-	 "with --decode: intel or amd (default: this host's)", 0, 0, parse_vendor},
+	 "with --decode: intel or amd (default: amd with --ipid, else both)", 0, 0, parse_vendor},
 	{"ipid", 0, OPT_CUSTOM, offsetof(struct config, ipid), "I",
 	 "with --decode: AMD MCA_IPID (hex), the bank type", 0, 0, parse_hexopt},
 	{"mcgstatus", 0, OPT_CUSTOM, offsetof(struct config, mcgstatus), "S",
@@ -130,29 +130,17 @@ static bool label_add(struct label_count *rows, int *n, const char *label, __u32
 	return true;
 }
 
-static enum mce_vendor host_vendor(void)
-{
-	char line[256];
-	enum mce_vendor v = MCE_VENDOR_INTEL;
-	FILE *f = fopen("/proc/cpuinfo", "r");
-
-	if (!f)
-		return v;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "vendor_id", 9))
-			continue;
-		if (strstr(line, "AuthenticAMD") || strstr(line, "HygonGenuine"))
-			v = MCE_VENDOR_AMD;
-		break;
-	}
-	fclose(f);
-	return v;
-}
-
+/*
+ * Offline, the host's CPU says nothing about the value's: it is often decoded on a laptop,
+ * not on the host that logged it.  So the vendor is --vendor's, or AMD when --ipid (AMD
+ * SMCA's MCA_IPID) is given, and otherwise the value is decoded both ways.
+ */
 static int run_decode(const struct common_opts *common, const struct config *cfg)
 {
+	enum mce_vendor vendors[2] = {MCE_VENDOR_INTEL, MCE_VENDOR_AMD};
+	int n = 2;
 	struct mce_input in = {
-		.vendor = cfg->vendor >= 0 ? (enum mce_vendor)cfg->vendor : host_vendor(),
+		.vendor_source = "none",
 		.bank = (int)cfg->bank,
 		.status = cfg->decode.v,
 		.addr = cfg->addr.v,
@@ -168,19 +156,40 @@ static int run_decode(const struct common_opts *common, const struct config *cfg
 	struct mce_decoded d;
 	struct json j;
 
-	mce_decode(&in, &d);
-	if (common->json) {
+	if (cfg->vendor >= 0) {
+		vendors[0] = (enum mce_vendor)cfg->vendor;
+		in.vendor_source = "option";
+		n = 1;
+	} else if (cfg->ipid.set) {
+		vendors[0] = MCE_VENDOR_AMD;
+		in.vendor_source = "ipid";
+		n = 1;
+	}
+	if (!common->json) {
+		if (n == 2)
+			printf("MCE decoded as intel and as amd: nothing in the input names the "
+			       "vendor (--vendor intel|amd picks one)\n");
+		else
+			printf("MCE decoded as %s (%s)\n", mce_vendor_name(vendors[0]),
+			       cfg->vendor >= 0 ? "--vendor" : "--ipid is AMD SMCA's MCA_IPID");
+	}
+	for (int i = 0; i < n; i++) {
+		in.vendor = vendors[i];
+		mce_decode(&in, &d);
+		if (!common->json) {
+			if (n == 2)
+				printf("%s:\n", mce_vendor_name(in.vendor));
+			mce_print(stdout, &in, &d, "  ");
+			continue;
+		}
+		/* one object per decoding, each naming its vendor and why */
 		json_init(&j, stdout);
 		json_object_begin(&j);
 		json_kv_string(&j, "event", "decode");
 		mce_json_fields(&j, &in, &d);
 		json_object_end(&j);
 		json_line_end(&j);
-		return 0;
 	}
-	printf("MCE decoded as %s%s\n", mce_vendor_name(in.vendor),
-	       cfg->vendor >= 0 ? "" : " (this host's CPU; --vendor to change)");
-	mce_print(stdout, &in, &d, "  ");
 	return 0;
 }
 
@@ -251,6 +260,7 @@ static void on_mce(struct mcewatch_state *st, const struct mcewatch_event *e)
 	const struct mcewatch_mce *m = &e->mce;
 	struct mce_input in = {
 		.vendor = mce_vendor_from_x86(m->cpuvendor),
+		.vendor_source = "record",
 		.bank = m->bank,
 		.status = m->status,
 		.addr = m->addr,
@@ -557,6 +567,9 @@ int main(int argc, char **argv)
 		if (common.prom_file)
 			opts_die(&mcewatch_tool,
 				 "--prom-file goes with watching, not with --decode");
+		if (cfg.ipid.set && cfg.vendor == MCE_VENDOR_INTEL)
+			opts_die(&mcewatch_tool,
+				 "--ipid is AMD's MCA_IPID, not with --vendor intel");
 		return run_decode(&common, &cfg);
 	}
 	if (cfg.addr.set || cfg.misc.set || cfg.bank >= 0 || cfg.vendor >= 0 || cfg.ipid.set ||

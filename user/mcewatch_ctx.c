@@ -134,3 +134,14 @@ void ctx_rates(const struct ctx_snap *a, const struct ctx_snap *b, struct ctx_ra
 	if (total && b->cpu_busy >= a->cpu_busy)
 		r->cpu_pct = 100.0 * (double)(b->cpu_busy - a->cpu_busy) / (double)total;
 }
+
+bool ctx_per_hour(__u64 count, double secs, double *per_hour, bool *extrapolated)
+{
+	*per_hour = 0;
+	*extrapolated = false;
+	if (!(secs >= CTX_RATE_MIN_S))
+		return false;
+	*per_hour = count * 3600.0 / secs;
+	*extrapolated = secs < 3600;
+	return true;
+}

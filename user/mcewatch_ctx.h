@@ -41,4 +41,13 @@ int ctx_read(struct ctx_snap *s);
 /* Rates between two snapshots (a earlier than b); 0 when the interval is empty. */
 void ctx_rates(const struct ctx_snap *a, const struct ctx_snap *b, struct ctx_rates *r);
 
+/*
+ * Errors per hour over a window of secs, but only when the window is long enough to mean
+ * something: one error 1.5 s after start is not 2400 an hour.  Below CTX_RATE_MIN_S there is
+ * no rate (returns false: show the count alone); below an hour the rate is an
+ * extrapolation, and *extrapolated says so.
+ */
+#define CTX_RATE_MIN_S 600.0
+bool ctx_per_hour(__u64 count, double secs, double *per_hour, bool *extrapolated);
+
 #endif /* KSCOPE_MCEWATCH_CTX_H */

@@ -42,10 +42,14 @@
 #define MCG_MCIP BIT(2)
 #define MCG_LMCES BIT(3)
 
-/* compound code sub-fields, SDM "Compound Error Codes" */
-static const char *const level_names[] = {"L0", "L1", "L2", "generic"};
-static const char *const level_mnem[] = {"L0", "L1", "L2", "LG"};
-static const char *const level_text[] = {"L0", "L1", "L2", "generic-level"};
+/*
+ * Compound code sub-fields, SDM "Compound Error Codes".  LL keeps the SDM's numbering
+ * (Table "Encoding of LL (Memory Hierarchy Level) Sub-Field": 00 L0, 01 L1, 10 L2, 11 LG):
+ * the SDM's L0 is the level nearest the core, the one sysfs and lscpu call L1 (the SDM
+ * itself names MCACOD 0x17A, LL=10, the "L3 explicit writeback").  docs/mcewatch.md says so.
+ */
+static const char *const level_names[] = {"L0", "L1", "L2", "LG"};
+static const char *const level_text[] = {"L0", "L1", "L2", "generic-level (LG)"};
 static const char *const type_names[] = {"instruction", "data", "generic", "reserved"};
 static const char *const type_mnem[] = {"I", "D", "G", "R"};
 static const char *const request_names[16] = {
@@ -93,7 +97,12 @@ enum mce_vendor mce_vendor_from_x86(unsigned int x86_vendor)
 	return x86_vendor == 2 || x86_vendor == 9 ? MCE_VENDOR_AMD : MCE_VENDOR_INTEL;
 }
 
-/* The SDM's simple error codes, matched on all 16 bits (they carry no F bit). */
+/*
+ * The SDM's simple error codes (Table "IA32_MCi_Status [15:0] Simple Error Code Encoding").
+ * They have no F bit: bit 12 is masked before matching, as for compound codes, so 0x1E0B is
+ * the I/O error as 0x0E0B is.  Matched before the compound forms: 0x0E0B also fits the bus
+ * form's bit pattern, and the SDM lists it as the simple "I/O error" (IOMCA).
+ */
 static bool decode_simple(__u16 code, struct mce_decoded *d)
 {
 	static const struct {
@@ -110,6 +119,7 @@ static bool decode_simple(__u16 code, struct mce_decoded *d)
 		{0x0e0b, "generic I/O error"},
 	};
 
+	code &= ~0x1000;
 	if (code == 0) {
 		d->error_class = MCE_CLASS_NONE;
 		snprintf(d->error, sizeof(d->error), "no error");
@@ -139,7 +149,7 @@ static void decode_tlb(__u16 c, struct mce_decoded *d)
 	d->type = type_names[tt];
 	d->level = level_names[ll];
 	snprintf(d->error, sizeof(d->error), "%s TLB %s error", type_names[tt], level_text[ll]);
-	snprintf(d->mnemonic, sizeof(d->mnemonic), "%sTLB%s_ERR", type_mnem[tt], level_mnem[ll]);
+	snprintf(d->mnemonic, sizeof(d->mnemonic), "%sTLB%s_ERR", type_mnem[tt], level_names[ll]);
 }
 
 static void decode_cache(__u16 c, struct mce_decoded *d)
@@ -153,7 +163,7 @@ static void decode_cache(__u16 c, struct mce_decoded *d)
 	snprintf(d->error, sizeof(d->error), "%s cache %s %s error", type_names[tt], level_text[ll],
 		 request_names[rrrr]);
 	snprintf(d->mnemonic, sizeof(d->mnemonic), "%sCACHE%s_%s_ERR", type_mnem[tt],
-		 level_mnem[ll], request_mnem[rrrr]);
+		 level_names[ll], request_mnem[rrrr]);
 }
 
 static void decode_bus(__u16 c, struct mce_decoded *d)
@@ -170,28 +180,30 @@ static void decode_bus(__u16 c, struct mce_decoded *d)
 	snprintf(d->error, sizeof(d->error), "bus/interconnect %s %s error (%s, %s%s)",
 		 memio_names[ii], request_names[rrrr], part_names[pp], level_text[ll],
 		 t ? ", timed out" : "");
-	snprintf(d->mnemonic, sizeof(d->mnemonic), "BUS%s_%s_%s_%s_%s_ERR", level_mnem[ll],
+	snprintf(d->mnemonic, sizeof(d->mnemonic), "BUS%s_%s_%s_%s_%s_ERR", level_names[ll],
 		 part_mnem[pp], request_mnem[rrrr], memio_mnem[ii], t ? "TIMEOUT" : "NOTIMEOUT");
 }
 
-static void decode_memctl(__u16 c, struct mce_decoded *d)
+/* 000F 0000 1MMM CCCC, and 000F 0010 1MMM CCCC for memory used as a cache (2LM) */
+static void decode_memctl(__u16 c, bool as_cache, struct mce_decoded *d)
 {
 	unsigned int mmm = (c >> 4) & 7, cccc = c & 0xf;
+	const char *cache = as_cache ? " (memory used as cache)" : "";
 
 	d->error_class = MCE_CLASS_MEMORY_CONTROLLER;
+	d->memory_as_cache = as_cache;
 	d->transaction = mmm_names[mmm];
 	d->channel = cccc == 0xf ? -1 : (int)cccc;
 	if (d->channel < 0) {
 		snprintf(d->error, sizeof(d->error),
-			 "memory controller %s error, channel not "
-			 "specified",
-			 mmm_names[mmm]);
+			 "memory controller %s error, channel not specified%s", mmm_names[mmm],
+			 cache);
 		snprintf(d->mnemonic, sizeof(d->mnemonic), "%s_CHANNEL_UNSPECIFIED_ERR",
 			 mmm_mnem[mmm]);
 		return;
 	}
-	snprintf(d->error, sizeof(d->error), "memory controller %s error on channel %u",
-		 mmm_names[mmm], cccc);
+	snprintf(d->error, sizeof(d->error), "memory controller %s error on channel %u%s",
+		 mmm_names[mmm], cccc, cache);
 	snprintf(d->mnemonic, sizeof(d->mnemonic), "%s_CHANNEL%u_ERR", mmm_mnem[mmm], cccc);
 }
 
@@ -202,7 +214,7 @@ static void decode_generic_cache(__u16 c, struct mce_decoded *d)
 	d->error_class = MCE_CLASS_CACHE;
 	d->level = level_names[ll];
 	snprintf(d->error, sizeof(d->error), "generic cache hierarchy %s error", level_text[ll]);
-	snprintf(d->mnemonic, sizeof(d->mnemonic), "CACHE%s_ERR", level_mnem[ll]);
+	snprintf(d->mnemonic, sizeof(d->mnemonic), "CACHE%s_ERR", level_names[ll]);
 }
 
 /*
@@ -221,7 +233,9 @@ static void decode_intel_code(__u16 code, struct mce_decoded *d)
 	else if ((c >> 8) == 1) /* 000F 0001 RRRR TTLL */
 		decode_cache(c, d);
 	else if ((c >> 7) == 1) /* 000F 0000 1MMM CCCC */
-		decode_memctl(c, d);
+		decode_memctl(c, false, d);
+	else if ((c >> 7) == 5) /* 000F 0010 1MMM CCCC: memory used as cache */
+		decode_memctl(c, true, d);
 	else if ((c >> 4) == 1) /* 000F 0000 0001 TTLL */
 		decode_tlb(c, d);
 	else if ((c >> 2) == 3) /* 000F 0000 0000 11LL */
@@ -342,12 +356,28 @@ static void decode_severity(const struct mce_input *in, struct mce_decoded *d)
 		d->severity = MCE_SEV_FATAL;
 		return;
 	}
-	/* SDM "UCR Error Classification": UCNA (S=0), SRAO (S=1 AR=0), SRAR (S=1 AR=1) */
 	d->severity = MCE_SEV_UNCORRECTED;
-	if (in->have_mcgcap && !(in->mcgcap & MCG_SER_P))
+	if (in->have_mcgcap && !(in->mcgcap & MCG_SER_P)) {
 		d->severity_detail = "UC";
-	else if (!d->s)
-		d->severity_detail = "UCNA";
+		return;
+	}
+	/*
+	 * SDM "UCR Error Overwrite Rules": with OVER=1, UC=1, PCC=0 a reset is required when
+	 * AR is set (AR is sticky: a second error cannot clear it, and the processor context
+	 * cannot be trusted to continue).  Linux grades it "Action required with lost events".
+	 */
+	if (d->overflow && d->ar) {
+		d->severity = MCE_SEV_FATAL;
+		d->severity_detail = "AR_OVERFLOW";
+		return;
+	}
+	/*
+	 * SDM "MCA Error Classification" (UCR table): UCNA is S=0 AR=0, SRAO S=1 AR=0, SRAR
+	 * S=1 AR=1.  S=0 AR=1 is none of them; Linux's grading panics on it ("Illegal
+	 * combination (UCNA with AR=1)").
+	 */
+	if (!d->s)
+		d->severity_detail = d->ar ? "ILLEGAL" : "UCNA";
 	else
 		d->severity_detail = d->ar ? "SRAR" : "SRAO";
 }
@@ -380,10 +410,13 @@ void mce_decode(const struct mce_input *in, struct mce_decoded *d)
 		/* S and AR exist with MCG_SER_P; without it bits 56:55 are reserved */
 		d->s = ser && (st & ST_S);
 		d->ar = ser && (st & ST_AR);
-		/* bits 52:38: a 15-bit counter whose top bit is a sticky overflow flag */
+		/*
+		 * bits 52:38: a 15-bit counter; its top bit, 52, is also sticky, so it stays part
+		 * of the value (Linux's MCI_STATUS_CEC_MASK is GENMASK(52, 38) too)
+		 */
 		if (cmci) {
 			d->has_count = true;
-			d->corrected_count = (st >> 38) & 0x3fff;
+			d->corrected_count = (st >> 38) & 0x7fff;
 			d->count_overflow = st & BIT(52);
 		}
 		/* bits 54:53 are the threshold status only for corrected errors */
@@ -525,6 +558,8 @@ void mce_json_fields(struct json *j, const struct mce_input *in, const struct mc
 
 	json_kv_hex(j, "status", in->status, 16);
 	json_kv_string(j, "vendor", mce_vendor_name(in->vendor));
+	if (in->vendor_source)
+		json_kv_string(j, "vendor_source", in->vendor_source);
 	if (in->bank >= 0)
 		json_kv_i64(j, "bank", in->bank);
 	json_kv_bool(j, "valid", d->valid);
@@ -570,6 +605,7 @@ void mce_json_fields(struct json *j, const struct mce_input *in, const struct mc
 			json_kv_i64(j, "channel", d->channel);
 		else
 			json_kv_null(j, "channel");
+		json_kv_bool(j, "memory_as_cache", d->memory_as_cache);
 	}
 	if (intel && d->error_class > MCE_CLASS_GENERIC && d->error_class < MCE_CLASS_UNKNOWN)
 		json_kv_bool(j, "filtered", d->filtered);
@@ -617,10 +653,17 @@ static const char *severity_words(const struct mce_decoded *d)
 	case MCE_SEV_DEFERRED:
 		return "deferred (uncorrected, not consumed yet)";
 	case MCE_SEV_FATAL:
+		if (!strcmp(d->severity_detail, "AR_OVERFLOW"))
+			return "fatal: an action-required error overflowed (OVER=1, UC=1, PCC=0, "
+			       "AR=1): an error's details were lost and the SDM's overwrite rules "
+			       "require a reset";
 		return "fatal (processor context corrupt)";
 	case MCE_SEV_UNCORRECTED:
 		break;
 	}
+	if (!strcmp(d->severity_detail, "ILLEGAL"))
+		return "uncorrected, S=0 with AR=1: no class in the SDM's UCR table (UCNA needs "
+		       "AR=0); an illegal combination, on which Linux's grading panics";
 	if (!strcmp(d->severity_detail, "SRAR"))
 		return "uncorrected recoverable, action required (SRAR)";
 	if (!strcmp(d->severity_detail, "SRAO"))
@@ -655,9 +698,17 @@ void mce_print(FILE *f, const struct mce_input *in, const struct mce_decoded *d,
 			d->ext_code);
 	if (d->bank_type)
 		fprintf(f, "%sbank type: %s\n", indent, d->bank_type);
+	/* mcelog prints the SDM's level too; lscpu, sysfs and the SDM's prose count from 1 */
+	if (intel && d->error_class == MCE_CLASS_CACHE && d->level && d->level[1] != 'G')
+		fprintf(f,
+			"%slevel %s is the SDM's LL, counted from L0 nearest the core: lscpu's "
+			"L%d\n",
+			indent, d->level, d->level[1] - '0' + 1);
 	if (d->has_count)
 		fprintf(f, "%scorrected errors: %u%s\n", indent, d->corrected_count,
-			d->count_overflow ? " (counter overflowed: more than that)" : "");
+			d->count_overflow ? " (bit 52, the sticky overflow bit, is set: 16384 or "
+					    "more, the lower bits may have wrapped)"
+					  : "");
 	if (d->threshold && strcmp(d->threshold, "none"))
 		fprintf(f, "%sthreshold status: %s\n", indent, d->threshold);
 	if (d->addrv && in->addr_unknown)
@@ -681,7 +732,10 @@ void mce_print(FILE *f, const struct mce_input *in, const struct mce_decoded *d,
 			mcg);
 	}
 	if (d->overflow)
-		fprintf(f, "%snote: OVER set: earlier errors in this bank were lost\n", indent);
+		fprintf(f,
+			"%snote: OVER set: another error came while this bank held one; one of "
+			"them was not logged\n",
+			indent);
 }
 
 const char *mce_mc_type_name(unsigned int type)

@@ -27,6 +27,9 @@ enum mce_vendor {
 /* The raw registers of one bank report, as mce:mce_record or dmesg gives them. */
 struct mce_input {
 	enum mce_vendor vendor;
+	/* why this vendor: "record" (live), "option" (--vendor), "ipid", "none" (decoded as
+	 * both); NULL leaves it out of the JSON */
+	const char *vendor_source;
 	int bank; /* -1 when unknown */
 	__u64 status;
 	__u64 addr;
@@ -70,7 +73,10 @@ struct mce_decoded {
 	bool deferred, poison, syndv, tcc, cecc, uecc;
 
 	enum mce_severity severity;
-	/* finer grade: "UCNA", "SRAO", "SRAR", "UC" (Intel uncorrected), "" otherwise */
+	/*
+	 * finer grade: Intel "UCNA", "SRAO", "SRAR", "UC" (no MCG_SER_P), "ILLEGAL" (S=0 AR=1:
+	 * no class of the SDM's), "AR_OVERFLOW" (fatal: OVER with AR); AMD "TCC", "UC"; ""
+	 */
 	const char *severity_detail;
 
 	__u16 mca_code;	  /* bits 15:0 */
@@ -82,7 +88,7 @@ struct mce_decoded {
 	char mnemonic[48]; /* the SDM's name: "RD_CHANNEL0_ERR", "DCACHEL1_DRD_ERR" */
 
 	/* compound code fields; NULL or -1 when the class has none */
-	const char *level;	   /* "L0", "L1", "L2", "generic" */
+	const char *level;	   /* the SDM's "L0", "L1", "L2", "LG" (generic) */
 	const char *type;	   /* "instruction", "data", "generic" */
 	const char *request;	   /* "read", "data read", "eviction", ... */
 	const char *participation; /* bus: "source", "responder", "observer", "generic" */
@@ -90,8 +96,9 @@ struct mce_decoded {
 	int timeout;		   /* bus: 0/1, -1 otherwise */
 	const char *transaction;   /* memory controller: "read", "write", "scrub", ... */
 	int channel;		   /* memory controller: 0-14, -1 unspecified */
+	bool memory_as_cache;	   /* memory controller: 000F 0010 1MMM CCCC (2LM) */
 
-	/* Intel corrected error count (bits 51:38) and its sticky overflow bit 52 */
+	/* Intel corrected error count (bits 52:38, 15 bits) and its sticky top bit 52 */
 	bool has_count;
 	__u32 corrected_count;
 	bool count_overflow;

@@ -159,9 +159,22 @@ static int cmp_key_count(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
-static void summary_json(struct mcewatch_state *st, double secs, double hours, __u64 lost,
-			 __u64 missed)
+/* a per-hour rate, or null when the window is too short for one (ctx_per_hour) */
+static void json_per_hour(struct json *j, const char *key, __u64 count, double secs)
 {
+	double rate;
+	bool extrapolated;
+
+	if (ctx_per_hour(count, secs, &rate, &extrapolated))
+		json_kv_double(j, key, rate);
+	else
+		json_kv_null(j, key);
+}
+
+static void summary_json(struct mcewatch_state *st, double secs, __u64 lost, __u64 missed)
+{
+	double rate;
+	bool extrapolated;
 	struct json j;
 
 	json_init(&j, stdout);
@@ -170,7 +183,10 @@ static void summary_json(struct mcewatch_state *st, double secs, double hours, _
 	json_kv_string(&j, "event", "summary");
 	json_kv_double(&j, "duration_s", secs);
 	json_kv_u64(&j, "mce", st->mce);
-	json_kv_double(&j, "mce_corrected_per_hour", hours > 0 ? st->mce_corrected / hours : 0);
+	json_kv_u64(&j, "mce_corrected", st->mce_corrected);
+	json_per_hour(&j, "mce_corrected_per_hour", st->mce_corrected, secs);
+	json_kv_bool(&j, "per_hour_extrapolated",
+		     ctx_per_hour(0, secs, &rate, &extrapolated) && extrapolated);
 	json_key(&j, "by_cpu");
 	json_array_begin(&j);
 	for (int i = 0; i < st->n_cpu; i++) {
@@ -204,7 +220,8 @@ static void summary_json(struct mcewatch_state *st, double secs, double hours, _
 	}
 	json_array_end(&j);
 	json_kv_u64(&j, "mc_events", st->mc_events);
-	json_kv_double(&j, "mc_corrected_per_hour", hours > 0 ? st->mc_corrected / hours : 0);
+	json_kv_u64(&j, "mc_corrected", st->mc_corrected);
+	json_per_hour(&j, "mc_corrected_per_hour", st->mc_corrected, secs);
 	json_key(&j, "by_label");
 	json_array_begin(&j);
 	for (int i = 0; i < st->n_mc_labels; i++) {
@@ -234,29 +251,48 @@ static void summary_json(struct mcewatch_state *st, double secs, double hours, _
 	json_line_end(&j);
 }
 
+/* "3 corrected", and ", 18.0/hour (extrapolated from 10m0s)" once the window allows a rate */
+static void corrected_words(char *buf, size_t len, __u64 count, double secs, const char *dur)
+{
+	double rate;
+	bool extrapolated;
+
+	if (!ctx_per_hour(count, secs, &rate, &extrapolated)) {
+		snprintf(buf, len, "%llu corrected", (unsigned long long)count);
+		return;
+	}
+	snprintf(buf, len, "%llu corrected, %.1f/hour%s%s%s", (unsigned long long)count, rate,
+		 extrapolated ? " (extrapolated from " : "", extrapolated ? dur : "",
+		 extrapolated ? ")" : "");
+}
+
 void mcewatch_summary(struct mcewatch_state *st, __u64 lost, __u64 missed)
 {
 	struct ctx_snap end;
 	struct ctx_rates avg;
-	double secs, hours;
-	char dur[32], label[4 * MCEWATCH_LABEL_LEN];
+	double secs;
+	char dur[32], label[4 * MCEWATCH_LABEL_LEN], words[96];
 
 	ctx_read(&end);
 	ctx_rates(&st->start, &end, &avg);
 	secs = end.t_ns > st->start.t_ns ? (end.t_ns - st->start.t_ns) / 1e9 : 0;
-	hours = secs / 3600;
 	qsort(st->by_cpu, st->n_cpu, sizeof(st->by_cpu[0]), cmp_key_count);
 	qsort(st->by_bank, st->n_bank, sizeof(st->by_bank[0]), cmp_key_count);
 	if (st->common->json) {
-		summary_json(st, secs, hours, lost, missed);
+		summary_json(st, secs, lost, missed);
 		return;
 	}
-	printf("\nSummary over %s: %llu machine check%s (%.1f corrected/hour), %llu EDAC "
-	       "event%s, %llu AER event%s\n",
-	       out_duration(dur, sizeof(dur), end.t_ns - st->start.t_ns),
-	       (unsigned long long)st->mce, st->mce == 1 ? "" : "s",
-	       hours > 0 ? st->mce_corrected / hours : 0, (unsigned long long)st->mc_events,
-	       st->mc_events == 1 ? "" : "s", (unsigned long long)st->aer, st->aer == 1 ? "" : "s");
+	out_duration(dur, sizeof(dur), end.t_ns - st->start.t_ns);
+	corrected_words(words, sizeof(words), st->mce_corrected, secs, dur);
+	printf("\nSummary over %s: %llu machine check%s (%s), %llu EDAC event%s, %llu AER "
+	       "event%s\n",
+	       dur, (unsigned long long)st->mce, st->mce == 1 ? "" : "s", words,
+	       (unsigned long long)st->mc_events, st->mc_events == 1 ? "" : "s",
+	       (unsigned long long)st->aer, st->aer == 1 ? "" : "s");
+	if ((st->mce_corrected || st->mc_corrected) && secs < CTX_RATE_MIN_S)
+		printf("  no per-hour rates: %s of watching is under the %.0f minutes a rate "
+		       "needs\n",
+		       dur, CTX_RATE_MIN_S / 60);
 	printf("  context: %.0f csw/s average (peak %.0f), %.0f intr/s average (peak %.0f)\n",
 	       avg.csw_per_s, st->peak_csw, avg.intr_per_s, st->peak_intr);
 	if (st->mce) {
@@ -277,8 +313,8 @@ void mcewatch_summary(struct mcewatch_state *st, __u64 lost, __u64 missed)
 					       (unsigned long long)st->by_class[c][s]);
 	}
 	if (st->mc_events) {
-		printf("  %-40s %-12s %8s   (%.1f corrected/hour)\n", "DIMM LABEL", "SEVERITY",
-		       "ERRORS", hours > 0 ? st->mc_corrected / hours : 0);
+		corrected_words(words, sizeof(words), st->mc_corrected, secs, dur);
+		printf("  %-40s %-12s %8s   (%s)\n", "DIMM LABEL", "SEVERITY", "ERRORS", words);
 		for (int i = 0; i < st->n_mc_labels; i++) {
 			out_sanitize(label, sizeof(label), st->mc_labels[i].label,
 				     sizeof(st->mc_labels[i].label));

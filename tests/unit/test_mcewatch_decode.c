@@ -171,7 +171,7 @@ static void test_bus_timeout(void)
 	check_str(d.participation, "source", "bus: PP=00 local processor originated");
 	check_str(d.request, "read", "bus: RRRR=0001 read");
 	check_str(d.mem_io, "memory", "bus: II=00 memory access");
-	check_str(d.level, "generic", "bus: LL=11 generic");
+	check_str(d.level, "LG", "bus: LL=11 generic, the SDM's LG");
 	check_str(d.mnemonic, "BUSLG_SRC_RD_M_TIMEOUT_ERR", "bus: SDM mnemonic");
 	check_str(mce_severity_name(d.severity), "uncorrected", "bus: uncorrected");
 	check_str(d.severity_detail, "UCNA", "bus: no action required (UCNA)");
@@ -191,12 +191,12 @@ static void test_count_overflow(void)
 	decode(&in, &d, MCE_VENDOR_INTEL, 0xcc1fffc0000000a1ull);
 	check(d.overflow, "count overflow: OVER set");
 	check(d.count_overflow, "count overflow: bit 52 set");
-	check_u64(d.corrected_count, 0x3fff, "count overflow: bits 51:38 saturated");
+	check_u64(d.corrected_count, 0x7fff, "count overflow: bits 52:38, bit 52 part of it");
 	check_str(mce_severity_name(d.severity), "corrected", "count overflow: still corrected");
 	check_str(d.transaction, "write", "count overflow: memory write");
 	check(d.channel == 1, "count overflow: channel 1");
 	js = json_of(&in, &d);
-	has(js, "\"corrected_count\":16383,\"corrected_count_overflow\":true", "count json");
+	has(js, "\"corrected_count\":32767,\"corrected_count_overflow\":true", "count json");
 	/* without MCG_CMCI_P the bits are model-specific "other information", not a count */
 	in.have_mcgcap = true;
 	in.mcgcap = 0x1000809; /* SER_P, TES_P, no CMCI_P */
