@@ -42,9 +42,11 @@ all: tools generators
 tools: $(TOOLS:%=$(BUILD)/%)
 generators: $(GENERATORS)
 unit: $(UNIT_TESTS)
-static: $(TOOLS:%=$(BUILD)/static/%)
+# the generators too: a container image (tests/containers.bats) holds only busybox and these
+static: $(TOOLS:%=$(BUILD)/static/%) $(GENERATORS:$(BUILD)/tools/%=$(BUILD)/static-tools/%)
 
-$(BUILD) $(BUILD)/lib $(BUILD)/mod $(BUILD)/tools $(BUILD)/unit $(BUILD)/static:
+$(BUILD) $(BUILD)/lib $(BUILD)/mod $(BUILD)/tools $(BUILD)/unit $(BUILD)/static \
+		$(BUILD)/static-tools:
 	mkdir -p $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) | $(BUILD)
@@ -76,6 +78,9 @@ $(BUILD)/static/%: $(BUILD)/%.o $$(call tool_mods,$$*) $(BUILD)/libkscope.a | $(
 
 $(BUILD)/tools/%: tools/%.c $(wildcard tools/*.h) | $(BUILD)/tools
 	$(CC) $(CFLAGS) -Itools $< -o $@ -lpthread
+
+$(BUILD)/static-tools/%: tools/%.c $(wildcard tools/*.h) | $(BUILD)/static-tools
+	$(CC) $(CFLAGS) -static -Itools $< -o $@ -lpthread
 
 $(BUILD)/unit/%: tests/unit/%.c $(patsubst user/%.c,$(BUILD)/mod/%.o,$(MOD_SRCS)) $(BUILD)/libkscope.a | $(BUILD)/unit
 	$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit $^ $(LIBS) -o $@

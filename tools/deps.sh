@@ -5,10 +5,12 @@
 set -euo pipefail
 
 # build; test tools; the anchors the benchmarks compare with; the fleet tests' real components
+# and the container runtimes of tests/containers.bats (dockerd is started by the tests)
 packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc bats
 	  iproute2 strace jq ethtool util-linux
 	  libbpf-tools bpftrace
-	  prometheus prometheus-node-exporter mandoc lintian man-db curl python3-yaml)
+	  prometheus prometheus-node-exporter mandoc lintian man-db curl python3-yaml
+	  podman runc docker.io busybox-static)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -13,6 +13,7 @@
 #include <linux/magic.h>
 #include "cgroup.h"
 #include "json.h"
+#include "out.h"
 
 struct cgroup_entry {
 	__u64 id;
@@ -26,6 +27,8 @@ static struct {
 	size_t n, cap;
 	time_t scanned_at;
 } cache;
+
+static void cache_rescan(void);
 
 const char *cgroup_root(void)
 {
@@ -71,26 +74,18 @@ __u64 cgroup_id_of_path(const char *path)
 	return 0;
 }
 
-int cgroup_resolve(const char *arg, __u64 *id, int *level, char *why, size_t why_len)
+/* Fill id and level for a path on the cgroup2 filesystem.  0, or -1 with errno-ish reason. */
+static int resolve_dir(const char *root, const char *path, __u64 *id, int *level, char *why,
+		       size_t why_len)
 {
-	const char *root = cgroup_root();
-	char path[4096], real[PATH_MAX];
+	char real[PATH_MAX];
 	struct statfs sfs;
-	size_t rlen;
+	size_t rlen = strlen(root);
 
-	if (!root) {
-		snprintf(why, why_len, "no cgroup v2 hierarchy is mounted on this host");
-		return -1;
-	}
-	if (arg[0] == '/')
-		snprintf(path, sizeof(path), "%s", arg);
-	else
-		snprintf(path, sizeof(path), "%s/%s", root, arg);
 	if (!realpath(path, real)) {
 		snprintf(why, why_len, "%s", errno == ENOENT ? "no such cgroup" : strerror(errno));
 		return -1;
 	}
-	rlen = strlen(root);
 	if (statfs(real, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC || strncmp(real, root, rlen) ||
 	    (real[rlen] && real[rlen] != '/')) {
 		snprintf(why, why_len, "not a cgroup v2 directory (the v2 hierarchy is at %s)",
@@ -107,6 +102,128 @@ int cgroup_resolve(const char *arg, __u64 *id, int *level, char *why, size_t why
 		return -1;
 	}
 	return 0;
+}
+
+static bool all_hex(const char *s, size_t min)
+{
+	size_t n = strlen(s);
+
+	if (n < min)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* a pod uid as given (dashes, or the systemd driver's underscores), lower case with dashes */
+static bool pod_uid_norm(const char *s, char *uid, size_t len)
+{
+	size_t n = strlen(s);
+
+	if (n != 36 || len <= n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i] == '_' ? '-' : (char)tolower((unsigned char)s[i]);
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? c != '-' : !isxdigit((unsigned char)c))
+			return false;
+		uid[i] = c;
+	}
+	uid[n] = '\0';
+	return true;
+}
+
+static int path_depth(const char *path)
+{
+	int d = 0;
+
+	for (; *path; path++)
+		d += *path == '/' && path[1];
+	return d;
+}
+
+/*
+ * A container id prefix or a pod uid: the shallowest cgroup that names it (a container's
+ * scope rather than the cgroup nested inside it; podman's conmon has a cgroup of its own that
+ * carries the same id and is left out).  Returns the path below the root, or NULL with why.
+ */
+static const char *find_container(const char *arg, const char *root, char *why, size_t why_len)
+{
+	char uid[40], first[65] = "";
+	bool is_pod = pod_uid_norm(arg, uid, sizeof(uid));
+	size_t alen = strlen(arg);
+	const char *best = NULL;
+	int best_depth = 0;
+
+	cache_rescan();
+	for (size_t i = 0; i < cache.n; i++) {
+		const char *path = cache.entries[i].path;
+		struct container c;
+		int depth;
+
+		if (!cgroup_parse_container(path, &c) || strstr(path, "conmon"))
+			continue;
+		if (is_pod ? c.id[0] || strcmp(c.pod_uid, uid) : strncasecmp(c.id, arg, alen))
+			continue;
+		if (!is_pod && strcmp(first, c.id)) {
+			/* two different containers share the prefix */
+			if (first[0]) {
+				snprintf(why, why_len,
+					 "the prefix '%s' matches more than one container (%.12s "
+					 "and %.12s) under %s; give more of the id",
+					 arg, first, c.id, root);
+				return NULL;
+			}
+			snprintf(first, sizeof(first), "%s", c.id);
+		}
+		depth = path_depth(path);
+		if (!best || depth < best_depth)
+			best = path, best_depth = depth;
+	}
+	if (!best)
+		snprintf(why, why_len, "no cgroup below %s has that path, nor names that %s", root,
+			 is_pod ? "pod uid" : "container id");
+	return best;
+}
+
+int cgroup_resolve(const char *arg, __u64 *id, int *level, char *why, size_t why_len)
+{
+	const char *root = cgroup_root(), *found;
+	char path[4096];
+	struct stat st;
+
+	if (!root) {
+		snprintf(why, why_len, "no cgroup v2 hierarchy is mounted on this host");
+		return -1;
+	}
+	/* the full path under the mount, as it is */
+	if (!strncmp(arg, root, strlen(root)) && (arg[strlen(root)] == '/' || !arg[strlen(root)]))
+		return resolve_dir(root, arg, id, level, why, why_len);
+	/* the path as the tools print it and /proc/PID/cgroup shows it ("/docker/<id>"), or
+	 * relative to the root */
+	snprintf(path, sizeof(path), "%s%s%s", root, arg[0] == '/' ? "" : "/", arg);
+	if (!stat(path, &st))
+		return resolve_dir(root, path, id, level, why, why_len);
+	/* some other filesystem path: say why it is no cgroup v2 */
+	if (arg[0] == '/' && !stat(arg, &st))
+		return resolve_dir(root, arg, id, level, why, why_len);
+	if (all_hex(arg, 1) && !all_hex(arg, 12)) {
+		snprintf(why, why_len,
+			 "no such cgroup below %s, and a container id needs at least 12 hex digits",
+			 root);
+		return -1;
+	}
+	if (!all_hex(arg, 12) && !pod_uid_norm(arg, path, sizeof(path))) {
+		snprintf(why, why_len, "no such cgroup below %s", root);
+		return -1;
+	}
+	found = find_container(arg, root, why, why_len);
+	if (!found)
+		return -1;
+	snprintf(path, sizeof(path), "%s%s", root, found);
+	return resolve_dir(root, path, id, level, why, why_len);
 }
 
 static void cache_add(__u64 id, const char *rel)
@@ -333,15 +450,31 @@ void cgroup_json_container(struct json *j, __u64 id)
 		json_kv_null(j, "container");
 }
 
+void cgroup_containers_check(void)
+{
+	if (!cgroup_root())
+		out_note("no cgroup v2 hierarchy is mounted here (see /proc/self/mountinfo), so "
+			 "containers cannot be named: rows show cgroup:<id>, JSON container null");
+}
+
 const char *cgroup_label(__u64 id, char *buf, size_t len)
 {
+	static bool told;
 	const char *path = cgroup_path_of_id(id);
 
 	if (cgroup_container_name(id, buf, len))
 		return buf;
-	if (path)
+	if (path) {
 		snprintf(buf, len, "%s", path);
-	else
-		snprintf(buf, len, "cgroup:%llu", (unsigned long long)id);
+		return buf;
+	}
+	snprintf(buf, len, "cgroup:%llu", (unsigned long long)id);
+	/* with no hierarchy at all, cgroup_containers_check() said so already */
+	if (!told && id && cgroup_root()) {
+		told = true;
+		out_note("cgroup %llu is no longer below %s (its processes exited and it was "
+			 "removed): its rows show cgroup:<id>, JSON container null",
+			 (unsigned long long)id, cgroup_root());
+	}
 	return buf;
 }

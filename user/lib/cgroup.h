@@ -21,8 +21,11 @@ struct container {
 const char *cgroup_root(void);
 
 /*
- * Resolve a -c argument: an absolute path, or a path relative to the cgroup v2 root.  Fills
- * id and level (depth below the root).  Returns 0, or -1 with a reason in why.
+ * Resolve a -c argument: the path as the tools print it and /proc/PID/cgroup shows it
+ * ("/docker/<id>"), the same without its leading slash, the full path under the cgroup v2
+ * mount, a container id or a unique prefix of at least 12 hex digits, or a pod uid.  Fills
+ * id and level (depth below the root).  Returns 0, or -1 with a reason in why that names
+ * what was looked for and where.
  */
 int cgroup_resolve(const char *arg, __u64 *id, int *level, char *why, size_t why_len);
 
@@ -48,6 +51,9 @@ const char *cgroup_label(__u64 id, char *buf, size_t len);
 
 /* The 12-character container id (or "pod:<uid>") for JSON's "container"; NULL when none. */
 const char *cgroup_container_name(__u64 id, char *buf, size_t len);
+
+/* -C: one note on stderr when no cgroup v2 hierarchy is visible (containers go unnamed). */
+void cgroup_containers_check(void);
 
 struct json;
 /* JSON's "container" key: cgroup_container_name(id), or null when the cgroup names none. */

@@ -25,8 +25,8 @@ struct opt_ref {
 static const struct opt common_table[] = {
 	{"pid", 'p', OPT_PID, offsetof(struct common_opts, pid), "PID",
 	 "trace only this process (thread group)"},
-	{"cgroup", 'c', OPT_STRING, offsetof(struct common_opts, cgroup_path), "PATH",
-	 "trace only this cgroup v2 and the cgroups below it"},
+	{"cgroup", 'c', OPT_STRING, offsetof(struct common_opts, cgroup_path), "CGROUP",
+	 "trace only this cgroup v2 and below: its path as shown, a container id or a pod uid"},
 	{"containers", 'C', OPT_FLAG, offsetof(struct common_opts, containers), NULL,
 	 "group rows by container instead of by process"},
 	{"json", 'j', OPT_FLAG, offsetof(struct common_opts, json), NULL,
@@ -306,6 +306,11 @@ void opts_parse(const struct tool_desc *tool, int argc, char **argv, struct comm
 						  &common->cgroup_level, why, sizeof(why)))
 		opts_die(tool, "invalid --cgroup '%s': %s", common->cgroup_path, why);
 	out_init(tool->name, common->json, common->verbose);
+	if (common->cgroup_path)
+		out_debug("--cgroup '%s' is cgroup id %llu, %d below the root", common->cgroup_path,
+			  (unsigned long long)common->cgroup_id, common->cgroup_level);
+	if (common->containers)
+		cgroup_containers_check();
 }
 
 int opts_parse_ports(const char *arg, __u8 *bitmap, char *why, size_t why_len)

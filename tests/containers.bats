@@ -1,0 +1,180 @@
+#!/usr/bin/env bats
+# Container hosts as they really are: real podman and docker containers (each in its own
+# cgroup and network namespace), and the ways an SRE names one with -c.  Truth comes from
+# the runtimes (`podman ps`/`docker ps` ids, the container's pid), /proc/PID/cgroup, stat of
+# the cgroup directory (its inode is the cgroup id), the generators' own counts, and `ss` run
+# inside each container's namespace.  Where neither runtime can start, the real-runtime tests
+# say why in one line and skip; the hand-made cgroup tests still run.
+
+load lib
+load containers
+
+setup_file() {
+	ctr_setup_file
+}
+
+teardown_file() {
+	ctr_teardown_file
+}
+
+setup() {
+	TMP=$(mktemp -d /var/tmp/containers-test.XXXXXX)
+	TOOL_PID=
+	CGROUPS=()
+	NAMES=()
+}
+
+teardown() {
+	[ -n "$TOOL_PID" ] && kill -KILL "$TOOL_PID" 2>/dev/null && wait "$TOOL_PID" 2>/dev/null
+	local n
+	for n in "${NAMES[@]}"; do ctr_rm "${n%%:*}" "${n#*:}"; done
+	for cg in "${CGROUPS[@]}"; do cgroup_delete "$cg"; done
+	rm -rf "$TMP"
+}
+
+hex64() {
+	od -An -tx1 -N32 /dev/urandom | tr -d ' \n'
+}
+
+# resolved TOOLARGS...: the cgroup id a tool resolved its -c to (its -v line), or its error
+resolved() {
+	run "$BUILD/forklat" -v "$@" 0.05 1
+	[ "$status" -eq 0 ] || {
+		echo "$output"
+		return 1
+	}
+	sed -n "s/.*--cgroup '.*' is cgroup id \([0-9]*\),.*/\1/p" <<<"$output"
+}
+
+# start RUNTIME: a container of this file's image in its own namespaces; sets ID, CPID
+start() {
+	local name=kscope-test-$$-${#NAMES[@]}
+	ID=$(ctr_run "$1" "$name") || return 1
+	NAMES+=("$1:$name")
+	CPID=$(ctr_pid "$1" "$name")
+	[ -n "$ID" ] && [ -n "$CPID" ]
+}
+
+@test "-c takes the cgroup as printed, as /proc/PID/cgroup shows it, its full path, an id prefix or a pod uid" {
+	[ -n "$(cgroup2_root)" ] || skip "no cgroup v2 hierarchy"
+	local id uid pod cg want
+	id=$(hex64)
+	uid=$(cat /proc/sys/kernel/random/uuid)
+	pod="kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uid//-/_}.slice"
+	cg=$(cgroup_create "system.slice/docker-$id.scope")
+	CGROUPS+=("$(cgroup2_root)/$CGROUP_TEST_TOP")
+	want=$(stat -c %i "$cg")
+	[ "$(resolved -c "/$CGROUP_TEST_TOP/system.slice/docker-$id.scope")" = "$want" ]
+	[ "$(resolved -c "$CGROUP_TEST_TOP/system.slice/docker-$id.scope")" = "$want" ]
+	[ "$(resolved -c "$cg")" = "$want" ]
+	[ "$(resolved -c "$id")" = "$want" ]
+	[ "$(resolved -c "${id:0:12}")" = "$want" ]
+	[ "$(resolved -c "${id:0:12}" -C)" = "$want" ]
+	# a process's own line in /proc/PID/cgroup, taken as it is
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec sleep 30' "$cg" &
+	local p=$!
+	for _ in $(seq 50); do grep -q "docker-$id" /proc/$p/cgroup && break; sleep 0.1; done
+	[ "$(resolved -c "$(awk -F: '$1 == 0 { print $3 }' /proc/$p/cgroup)")" = "$want" ]
+	kill $p
+	wait $p || true
+	# the pod's own cgroup, by its uid with dashes and as the systemd driver spells it
+	cg=$(cgroup_create "$pod")
+	want=$(stat -c %i "$cg")
+	[ "$(resolved -c "$uid")" = "$want" ]
+	[ "$(resolved -c "${uid//-/_}")" = "$want" ]
+}
+
+@test "-c with an ambiguous prefix, too short a prefix or no match: one line naming it and where, exit 2" {
+	[ -n "$(cgroup2_root)" ] || skip "no cgroup v2 hierarchy"
+	local a b tool
+	a=c0ffee00000a$(hex64 | cut -c13-64)
+	b=c0ffee00000a$(hex64 | cut -c13-64)
+	cgroup_create "system.slice/docker-$a.scope" >/dev/null
+	cgroup_create "system.slice/libpod-$b.scope" >/dev/null
+	CGROUPS+=("$(cgroup2_root)/$CGROUP_TEST_TOP")
+	for tool in forklat fadvtop tcpwait "netcheck watch"; do
+		run $BUILD/$tool -c c0ffee00000a 1
+		[ "$status" -eq 2 ]
+		grep -q "more than one container (${a:0:12} and ${b:0:12}\|more than one container (${b:0:12} and ${a:0:12}" <<<"${lines[0]}"
+		grep -q "under $(cgroup2_root)" <<<"${lines[0]}"
+		# a longer prefix tells them apart
+		[ "$(resolved -c "${a:0:16}")" = "$(stat -c %i "$(cgroup2_root)/$CGROUP_TEST_TOP/system.slice/docker-$a.scope")" ]
+		run $BUILD/$tool -c c0ffee 1
+		[ "$status" -eq 2 ]
+		grep -q "at least 12 hex digits" <<<"${lines[0]}"
+		run $BUILD/$tool -c 0123456789abcdef0123 1
+		[ "$status" -eq 2 ]
+		grep -q "'0123456789abcdef0123': no cgroup below $(cgroup2_root) has that path, nor names that container id" <<<"${lines[0]}"
+	done
+}
+
+@test "-C with no cgroup v2 mount in sight says once that containers cannot be named" {
+	local root
+	root=$(cgroup2_root)
+	[ -n "$root" ] || skip "no cgroup v2 hierarchy"
+	# a private mount namespace without the cgroup2 mount, like a container without /sys/fs/cgroup
+	run unshare -m --propagation private sh -c "umount -l '$root' && exec '$BUILD/forklat' -C -j 0.1 3"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'no cgroup v2 hierarchy is mounted here' <<<"$output")" -eq 1 ]
+}
+
+@test "fadvtop -C and -c ID in real containers: each container's calls equal its generator's" {
+	ctr_need
+	local rts ida idb
+	rts=($(ctr_pick 2))
+	start "${rts[0]}"
+	ida=$ID
+	start "${rts[1]}"
+	idb=$ID
+	"$BUILD/fadvtop" -C -j 0.5 >"$TMP/out" 2>"$TMP/err" &
+	TOOL_PID=$!
+	"$BUILD/fadvtop" -c "${idb:0:12}" -j 0.5 >"$TMP/only" 2>"$TMP/only.err" &
+	local only=$!
+	for _ in $(seq 100); do grep -q '^{' "$TMP/out" && grep -q '^{' "$TMP/only" && break; sleep 0.1; done
+	ctr "${rts[0]}" exec "${NAMES[0]#*:}" fadvgen -n 3000 -a dontneed -f /tmp/a.log >"$TMP/gen.a"
+	ctr "${rts[1]}" exec "${NAMES[1]#*:}" fadvgen -n 1700 -a willneed -f /tmp/b.log >"$TMP/gen.b"
+	sleep 1
+	kill -INT "$TOOL_PID" "$only"
+	wait "$TOOL_PID"
+	wait "$only"
+	TOOL_PID=
+	cat "$TMP/gen.a" "$TMP/gen.b"
+	local id gen calls
+	for id in a b; do
+		local cid=ida
+		[ $id = b ] && cid=idb
+		gen=$(tail -1 "$TMP/gen.$id" | tr ' ' '\n' | sed -n 's/^calls=//p')
+		calls=$(jq -s "[.[] | select(.summary) | .rows[] | select(.container_id == \"${!cid}\" and .container == \"${!cid:0:12}\") | .calls] | add" "$TMP/out")
+		[ "$calls" = "$gen" ] || { echo "container $id: fadvtop $calls, fadvgen $gen"; return 1; }
+	done
+	# -c with the id prefix kept only the second container's calls
+	calls=$(jq -s '[.[] | select(.summary) | .rows[] | .calls] | add' "$TMP/only")
+	[ "$calls" = "$(tail -1 "$TMP/gen.b" | tr ' ' '\n' | sed -n 's/^calls=//p')" ]
+}
+
+@test "forklat -C in a real container: the container's forks equal forkgen's, under its id" {
+	ctr_need
+	local rt g hostpid
+	rt=$(ctr_pick 1)
+	start "$rt"
+	# runc exec's own set-up clones threads in the container's cgroup: forkgen waits, ready,
+	# until forklat runs, so that only its forks fall in forklat's window
+	ctr "$rt" exec "${NAMES[0]#*:}" forkgen --wait --forks 40 >"$TMP/gen" &
+	g=$!
+	for _ in $(seq 100); do grep -q ready "$TMP/gen" && break; sleep 0.1; done
+	hostpid=$(ctr_host_pid "$CPID" forkgen)
+	[ -n "$hostpid" ]
+	"$BUILD/forklat" -C -j 0.5 >"$TMP/out" 2>"$TMP/err" &
+	TOOL_PID=$!
+	for _ in $(seq 100); do grep -q '^Tracing' "$TMP/err" && break; sleep 0.1; done
+	kill -USR1 "$hostpid"
+	wait "$g"
+	sleep 1
+	kill -INT "$TOOL_PID"
+	wait "$TOOL_PID"
+	TOOL_PID=
+	cat "$TMP/gen"
+	[ "$(tail -1 "$TMP/gen" | jq .forks)" -eq 40 ]
+	[ "$(jq -s "[.[] | .procs[]? | select(.container == \"${ID:0:12}\") | .forks] | add" "$TMP/out")" -eq 40 ]
+}
