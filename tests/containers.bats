@@ -145,11 +145,11 @@ start() {
 		local cid=ida
 		[ $id = b ] && cid=idb
 		gen=$(tail -1 "$TMP/gen.$id" | tr ' ' '\n' | sed -n 's/^calls=//p')
-		calls=$(jq -s "[.[] | select(.summary) | .rows[] | select(.container_id == \"${!cid}\" and .container == \"${!cid:0:12}\") | .calls] | add" "$TMP/out")
+		calls=$(jq -s "[.[] | select(.event == \"summary\") | .rows[] | select(.container_id == \"${!cid}\" and .container == \"${!cid:0:12}\") | .calls] | add" "$TMP/out")
 		[ "$calls" = "$gen" ] || { echo "container $id: fadvtop $calls, fadvgen $gen"; return 1; }
 	done
 	# -c with the id prefix kept only the second container's calls
-	calls=$(jq -s '[.[] | select(.summary) | .rows[] | .calls] | add' "$TMP/only")
+	calls=$(jq -s '[.[] | select(.event == "summary") | .rows[] | .calls] | add' "$TMP/only")
 	[ "$calls" = "$(tail -1 "$TMP/gen.b" | tr ' ' '\n' | sed -n 's/^calls=//p')" ]
 }
 

@@ -130,7 +130,7 @@ check_row() {
 	local sum row id
 	for id in a b c; do
 		local hex=${!id}
-		row=$(jq -c "select(.summary) | .rows[] | select(.container_id == \"$hex\")" "$TMP/out")
+		row=$(jq -c "select(.event == \"summary\") | .rows[] | select(.container_id == \"$hex\")" "$TMP/out")
 		[ -n "$row" ] || {
 			echo "no summary row for container $hex" >&2
 			cat "$TMP/out" >&2
@@ -139,14 +139,14 @@ check_row() {
 		check_row "$row" "$TMP/gen.$id"
 		jq -e '.pid == null and .comm == null' <<<"$row" >/dev/null
 		# the per-interval rows add up to the same calls
-		sum=$(jq -s "[.[] | select(.summary | not) | .rows[] | select(.container_id == \"$hex\") |
+		sum=$(jq -s "[.[] | select(.event == \"interval\") | .rows[] | select(.container_id == \"$hex\") |
 			.calls] | add" "$TMP/out")
 		[ "$sum" = "$(gen_field "$TMP/gen.$id" calls)" ]
 	done
-	jq -e "select(.summary) | .rows[] | select(.container_id == \"$a\") |
+	jq -e "select(.event == \"summary\") | .rows[] | select(.container_id == \"$a\") |
 		.container == \"${a:0:12}\" and .pod == null and
 		.cgroup == \"/$CGROUP_TEST_TOP/system.slice/docker-$a.scope\"" "$TMP/out"
-	jq -e "select(.summary) | .rows[] | select(.container_id == \"$b\") |
+	jq -e "select(.event == \"summary\") | .rows[] | select(.container_id == \"$b\") |
 		.container == \"${b:0:12}\" and .pod == \"$uid\" and
 		(.cgroup | endswith(\"cri-containerd-$b.scope\"))" "$TMP/out"
 	[ "$(progs_left fadvtop)" -eq 0 ]
@@ -166,7 +166,7 @@ check_row() {
 	stop_fadvtop
 
 	pid=$(gen_field "$TMP/gen.x" pid)
-	run jq -c 'select(.summary) | .rows[]' "$TMP/out"
+	run jq -c 'select(.event == "summary") | .rows[]' "$TMP/out"
 	[ "${#lines[@]}" -eq 1 ]
 	check_row "${lines[0]}" "$TMP/gen.x"
 	jq -e ".pid == $pid and .comm == \"fadvgen\" and .container_id == \"$x\"" <<<"${lines[0]}"
@@ -196,7 +196,7 @@ check_row() {
 	# within 2% of what mincore saw leave the cache
 	[ $((e1 * 100)) -ge $((d1 * 98)) ] && [ $((e1 * 100)) -le $((d1 * 102)) ]
 	[ $((e2 * 100)) -le $((pages * 2)) ]
-	jq -e "select(.summary) | .rows[] | select(.pid == $pid) |
+	jq -e "select(.event == \"summary\") | .rows[] | select(.pid == $pid) |
 		.pages_dropped == $((e1 + e2)) and .by_advice.dontneed == 2" "$TMP/out"
 }
 
@@ -216,7 +216,7 @@ check_row() {
 	start_fadvtop -j -c "$cg" 1
 	in_cgroup "$cg" "$evil" -n 200 -f "$TMP/evil.log" >/dev/null
 	stop_fadvtop
-	jq -e 'select(.summary) | .rows[0].comm == "ev\u001b[31mil"' "$TMP/out"
+	jq -e 'select(.event == "summary") | .rows[0].comm == "ev\u001b[31mil"' "$TMP/out"
 	! grep -q $'\e' "$TMP/out"
 }
 
@@ -245,7 +245,7 @@ check_row() {
 	kill -TERM "$FPID"
 	wait "$FPID"
 	FPID=
-	jq -e 'select(.summary) | .rows | type == "array"' "$TMP/out"
+	jq -e 'select(.event == "summary") | .rows | type == "array"' "$TMP/out"
 	[ "$(progs_left fadvtop)" -eq 0 ]
 }
 
@@ -260,7 +260,7 @@ check_row() {
 	sleep 0.3
 	stop_fadvtop
 	pid=$(gen_field "$TMP/gen.s" pid)
-	jq -c "select(.summary | not) | .rows[] | select(.pid == $pid)" "$TMP/out" >"$TMP/rows"
+	jq -c "select(.event == \"interval\") | .rows[] | select(.pid == $pid)" "$TMP/out" >"$TMP/rows"
 	n=$(wc -l <"$TMP/rows")
 	echo "calls spread over $n intervals"
 	[ "$n" -ge 3 ]
@@ -269,6 +269,6 @@ check_row() {
 		"$(gen_field "$TMP/gen.s" willneed)" ]
 	# within every interval, the histogram holds exactly that interval's calls
 	jq -s -e 'all(([.hist_ns[].count] | add) == .calls)' "$TMP/rows" >/dev/null
-	check_row "$(jq -c "select(.summary) | .rows[] | select(.pid == $pid)" "$TMP/out")" \
+	check_row "$(jq -c "select(.event == \"summary\") | .rows[] | select(.pid == $pid)" "$TMP/out")" \
 		"$TMP/gen.s"
 }

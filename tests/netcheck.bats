@@ -283,7 +283,7 @@ watch_served() {
 	[ "$slept" -gt 0 ]
 	# every sleep that ended in a wakeup has a wakeup-to-running delay
 	[ "$(jq '[.wake_us_hist[].count] | add' <<<"$p")" -ge $((slept * 98 / 100)) ]
-	[ "$(tail -n 1 "$TMP/watch" | jq .missed)" -eq 0 ]
+	[ "$(tail -n 1 "$TMP/watch" | jq .missed_events)" -eq 0 ]
 }
 
 @test "watch: 64 connections with a request in flight each: events per call as the server counted, mostly >1" {

@@ -42,7 +42,7 @@ tool_stop() {
 
 # the last interval object (not the summary)
 last_interval() {
-	grep '"time_wait":' "$OUT" | grep -v '"summary"' | tail -1
+	grep '"time_wait":' "$OUT" | grep -v '"event":"summary"' | tail -1
 }
 
 # wait for one more interval line after now, so the tool has seen the settled state
@@ -58,7 +58,7 @@ next_interval() {
 
 # runs of tcpwait's programs the kernel skipped, as its summary reports them
 missed() {
-	grep '"summary"' "$OUT" | jq .missed_events
+	grep '"event":"summary"' "$OUT" | jq .missed_events
 }
 
 ss_time_wait() {
@@ -109,7 +109,7 @@ ss_time_wait() {
 	# owners and entries come from state-change events: exact, or short by what was missed
 	counted "$(jq ".procs[] | select(.pid == $client) | .time_wait" <<<"$line")" 400 "$(missed)"
 	# every close by the client was the first close of its connection
-	summary=$(grep '"summary"' "$OUT")
+	summary=$(grep '"event":"summary"' "$OUT")
 	counted "$(jq .active_closes <<<"$summary")" "$(kv client_closes "$output")" "$(missed)"
 	counted "$(jq .time_wait_entries <<<"$summary")" 400 "$(missed)"
 }
@@ -185,7 +185,7 @@ ss_time_wait() {
 	sh -c "echo \$\$ > $CG/cgroup.procs && exec ip netns exec $NS $GEN/tcpchurn -n 60 -P 7108"
 	next_interval
 	tool_stop
-	summary=$(grep '"summary"' "$OUT")
+	summary=$(grep '"event":"summary"' "$OUT")
 	counted "$(jq .time_wait_entries <<<"$summary")" 60 "$(missed)"
 }
 
@@ -203,7 +203,7 @@ ss_time_wait() {
 		50 "$(missed)"
 	counted "$(jq -c 'select(.oldstate == "SYN_SENT" and .newstate == "ESTABLISHED")' "$OUT" |
 		wc -l)" 50 "$(missed)"
-	[ "$(jq -c 'select(.summary) | .lost_events' "$OUT")" -eq 0 ]
+	[ "$(jq -c 'select(.event == "summary") | .lost_events' "$OUT")" -eq 0 ]
 }
 
 @test "-L: the lifetime histogram counts every connection that was established" {
@@ -286,10 +286,10 @@ ss_time_wait() {
 	tool_stop
 	kill -INT "$rport_tool"
 	wait "$rport_tool"
-	summary=$(grep '"summary"' "$OUT")
+	summary=$(grep '"event":"summary"' "$OUT")
 	counted "$(jq .time_wait_entries <<<"$summary")" 70 "$(missed)"
 	counted "$(jq .active_opens <<<"$summary")" 70 "$(missed)"
-	rport=$(grep '"summary"' "$BATS_TEST_TMPDIR/rport.json")
+	rport=$(grep '"event":"summary"' "$BATS_TEST_TMPDIR/rport.json")
 	counted "$(jq .time_wait_entries <<<"$rport")" 40 "$(jq .missed_events <<<"$rport")"
 	counted "$(jq .active_opens <<<"$rport")" 40 "$(jq .missed_events <<<"$rport")"
 }

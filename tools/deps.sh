@@ -6,7 +6,7 @@ set -euo pipefail
 
 # build; test tools; the anchors the benchmarks compare with; the fleet tests' real components
 # and the container runtimes of tests/containers.bats (dockerd is started by the tests)
-packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc bats
+packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc bats python3-jsonschema
 	  iproute2 strace jq ethtool util-linux
 	  libbpf-tools bpftrace
 	  prometheus prometheus-node-exporter mandoc lintian man-db curl python3-yaml

@@ -277,9 +277,7 @@ static int event_print(void *arg, void *data, size_t size)
 	if (c->common.json) {
 		struct json *j = &c->json;
 
-		json_object_begin(j);
-		json_kv_ts(j);
-		json_kv_string(j, "event", "call");
+		json_event_begin_at(j, "call", e->ts_ns);
 		fadvtop_json_container(j, e->cgroup_id);
 		json_kv_u64(j, "pid", e->pid);
 		json_kv_u64(j, "tid", e->tid);

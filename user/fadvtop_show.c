@@ -258,7 +258,7 @@ void fadvtop_json_container(struct json *j, __u64 cgroup_id)
 	struct container ct;
 	bool found = path && cgroup_parse_container(path, &ct);
 
-	cgroup_json_container(j, cgroup_id);
+	cgroup_json_fields(j, cgroup_id);
 	if (found && ct.id[0])
 		json_kv_string(j, "container_id", ct.id);
 	else
@@ -267,11 +267,6 @@ void fadvtop_json_container(struct json *j, __u64 cgroup_id)
 		json_kv_string(j, "pod", ct.pod_uid);
 	else
 		json_kv_null(j, "pod");
-	if (path)
-		json_kv_string(j, "cgroup", path);
-	else
-		json_kv_null(j, "cgroup");
-	json_kv_u64(j, "cgroup_id", cgroup_id);
 }
 
 static void json_counters(struct ctx *c, struct json *j, const struct fadv_val *v)
@@ -314,11 +309,12 @@ static void report_json(struct ctx *c, struct report *r, char (*diag)[FADV_LINE_
 		shown = table_top(r->groups, r->ngroups, sizeof(*r->groups), group_cmp,
 				  r->summary ? 0 : c->cfg->top);
 
-	json_object_begin(j);
-	json_kv_ts(j);
+	json_event_begin(j, r->summary ? "summary" : "interval");
 	if (r->summary)
-		json_kv_bool(j, "summary", true);
-	json_kv_double(j, "interval_s", r->secs);
+		json_summary_counts(j, r->secs, c->ev.rb ? c->ev.lost_reported : 0,
+				    setup_prog_misses(c->obj));
+	else
+		json_kv_double(j, "interval_s", r->secs);
 	json_key(j, "rows");
 	json_array_begin(j);
 	for (i = 0; i < shown; i++) {
@@ -389,7 +385,8 @@ static void report_json(struct ctx *c, struct report *r, char (*diag)[FADV_LINE_
 	for (int d = 0; d < ndiag; d++)
 		json_string(j, diag[d]);
 	json_array_end(j);
-	json_kv_u64(j, "missed", setup_prog_misses(c->obj));
+	if (!r->summary)
+		json_kv_u64(j, "missed_events", setup_prog_misses(c->obj));
 	json_object_end(j);
 	json_line_end(j);
 }

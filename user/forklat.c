@@ -90,7 +90,8 @@ struct forklat_state {
 	struct entry *prev, *cur;
 	size_t nprev;
 	struct forklat_row *rows;
-	__u64 last_tick_ns;
+	__u64 start_ns, last_tick_ns;
+	__u64 total_forks, total_errors;
 	struct events ev;
 	__u64 slow_events;
 	__u64 misses_reported;
@@ -124,14 +125,6 @@ static long long thp_of(struct forklat_state *fl, pid_t pid)
 	return c->thp;
 }
 
-static const char *row_container(const struct forklat_state *fl, const struct forklat_row *r,
-				 char *buf, size_t len)
-{
-	if (fl->common->containers)
-		return cgroup_label(r->key, buf, len);
-	return cgroup_container_name(r->cgroup_id, buf, len);
-}
-
 /* What only user space knows: THP from smaps_rollup, and the estimate that needs it. */
 static void row_complete(struct forklat_state *fl, struct forklat_row *r)
 {
@@ -151,21 +144,14 @@ static void json_us_or_null(struct json *j, const char *key, double ns)
 		json_kv_double(j, key, ns / 1e3);
 }
 
-static void json_row(struct forklat_state *fl, struct json *j, const struct forklat_row *r,
-		     double secs)
+static void json_row(struct json *j, const struct forklat_row *r, double secs)
 {
 	long long huge = forklat_huge_bytes(r);
-	char buf[128];
-	const char *container = row_container(fl, r, buf, sizeof(buf));
 
 	json_kv_u64(j, "pid", r->pid);
 	json_key(j, "comm");
 	json_string_n(j, r->comm, sizeof(r->comm));
-	if (container)
-		json_kv_string(j, "container", container);
-	else
-		json_kv_null(j, "container");
-	json_kv_u64(j, "cgroup_id", r->cgroup_id);
+	cgroup_json_fields(j, r->cgroup_id);
 	json_kv_u64(j, "forks", r->forks);
 	json_kv_u64(j, "errors", r->errors);
 	if (secs > 0)
@@ -280,8 +266,7 @@ static void print_json(struct forklat_state *fl, struct forklat_row *rows, size_
 	struct json j;
 
 	json_init(&j, stdout);
-	json_object_begin(&j);
-	json_kv_ts(&j);
+	json_event_begin(&j, "interval");
 	json_kv_double(&j, "interval_s", secs);
 	json_kv_string(&j, "pt_copy_source", fl->pt_source);
 	json_kv_u64(&j, "forks", forks);
@@ -290,7 +275,7 @@ static void print_json(struct forklat_state *fl, struct forklat_row *rows, size_
 	json_array_begin(&j);
 	for (size_t i = 0; i < shown; i++) {
 		json_object_begin(&j);
-		json_row(fl, &j, &rows[i], secs);
+		json_row(&j, &rows[i], secs);
 		json_key(&j, "hist_us");
 		hist_json(&j, rows[i].slots);
 		json_object_end(&j);
@@ -305,6 +290,27 @@ static void print_json(struct forklat_state *fl, struct forklat_row *rows, size_
 	}
 	json_kv_u64(&j, "lost_events", fl->ev.lost_reported);
 	json_kv_u64(&j, "missed_events", fl->misses_reported);
+	json_object_end(&j);
+	json_line_end(&j);
+}
+
+/* --json's last object: the run's totals, whichever mode it ran in */
+static void print_json_summary(struct forklat_state *fl)
+{
+	struct json j;
+
+	json_init(&j, stdout);
+	json_event_begin(&j, "summary");
+	json_summary_counts(&j, (out_monotonic_ns() - fl->start_ns) / 1e9,
+			    fl->ev.lost ? events_lost_check(&fl->ev) : 0,
+			    setup_prog_misses(fl->skel->obj));
+	json_kv_string(&j, "pt_copy_source", fl->pt_source);
+	json_kv_u64(&j, "forks", fl->total_forks);
+	json_kv_u64(&j, "errors", fl->total_errors);
+	if (fl->stream)
+		json_kv_u64(&j, "slow_forks", fl->slow_events);
+	else
+		json_kv_null(&j, "slow_forks");
 	json_object_end(&j);
 	json_line_end(&j);
 }
@@ -431,6 +437,8 @@ static int tick(void *ctx)
 		prom_add(fl, &e->s, false);
 		fl->cur[kept++] = *e;
 	}
+	fl->total_forks += forks;
+	fl->total_errors += errors;
 	swap = fl->prev;
 	fl->prev = fl->cur;
 	fl->nprev = kept;
@@ -488,13 +496,12 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (fl->common->json) {
 		json_init(&j, stdout);
-		json_object_begin(&j);
-		json_kv_ts(&j);
+		json_event_begin_at(&j, "fork", e->ts_ns);
 		json_kv_u64(&j, "tid", e->tid);
 		json_kv_string(&j, "call", e->call < FORKLAT_CALLS ? call_names[e->call] : "?");
 		json_kv_i64(&j, "child_pid", e->ret);
 		json_kv_double(&j, "lat_us", e->lat_ns / 1e3);
-		json_row(fl, &j, &r, 0);
+		json_row(&j, &r, 0);
 		json_kv_string(&j, "pt_copy_source", fl->pt_source);
 		json_object_end(&j);
 		json_line_end(&j);
@@ -687,7 +694,7 @@ int main(int argc, char **argv)
 		       "CALL", "LAT", "RSS", "PTE", "VMAS", "HUGE", "PTCOPY");
 	fflush(stdout);
 
-	fl.last_tick_ns = out_monotonic_ns();
+	fl.start_ns = fl.last_tick_ns = out_monotonic_ns();
 	err = loop_run(&common, fl.stream ? &fl.ev : NULL, tick, &fl);
 	if (err)
 		goto cleanup;
@@ -699,7 +706,9 @@ int main(int argc, char **argv)
 		/* the partial interval since the last report: its forks count too */
 		tick(&fl);
 	}
-	if (fl.stream)
+	if (common.json && !common.prom_file)
+		print_json_summary(&fl);
+	else if (fl.stream && !common.prom_file)
 		out_note("%llu calls slower than %g ms", (unsigned long long)fl.slow_events,
 			 cfg.min_ms);
 	err = 0;

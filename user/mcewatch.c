@@ -184,8 +184,7 @@ static int run_decode(const struct common_opts *common, const struct config *cfg
 		}
 		/* one object per decoding, each naming its vendor and why */
 		json_init(&j, stdout);
-		json_object_begin(&j);
-		json_kv_string(&j, "event", "decode");
+		json_event_begin(&j, "decode");
 		mce_json_fields(&j, &in, &d);
 		json_object_end(&j);
 		json_line_end(&j);
@@ -224,7 +223,7 @@ static void print_context(const struct ctx_snap *s, const struct ctx_rates *r)
 	       s->load1, r->cpu_pct);
 }
 
-static void event_head(struct mcewatch_state *st, struct json *j, const char *type)
+static void event_head(struct mcewatch_state *st, struct json *j, const char *type, __u64 ts_ns)
 {
 	char clock[16];
 
@@ -234,9 +233,7 @@ static void event_head(struct mcewatch_state *st, struct json *j, const char *ty
 		return;
 	}
 	json_init(j, stdout);
-	json_object_begin(j);
-	json_kv_ts(j);
-	json_kv_string(j, "event", type);
+	json_event_begin_at(j, type, ts_ns);
 }
 
 static void event_tail(struct json *j, bool json, const struct ctx_snap *s,
@@ -287,7 +284,7 @@ static void on_mce(struct mcewatch_state *st, const struct mcewatch_event *e)
 	st->by_class[d.error_class][d.severity]++;
 	context_now(st, &snap, &r);
 
-	event_head(st, &j, "mce");
+	event_head(st, &j, "mce", e->ts_ns);
 	if (st->common->json) {
 		json_kv_u64(&j, "cpu", m->cpu);
 		json_kv_u64(&j, "socket", m->socketid);
@@ -327,7 +324,7 @@ static void on_mc_event(struct mcewatch_state *st, const struct mcewatch_event *
 		st->mc_other += m.error_count;
 	context_now(st, &snap, &r);
 
-	event_head(st, &j, "mc_event");
+	event_head(st, &j, "mc_event", e->ts_ns);
 	if (st->common->json) {
 		json_kv_string(&j, "severity", mce_mc_type_name(m.error_type));
 		json_kv_u64(&j, "error_count", m.error_count);
@@ -374,7 +371,7 @@ static void on_aer(struct mcewatch_state *st, const struct mcewatch_event *e)
 	mce_aer_status_string(a.status, a.severity, bits, sizeof(bits));
 	context_now(st, &snap, &r);
 
-	event_head(st, &j, "aer_event");
+	event_head(st, &j, "aer_event", e->ts_ns);
 	if (st->common->json) {
 		json_kv_string(&j, "device", a.dev_name);
 		json_kv_string(&j, "severity", mce_aer_severity_name(a.severity));
@@ -418,9 +415,11 @@ static int tick(void *ctx)
 	struct ctx_rates r;
 	struct json j;
 	char clock[16];
+	double secs;
 
 	ctx_read(&cur);
 	ctx_rates(&st->prev, &cur, &r);
+	secs = (cur.t_ns - st->prev.t_ns) / 1e9;
 	st->prev = cur;
 	st->last = r;
 	if (r.csw_per_s > st->peak_csw)
@@ -435,9 +434,8 @@ static int tick(void *ctx)
 			return 1;
 	} else if (st->common->json) {
 		json_init(&j, stdout);
-		json_object_begin(&j);
-		json_kv_ts(&j);
-		json_kv_string(&j, "event", "interval");
+		json_event_begin(&j, "interval");
+		json_kv_double(&j, "interval_s", secs);
 		json_context(&j, &cur, &r);
 		json_kv_u64(&j, "mce", st->iv_mce);
 		json_kv_u64(&j, "mc_events", st->iv_mc);

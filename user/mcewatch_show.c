@@ -178,10 +178,8 @@ static void summary_json(struct mcewatch_state *st, double secs, __u64 lost, __u
 	struct json j;
 
 	json_init(&j, stdout);
-	json_object_begin(&j);
-	json_kv_ts(&j);
-	json_kv_string(&j, "event", "summary");
-	json_kv_double(&j, "duration_s", secs);
+	json_event_begin(&j, "summary");
+	json_summary_counts(&j, secs, lost, missed);
 	json_kv_u64(&j, "mce", st->mce);
 	json_kv_u64(&j, "mce_corrected", st->mce_corrected);
 	json_per_hour(&j, "mce_corrected_per_hour", st->mce_corrected, secs);
@@ -245,8 +243,6 @@ static void summary_json(struct mcewatch_state *st, double secs, __u64 lost, __u
 	json_array_end(&j);
 	json_kv_double(&j, "csw_per_s_peak", st->peak_csw);
 	json_kv_double(&j, "intr_per_s_peak", st->peak_intr);
-	json_kv_u64(&j, "lost", lost);
-	json_kv_u64(&j, "missed", missed);
 	json_object_end(&j);
 	json_line_end(&j);
 }

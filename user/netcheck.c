@@ -58,7 +58,7 @@ static void audit_print_json(const struct netcheck_audit *a)
 	for (int i = 0; i < a->nrows; i++) {
 		const struct netcheck_row *r = &a->rows[i];
 
-		json_object_begin(&j);
+		json_event_begin(&j, "setting");
 		json_kv_string(&j, "section", r->section);
 		json_kv_string(&j, "setting", r->setting);
 		json_kv_string(&j, "status", netcheck_status_name(r->status));

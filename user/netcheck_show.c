@@ -69,10 +69,11 @@ static void print_json(struct watch *w, struct snapshot *d, bool summary, __u64 
 {
 	struct json *j = &w->j;
 
-	json_object_begin(j);
-	json_kv_ts(j);
-	json_kv_bool(j, "summary", summary);
-	json_kv_u64(j, "interval_ms", elapsed_ms);
+	json_event_begin(j, summary ? "summary" : "interval");
+	if (summary)
+		json_summary_counts(j, elapsed_ms / 1e3, 0, setup_prog_misses(w->obj));
+	else
+		json_kv_double(j, "interval_s", elapsed_ms / 1e3);
 	json_key(j, "procs");
 	json_array_begin(j);
 	for (size_t i = 0; i < d->nprocs; i++) {
@@ -162,8 +163,6 @@ static void print_json(struct watch *w, struct snapshot *d, bool summary, __u64 
 		json_object_end(j);
 	}
 	json_array_end(j);
-	if (summary)
-		json_kv_u64(j, "missed", setup_prog_misses(w->obj));
 	json_object_end(j);
 	json_line_end(j);
 }

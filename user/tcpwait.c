@@ -326,8 +326,7 @@ static int tcpwait_tick(void *ctx)
 	tw_change = (long long)tw->scan.time_wait - tw->prev_time_wait;
 
 	if (tw->common.json) {
-		json_object_begin(j);
-		json_kv_ts(j);
+		json_event_begin(j, "interval");
 		json_kv_double(j, "interval_s", secs);
 		json_kv_u64(j, "time_wait", tw->scan.time_wait);
 		json_kv_double(j, "time_wait_change_per_s", tw_change / secs);
@@ -396,12 +395,11 @@ static int event_print(void *ctx, void *data, size_t size)
 	tw_addr_str(e->t.family, e->t.laddr, l, sizeof(l));
 	tw_addr_str(e->t.family, e->t.raddr, r, sizeof(r));
 	if (tw->common.json) {
-		json_object_begin(j);
-		json_kv_double(j, "ts", (double)e->ts_ns / 1e9);
+		json_event_begin_at(j, "state", e->ts_ns);
 		json_kv_u64(j, "pid", e->tgid);
 		json_key(j, "comm");
 		json_string_n(j, e->comm, sizeof(e->comm));
-		cgroup_json_container(j, e->cgroup_id);
+		cgroup_json_fields(j, e->cgroup_id);
 		json_kv_u64(j, "family", e->t.family == AF_INET_ ? 4 : 6);
 		json_kv_string(j, "laddr", l);
 		json_kv_u64(j, "lport", e->t.lport);
@@ -439,9 +437,8 @@ static void print_summary(struct tcpwait_state *tw)
 
 	read_counters(tw);
 	if (tw->common.json) {
-		json_object_begin(j);
-		json_kv_string(j, "summary", "total since start");
-		json_kv_double(j, "duration_s", (out_monotonic_ns() - tw->start_ns) / 1e9);
+		json_event_begin(j, "summary");
+		json_summary_counts(j, (out_monotonic_ns() - tw->start_ns) / 1e9, lost, missed);
 		json_kv_u64(j, "active_opens", tw->counters[TW_OPENS_ACTIVE]);
 		json_kv_u64(j, "passive_opens", tw->counters[TW_OPENS_PASSIVE]);
 		json_kv_u64(j, "active_closes", tw->counters[TW_CLOSES_ACTIVE]);
@@ -449,8 +446,6 @@ static void print_summary(struct tcpwait_state *tw)
 		json_kv_u64(j, "time_wait_entries", tw->counters[TW_TIMEWAIT_ENTRIES]);
 		json_kv_u64(j, "resets", tw->counters[TW_RESETS]);
 		json_kv_u64(j, "connect_eaddrnotavail", tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
-		json_kv_u64(j, "lost_events", lost);
-		json_kv_u64(j, "missed_events", missed);
 		json_key(j, "hooks");
 		json_object_begin(j);
 		json_kv_string(j, "time_wait_entries",

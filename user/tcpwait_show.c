@@ -231,12 +231,7 @@ void tcpwait_print_procs(struct tcpwait_state *tw, double secs)
 				json_key(j, "comm");
 				json_string_n(j, r->comm, sizeof(r->comm));
 			}
-			cgroup_json_container(j, r->cgroup_id);
-			json_key(j, "cgroup");
-			if (cgroup_path_of_id(r->cgroup_id))
-				json_string(j, cgroup_path_of_id(r->cgroup_id));
-			else
-				json_null(j);
+			cgroup_json_fields(j, r->cgroup_id);
 			json_kv_u64(j, "opens", r->delta.opens);
 			json_kv_u64(j, "active_closes", r->delta.active_closes);
 			json_kv_u64(j, "passive_closes", r->delta.passive_closes);

@@ -457,6 +457,18 @@ void cgroup_containers_check(void)
 			 "containers cannot be named: rows show cgroup:<id>, JSON container null");
 }
 
+void cgroup_json_fields(struct json *j, __u64 id)
+{
+	const char *path = cgroup_path_of_id(id);
+
+	cgroup_json_container(j, id);
+	if (path)
+		json_kv_string(j, "cgroup", path);
+	else
+		json_kv_null(j, "cgroup");
+	json_kv_u64(j, "cgroup_id", id);
+}
+
 const char *cgroup_label(__u64 id, char *buf, size_t len)
 {
 	static bool told;

@@ -58,5 +58,11 @@ void cgroup_containers_check(void);
 struct json;
 /* JSON's "container" key: cgroup_container_name(id), or null when the cgroup names none. */
 void cgroup_json_container(struct json *j, __u64 id);
+/*
+ * The three keys every row or event that belongs to a cgroup carries (docs/json.md):
+ * "container" as above, "cgroup" (the path below the cgroup v2 root, or null when the cgroup
+ * is gone) and "cgroup_id".
+ */
+void cgroup_json_fields(struct json *j, __u64 id);
 
 #endif /* KSCOPE_CGROUP_H */

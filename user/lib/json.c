@@ -2,8 +2,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
+#include <time.h>
 #include "json.h"
+#include "out.h"
 
 void json_init(struct json *j, FILE *f)
 {
@@ -252,12 +253,65 @@ void json_kv_null(struct json *j, const char *key)
 	json_null(j);
 }
 
-void json_kv_ts(struct json *j)
+static void json_kv_timespec(struct json *j, const struct timespec *t)
 {
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
 	json_key(j, "ts");
 	json_value_prefix(j);
-	fprintf(j->f, "%lld.%03ld", (long long)tv.tv_sec, (long)(tv.tv_usec / 1000));
+	fprintf(j->f, "%lld.%06ld", (long long)t->tv_sec, t->tv_nsec / 1000);
+}
+
+void json_kv_ts(struct json *j)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	json_kv_timespec(j, &now);
+}
+
+/*
+ * The kernel stamps events with CLOCK_MONOTONIC, which means nothing outside this boot; the
+ * offset to CLOCK_REALTIME is read now rather than once, so a stepped wall clock is followed.
+ */
+void json_kv_ts_mono(struct json *j, __u64 mono_ns)
+{
+	struct timespec real, mono;
+	long long ns;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	ns = (long long)real.tv_sec * 1000000000ll + real.tv_nsec -
+	     ((long long)mono.tv_sec * 1000000000ll + mono.tv_nsec) + (long long)mono_ns;
+	real.tv_sec = ns / 1000000000ll;
+	real.tv_nsec = ns % 1000000000ll;
+	json_kv_timespec(j, &real);
+}
+
+static void json_envelope(struct json *j, const char *event)
+{
+	const char *name = out_tool_name();
+
+	json_object_begin(j);
+	/* a subcommand's messages say "netcheck watch", its objects are the tool's */
+	json_key(j, "tool");
+	json_string_n(j, name, strcspn(name, " "));
+	json_kv_string(j, "event", event);
+}
+
+void json_event_begin(struct json *j, const char *event)
+{
+	json_envelope(j, event);
+	json_kv_ts(j);
+}
+
+void json_event_begin_at(struct json *j, const char *event, __u64 mono_ns)
+{
+	json_envelope(j, event);
+	json_kv_ts_mono(j, mono_ns);
+}
+
+void json_summary_counts(struct json *j, double duration_s, __u64 lost_events, __u64 missed_events)
+{
+	json_kv_double(j, "duration_s", duration_s);
+	json_kv_u64(j, "lost_events", lost_events);
+	json_kv_u64(j, "missed_events", missed_events);
 }

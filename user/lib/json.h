@@ -45,8 +45,22 @@ void json_kv_i64(struct json *j, const char *key, long long v);
 void json_kv_double(struct json *j, const char *key, double v);
 void json_kv_bool(struct json *j, const char *key, bool v);
 void json_kv_null(struct json *j, const char *key);
-/* "ts": seconds since the epoch with millisecond precision */
+/* "ts": now, as seconds since the Unix epoch (CLOCK_REALTIME), microsecond precision */
 void json_kv_ts(struct json *j);
+/* "ts" of a kernel timestamp (bpf_ktime_get_ns(), CLOCK_MONOTONIC) on the same clock as above */
+void json_kv_ts_mono(struct json *j, __u64 mono_ns);
+
+/*
+ * The envelope every top-level object of every tool opens with (docs/json.md):
+ * {"tool": <out_tool_name()>, "event": "interval" | "summary" | the tool's event kind, "ts": ...}.
+ * The caller adds its fields and ends with json_object_end() and json_line_end().
+ */
+void json_event_begin(struct json *j, const char *event);
+/* The same for an event the kernel timestamped: ts is when it happened, not when it was read. */
+void json_event_begin_at(struct json *j, const char *event, __u64 mono_ns);
+/* What every summary carries: the run's length and the events lost (ring buffer full) or
+ * missed (the kernel skipped a program run: recursion_misses). */
+void json_summary_counts(struct json *j, double duration_s, __u64 lost_events, __u64 missed_events);
 
 /* Escape into out (always NUL-terminated); returns the length the full escape needs. */
 size_t json_escape(char *out, size_t out_len, const char *in, size_t in_len);

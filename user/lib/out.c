@@ -48,7 +48,7 @@ void out_error(const char *fmt, ...)
 	}
 	/* As bpftool does: in JSON mode the error is a JSON object on stdout. */
 	json_init(&j, stdout);
-	json_object_begin(&j);
+	json_event_begin(&j, "error");
 	json_kv_string(&j, "error", msg);
 	json_object_end(&j);
 	json_line_end(&j);

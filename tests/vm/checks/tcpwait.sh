@@ -31,7 +31,7 @@ tcpwait_run() {
 	proc=$(timewait_count)
 	tool_stop
 	status=$?
-	summary=$(grep '"summary"' /tmp/tcpwait-$tag.out | tail -1)
+	summary=$(grep -E '"event": ?"summary"' /tmp/tcpwait-$tag.out | tail -1)
 	diag "$(echo "$summary" | cut -c1-500)"
 	[ $status -eq 0 ] && ok "$tag: exits 0 on SIGINT" || {
 		not_ok "$tag: exits 0 on SIGINT ($status)"
