@@ -428,6 +428,7 @@ int main(int argc, char **argv)
 	c.started_ns = out_monotonic_ns();
 	c.prev.ns = c.started_ns;
 	out_debug("tracing fadvise calls; Ctrl-C for the totals");
+	loop_started(&c.common, "fadvise calls");
 
 	err = loop_run(&c.common, cfg.events ? &c.ev : NULL, tick, &c);
 	if (err)
@@ -441,7 +442,11 @@ int main(int argc, char **argv)
 		out_error("could not read the BPF maps for the final summary");
 		goto cleanup;
 	}
-	err = fadvtop_report(&c, &cur, &c.start, true);
+	/* a daemon's output is the file, to the end: its last version has the totals */
+	if (c.common.prom_file)
+		err = fadvtop_prom_report(&c, &cur);
+	else
+		err = fadvtop_report(&c, &cur, &c.start, true);
 	snap_free(&cur);
 	if (err)
 		goto cleanup;

@@ -687,8 +687,11 @@ int main(int argc, char **argv)
 	if (!fl.stream)
 		fl.ev.lost = &skel->bss->kscope_lost_events;
 
-	fprintf(stderr, "Tracing fork, vfork, clone and clone3%s... Hit Ctrl-C to end.\n",
-		fl.stream ? " calls slower than the threshold" : "");
+	if (common.prom_file)
+		loop_started(&common, "fork, vfork, clone and clone3");
+	else
+		fprintf(stderr, "Tracing fork, vfork, clone and clone3%s... Hit Ctrl-C to end.\n",
+			fl.stream ? " calls slower than the threshold" : "");
 	if (fl.stream && !common.json)
 		printf("%-8s %-7s %-15s %-6s %6s %5s %5s %5s %4s %7s\n", "TIME", "PID", "COMM",
 		       "CALL", "LAT", "RSS", "PTE", "VMAS", "HUGE", "PTCOPY");

@@ -534,6 +534,7 @@ static int run_live(const struct common_opts *common)
 		printf("Watching %s. Ctrl-C ends with a summary.\n", watching);
 	ctx_read(&st->start);
 	st->prev = st->start;
+	loop_started(common, "machine checks, EDAC and AER errors");
 
 	err = loop_run(common, &st->ev, tick, st);
 	/* what arrived between the last tick and the signal still counts */

@@ -463,7 +463,8 @@ static int report(struct watch *w, const struct snapshot *base, bool summary, __
 		out_error("out of memory while building the report");
 		return 1;
 	}
-	if (w->common.prom_file && !summary)
+	/* a daemon's output is the file, to the end: its last version has the totals */
+	if (w->common.prom_file)
 		err = netcheck_prom_report(w, &d);
 	else
 		err = netcheck_report(w, &d, summary, elapsed_ms);
@@ -550,10 +551,16 @@ static int watch_main(int argc, char **argv)
 		goto cleanup;
 	}
 	start_ns = last_tick_ns = out_monotonic_ns();
-	fprintf(stderr,
-		"Tracing epoll_wait%s, IRQs, softirqs and NAPI polls every %g s... "
-		"Hit Ctrl-C to end.\n",
-		w->common.pid ? " of the process" : "", w->common.interval_ms / 1000.0);
+	if (w->common.prom_file)
+		loop_started(&w->common, w->common.pid
+						 ? "epoll_wait of the process, IRQs, softirqs "
+						   "and NAPI polls"
+						 : "epoll_wait, IRQs, softirqs and NAPI polls");
+	else
+		fprintf(stderr,
+			"Tracing epoll_wait%s, IRQs, softirqs and NAPI polls every %g s... "
+			"Hit Ctrl-C to end.\n",
+			w->common.pid ? " of the process" : "", w->common.interval_ms / 1000.0);
 
 	err = loop_run(&w->common, NULL, tick, w);
 	if (!err)
@@ -580,9 +587,48 @@ static void usage(FILE *f)
 		   "'netcheck COMMAND --help' describes each command's options.\n");
 }
 
+static bool netcheck_has_prom_file(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--prom-file") || !strncmp(argv[i], "--prom-file=", 12))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
+	static const struct tool_desc *const cmds[] = {&audit_tool, &watch_tool};
+	int at = opts_find_command(cmds, 2, argc, argv);
+	char **with_watch;
+
+	/*
+	 * Only watch writes metrics, so --prom-file without a command is watch: the systemd
+	 * unit runs every tool as "TOOL --prom-file F [interval]".
+	 */
+	if ((!at || (strcmp(argv[at], "audit") && strcmp(argv[at], "watch"))) &&
+	    netcheck_has_prom_file(argc, argv)) {
+		with_watch = calloc(argc + 2, sizeof(*argv));
+		if (!with_watch) {
+			fprintf(stderr, "netcheck: out of memory\n");
+			return 1;
+		}
+		with_watch[0] = argv[0];
+		with_watch[1] = "watch";
+		memcpy(&with_watch[2], &argv[1], (argc - 1) * sizeof(*argv));
+		at = watch_main(argc, with_watch + 1);
+		free(with_watch);
+		return at;
+	}
+	/* options before the command go after it: "netcheck --prom-file F watch" as "watch ..." */
+	if (at > 1) {
+		char *cmd = argv[at];
+
+		memmove(&argv[2], &argv[1], (at - 1) * sizeof(*argv));
+		argv[1] = cmd;
+	}
+	if (argc < 2 ||
+	    (!at && argv[1][0] == '-' && strcmp(argv[1], "-h") && strcmp(argv[1], "--help") &&
+	     strcmp(argv[1], "-V") && strcmp(argv[1], "--version"))) {
 		fprintf(stderr, "netcheck: a command is needed: audit or watch\n"
 				"Try 'netcheck --help' for more information.\n");
 		return 2;

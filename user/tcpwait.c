@@ -584,6 +584,8 @@ int main(int argc, char **argv)
 			printf("Tracing TCP state changes%s%s... Ctrl-C to end.\n\n",
 			       tw.cfg.netns ? " in netns " : "", tw.cfg.netns ? tw.cfg.netns : "");
 		fflush(stdout);
+		loop_started(&tw.common, tw.cfg.netns ? "TCP state changes in the network namespace"
+						      : "TCP state changes");
 		err = loop_run(&tw.common, NULL, tcpwait_tick, &tw);
 	}
 	if (!tw.common.prom_file)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <signal.h>
+#include <stdio.h>
 #include <time.h>
 #include "loop.h"
 #include "out.h"
@@ -20,6 +21,15 @@ void loop_signals(void)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+void loop_started(const struct common_opts *common, const char *what)
+{
+	if (!common->prom_file)
+		return;
+	fprintf(stderr, "Tracing %s: metrics to %s every %g s\n", what, common->prom_file,
+		common->interval_ms / 1000.0);
+	out_quiet();
 }
 
 bool loop_stopping(void)

@@ -19,6 +19,14 @@ typedef int (*loop_tick_fn)(void *ctx);
  */
 int loop_run(const struct common_opts *common, struct events *ev, loop_tick_fn tick, void *ctx);
 
+/*
+ * A --prom-file run's one start-up line, on stderr once attached: "Tracing WHAT: metrics to
+ * PATH every N s".  After it the run prints nothing but errors (a daemon's journal is no place
+ * for a stream of notes): lost and skipped events are counters in the file.  Without
+ * --prom-file it does nothing; the tool prints its own interactive line.
+ */
+void loop_started(const struct common_opts *common, const char *what);
+
 /* Install the SIGINT/SIGTERM handlers (loop_run does it too); for tools with their own loop. */
 void loop_signals(void);
 /* True once SIGINT or SIGTERM arrived. */

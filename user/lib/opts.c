@@ -76,6 +76,60 @@ static int opts_collect(const struct tool_desc *tool, struct common_opts *common
 	return n;
 }
 
+/* Whether argv word a is an option of any of cmds that takes the next word as its value. */
+static bool opts_takes_value(const struct tool_desc *const *cmds, int ncmds, const char *a)
+{
+	struct opt_ref refs[OPTS_MAX];
+	struct common_opts dummy;
+
+	for (int c = 0; c < ncmds; c++) {
+		int n = opts_collect(cmds[c], &dummy, NULL, refs);
+
+		if (a[1] == '-') {
+			if (strchr(a, '='))
+				return false;
+			for (int i = 0; i < n; i++)
+				if (!strcmp(a + 2, refs[i].opt->name) &&
+				    refs[i].opt->type != OPT_FLAG)
+					return true;
+			continue;
+		}
+		/* a cluster of short options: the first that takes a value ends it */
+		for (const char *p = a + 1; *p; p++) {
+			const struct opt *o = NULL;
+
+			for (int i = 0; i < n && !o; i++)
+				if (refs[i].opt->short_name == *p)
+					o = refs[i].opt;
+			if (!o)
+				break;
+			if (o->type != OPT_FLAG) {
+				if (!p[1])
+					return true;
+				break;
+			}
+		}
+	}
+	return false;
+}
+
+int opts_find_command(const struct tool_desc *const *cmds, int ncmds, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--"))
+			return i + 1 < argc ? i + 1 : 0;
+		if (a[0] == '-' && a[1]) {
+			if (opts_takes_value(cmds, ncmds, a))
+				i++;
+			continue;
+		}
+		return i;
+	}
+	return 0;
+}
+
 static void opts_print_one(FILE *f, const struct opt *o)
 {
 	char left[64];

@@ -81,6 +81,12 @@ void opts_parse(const struct tool_desc *tool, int argc, char **argv, struct comm
 		void *config);
 
 void opts_usage(const struct tool_desc *tool, FILE *f);
+/*
+ * A tool with subcommands (tool_desc names "tool command"): the index in argv of the command
+ * word, skipping the options before it and their values, so that options may come before the
+ * command as well as after it ("netcheck --prom-file F watch"); 0 when there is none.
+ */
+int opts_find_command(const struct tool_desc *const *cmds, int ncmds, int argc, char **argv);
 
 /* For OPT_CUSTOM parsers and tools: the "tool: ..." line plus the usage hint, then exit 2. */
 void opts_die(const struct tool_desc *tool, const char *fmt, ...)

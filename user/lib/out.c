@@ -9,6 +9,7 @@
 static const char *tool_name = "kscope";
 static bool json_mode;
 static bool verbose_mode;
+static bool quiet_mode;
 
 void out_init(const char *name, bool json, bool verbose)
 {
@@ -61,9 +62,17 @@ static void note_vprint(const char *kind, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+void out_quiet(void)
+{
+	quiet_mode = true;
+}
+
 void out_note(const char *fmt, ...)
 {
 	va_list ap;
+
+	if (quiet_mode)
+		return;
 
 	va_start(ap, fmt);
 	note_vprint("note: ", fmt, ap);

@@ -21,6 +21,8 @@ bool out_verbose(void);
  * --json.  The sentence says what to do, not an errno.
  */
 void out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* From now on notes are not printed (errors are): a --prom-file daemon after start-up. */
+void out_quiet(void);
 /* A one-line note on stderr ("tool: note: ..."): degraded modes, lost events. */
 void out_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Only with -v. */
