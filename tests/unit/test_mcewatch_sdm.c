@@ -103,37 +103,42 @@ static const struct row rows[] = {
 	 "data TLB L0", "COMPOUND TLB 0000 0000 0001 TTLL; LL 00 is L0"},
 };
 
+/* "0x... FIELD [SDM reference]": each check names the value, the field and its source */
+static const char *what(const struct row *r, const char *field)
+{
+	static char buf[192];
+
+	snprintf(buf, sizeof(buf), "0x%016llx %s [%s]", (unsigned long long)r->status, field,
+		 r->sdm);
+	return buf;
+}
+
 static void test_rows(void)
 {
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct row *r = &rows[i];
 		struct mce_input in = {.vendor = MCE_VENDOR_INTEL, .bank = -1, .status = r->status};
 		struct mce_decoded d;
-		char what[160];
 
 		mce_decode(&in, &d);
-#define WHAT(field)                                                                                \
-	(snprintf(what, sizeof(what), "0x%016llx %s [%s]", (unsigned long long)r->status, field,   \
-		  r->sdm),                                                                         \
-	 what)
-		check_str(mce_severity_name(d.severity), r->severity, WHAT("severity"));
-		check_str(d.severity_detail, r->detail, WHAT("severity detail"));
-		check_str(mce_class_name(d.error_class), r->error_class, WHAT("class"));
+		check_str(mce_severity_name(d.severity), r->severity, what(r, "severity"));
+		check_str(d.severity_detail, r->detail, what(r, "severity detail"));
+		check_str(mce_class_name(d.error_class), r->error_class, what(r, "class"));
 		if (r->mnemonic)
-			check_str(d.mnemonic, r->mnemonic, WHAT("mnemonic"));
+			check_str(d.mnemonic, r->mnemonic, what(r, "mnemonic"));
 		if (r->level)
-			check_str(d.level, r->level, WHAT("level"));
+			check_str(d.level, r->level, what(r, "level"));
 		if (r->count == NO_COUNT)
-			check(!d.has_count, "%s", WHAT("no count"));
+			check(!d.has_count, "%s", what(r, "no count"));
 		else
 			check(d.has_count && d.corrected_count == r->count, "%s = %ld (got %u)",
-			      WHAT("corrected count"), r->count, d.corrected_count);
-		check(d.count_overflow == r->count_overflow, "%s", WHAT("count overflow bit 52"));
-		check(d.filtered == r->filtered, "%s", WHAT("F"));
-		check(d.memory_as_cache == r->as_cache, "%s", WHAT("memory used as cache"));
-		if (!check(strstr(d.error, r->error) != NULL, "%s", WHAT("words")))
+			      what(r, "corrected count"), r->count, d.corrected_count);
+		check(d.count_overflow == r->count_overflow, "%s",
+		      what(r, "count overflow bit 52"));
+		check(d.filtered == r->filtered, "%s", what(r, "F"));
+		check(d.memory_as_cache == r->as_cache, "%s", what(r, "memory used as cache"));
+		if (!check(strstr(d.error, r->error) != NULL, "%s", what(r, "words")))
 			printf("#   '%s' not in '%s'\n", r->error, d.error);
-#undef WHAT
 	}
 }
 

@@ -5,7 +5,10 @@
 # a corrected error in both vendors' layouts (an uncorrected one would raise #MC and panic the
 # guest).  QEMU's -cpu max under TCG presents an AMD family 0Fh CPU ("vendor: 2" in the
 # record), so a decoder takes the AMD layout: extended error code 1 (bits 21:16), MCA code 0x0090
-# (on Intel: memory controller read error, channel 0).
+# (no AMD error-code form).  An Intel model (-cpu Skylake-Server-v4, tests/vm/run's
+# 6.1@Skylake-Server-v4) presents "GenuineIntel", and the same status is the SDM's compound
+# code 000F 0000 1MMM CCCC: a memory controller read error (MMM=001) on channel 0.  QEMU's
+# MCG_CAP has no CMCI_P, so bits 52:38 are no count there: corrected_count is null.
 MCE_CPU=0
 MCE_BANK=1
 MCE_STATUS=0x9c00000000010090
@@ -29,6 +32,7 @@ inject_mce $MCE_CPU $MCE_BANK $MCE_STATUS 0 $MCE_ADDR $MCE_MISC
 if wait_for $TR/trace "mce_record:.*MC$MCE_BANK: ${MCE_STATUS#0x}" 20; then
 	ok "injected corrected error appears in mce:mce_record"
 	line=$(grep mce_record $TR/trace | head -1)
+	tp_line=$line
 	diag "$line"
 	# 6.1 prints "ADDR/MISC/SYND: A/M/S", 6.12 "ADDR: A, MISC: M, SYND: S"
 	if echo "$line" | grep -qE 'ADDR[/A-Z]*: 0000000001234000(/|, MISC: )0000000000000086'; then
@@ -111,3 +115,54 @@ else
 	diag "$(tail -20 /tmp/mcewatch.err)"
 fi
 no_progs_left mcewatch
+
+# 3. decoded per the vendor the guest sees.  Truth: the guest's /proc/cpuinfo, the record's
+# vendor (X86_VENDOR_INTEL 0, X86_VENDOR_AMD 2, X86_VENDOR_HYGON 9) and "MCGc/s: CAP/STATUS"
+cpu_vendor=$(awk -F': ' '/^vendor_id/ { print $2; exit }' /proc/cpuinfo)
+# 6.1 prints "PROCESSOR: VENDOR:CPUID", 6.12 "vendor: VENDOR"
+rec_vendor=$(echo "${tp_line:-}" | sed -n -e 's/.*PROCESSOR: \([0-9]*\):.*/\1/p' \
+	-e 's/.*vendor: \([0-9]*\).*/\1/p')
+mcgcap=$(echo "${tp_line:-}" | sed -n 's/.*MCGc\/s: \([0-9a-fA-F]*\)\/.*/\1/p')
+diag "guest CPU $cpu_vendor, record vendor ${rec_vendor:-?}, MCG_CAP 0x${mcgcap:-?}"
+case $cpu_vendor in
+GenuineIntel) want=intel want_x86=0 ;;
+AuthenticAMD) want=amd want_x86=2 ;;
+HygonGenuine) want=amd want_x86=9 ;;
+*) want="" ;;
+esac
+if [ -z "$want" ] || [ -z "$line" ]; then
+	skip "decoded per the guest's vendor (vendor '$cpu_vendor' or no mcewatch line)"
+	return 0
+fi
+[ "$rec_vendor" = "$want_x86" ] &&
+	ok "the record's vendor $rec_vendor is the guest's $cpu_vendor" ||
+	not_ok "the record's vendor (${rec_vendor:-none}) is the guest's $cpu_vendor ($want_x86)"
+[ "$(json_get "$line" vendor)" = "\"$want\"" ] &&
+	[ "$(json_get "$line" vendor_source)" = '"record"' ] &&
+	ok "mcewatch decodes it as $want, the vendor the guest sees ($cpu_vendor)" ||
+	not_ok "mcewatch decodes it as $want, the vendor the guest sees ($cpu_vendor)"
+if [ "$want" = intel ]; then
+	# SDM compound code 0x0090: 000F 0000 1MMM CCCC, MMM=001 read, CCCC=0000
+	[ "$(json_get "$line" error_class)" = '"memory_controller"' ] &&
+		[ "$(json_get "$line" mnemonic)" = '"RD_CHANNEL0_ERR"' ] &&
+		[ "$(json_get "$line" transaction)" = '"read"' ] &&
+		[ "$(json_get "$line" channel)" = 0 ] &&
+		ok "Intel: a memory controller read error on channel 0 (RD_CHANNEL0_ERR)" ||
+		not_ok "Intel: a memory controller read error on channel 0 (RD_CHANNEL0_ERR)"
+	# bits 52:38 are a count only with MCG_CAP.CMCI_P (bit 10)
+	if [ -n "$mcgcap" ] && [ $((0x$mcgcap & 0x400)) -eq 0 ]; then
+		want_count=null
+	else
+		want_count=0
+	fi
+	[ -n "$mcgcap" ] && [ "$(json_get "$line" corrected_count)" = "$want_count" ] &&
+		ok "Intel: corrected_count $want_count (MCG_CAP 0x$mcgcap, CMCI_P bit 10)" ||
+		not_ok "Intel: corrected_count $want_count (MCG_CAP 0x${mcgcap:-?})"
+else
+	# APM: 0x0090 fits none of AMD's TLB/memory/bus/internal forms; ext code is bits 21:16
+	[ "$(json_get "$line" error_class)" = '"unknown"' ] &&
+		[ "$(json_get "$line" ext_code)" = '"0x01"' ] &&
+		[ "$(json_get "$line" corrected_count)" = null ] &&
+		ok "AMD: code 0x0090 is no AMD form, extended code 0x01, no Intel count" ||
+		not_ok "AMD: code 0x0090 is no AMD form, extended code 0x01, no Intel count"
+fi
