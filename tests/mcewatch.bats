@@ -119,6 +119,8 @@ tp_exists() {
 	[ "$(json_field "$output" severity_detail)" = '"AR_OVERFLOW"' ]
 	run "$MCEWATCH" --decode 0x9000000000001e0b --vendor intel -j
 	[ "$(json_field "$output" error)" = '"generic I/O error"' ]
+	run "$MCEWATCH" --decode 0x9000000000001e0b --vendor intel
+	[[ "$output" == *"bit 12 ignored: F has no meaning on a simple code"* ]]
 }
 
 @test "malformed --decode input gets one line and exit 2" {
