@@ -34,6 +34,9 @@ LIB_HEADERS := $(wildcard user/lib/*.h) $(wildcard bpf/*.h)
 
 .PHONY: all tools generators static unit test demo bench deps vmlinux fuzz vmtest clean format \
 	install deb soak
+# a recipe that fails or is interrupted (bpftool gen skeleton > $@) leaves no truncated target
+# behind for .SECONDARY to keep
+.DELETE_ON_ERROR:
 .SECONDARY:
 .SECONDEXPANSION:
 

@@ -38,6 +38,9 @@ struct tcpwait_owner {
 #define TCPWAIT_OWNER_PASSIVE (1 << 4)
 #define TCPWAIT_OWNER_TIMEWAIT (1 << 5) /* tcp_time_wait() ran for it (fentry/kprobe) */
 
+/* the counters of struct tcpwait_proc, the __u64s from opens on */
+#define TCPWAIT_PROC_COUNTERS 5
+
 struct tcpwait_proc {
 	__u64 opens;
 	__u64 active_closes;

@@ -79,6 +79,8 @@ static struct config {
 	bool hold;
 	double hold_s;
 	bool quiet;
+	bool fork_each;
+	uint64_t again;
 } cfg = {
 	.mode = CLIENT_CLOSE,
 	.count = 1000,
@@ -123,6 +125,11 @@ static void usage(FILE *f)
 		"      --wait-start       after --pids, wait for SIGUSR1 before the first connect\n"
 		"      --hold[=SECONDS]   after the counts, wait (for SIGINT/SIGTERM/SIGUSR1 or\n"
 		"                         SECONDS) before exiting, server still alive\n"
+		"  -F, --fork-each        each connection from a process of its own that exits\n"
+		"                         after it (a churn of short-lived processes)\n"
+		"      --again N          after the counts (and --hold's wait), N more "
+		"connections\n"
+		"                         from this same process, then a second counts line\n"
 		"  -q, --quiet            no error messages per failed connection\n"
 		"  -h, --help             this text\n"
 		"Exit: 0 ran as asked, 1 error, 2 usage, 3 stopped by EADDRNOTAVAIL.\n",
@@ -214,7 +221,7 @@ static void set_port(struct sockaddr_storage *sa, unsigned int port)
 
 static void parse_args(int argc, char **argv)
 {
-	enum { OPT_PIDS = 256, OPT_WAIT_START, OPT_HOLD };
+	enum { OPT_PIDS = 256, OPT_WAIT_START, OPT_HOLD, OPT_AGAIN };
 	static const struct option longopts[] = {
 		{"mode", required_argument, NULL, 'm'},
 		{"count", required_argument, NULL, 'n'},
@@ -230,12 +237,14 @@ static void parse_args(int argc, char **argv)
 		{"wait-start", no_argument, NULL, OPT_WAIT_START},
 		{"hold", optional_argument, NULL, OPT_HOLD},
 		{"quiet", no_argument, NULL, 'q'},
+		{"fork-each", no_argument, NULL, 'F'},
+		{"again", required_argument, NULL, OPT_AGAIN},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	int c, family = 0;
 
-	while ((c = getopt_long(argc, argv, "m:n:a:P:6b:c:r:kM:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:n:a:P:6b:c:r:kM:qFh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (!strcmp(optarg, "client-close"))
@@ -287,6 +296,12 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'q':
 			cfg.quiet = true;
+			break;
+		case 'F':
+			cfg.fork_each = true;
+			break;
+		case OPT_AGAIN:
+			cfg.again = parse_u64(optarg, "bad count '%s'", 1, UINT64_MAX / 2);
 			break;
 		case 'h':
 			usage(stdout);
@@ -479,6 +494,61 @@ fail_counted:
 	return false;
 }
 
+/*
+ * --fork-each: the connection comes from a child that exits after it; its outcome comes back
+ * in the exit status, and the counts are kept here as if the connection were ours.
+ */
+enum { CHILD_CONNECTED = 1, CHILD_CLOSED = 2, CHILD_EADDRNOTAVAIL = 4, CHILD_STOP = 8 };
+
+static bool client_forked(void)
+{
+	int status;
+	pid_t pid;
+
+	__atomic_fetch_add(&n_attempts, 1, __ATOMIC_RELAXED);
+	pid = fork();
+	if (pid < 0) {
+		__atomic_fetch_add(&n_errors, 1, __ATOMIC_RELAXED);
+		perror("tcpchurn: fork");
+		stop(1);
+		return false;
+	}
+	if (pid == 0) {
+		bool go_on;
+
+		n_connects = n_client_closes = n_eaddrnotavail = n_errors = 0;
+		go_on = client_one();
+		_exit((n_connects ? CHILD_CONNECTED : 0) | (n_client_closes ? CHILD_CLOSED : 0) |
+		      (n_eaddrnotavail ? CHILD_EADDRNOTAVAIL : 0) | (go_on ? 0 : CHILD_STOP));
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return false;
+	if (!WIFEXITED(status)) {
+		__atomic_fetch_add(&n_errors, 1, __ATOMIC_RELAXED);
+		stop(1);
+		return false;
+	}
+	status = WEXITSTATUS(status);
+	if (status & CHILD_CONNECTED)
+		__atomic_fetch_add(&n_connects, 1, __ATOMIC_RELAXED);
+	if (status & CHILD_CLOSED)
+		__atomic_fetch_add(&n_client_closes, 1, __ATOMIC_RELAXED);
+	if (status & CHILD_EADDRNOTAVAIL) {
+		uint64_t n = __atomic_add_fetch(&n_eaddrnotavail, 1, __ATOMIC_RELAXED);
+
+		if (!cfg.keep_going || (cfg.max_fail && n >= cfg.max_fail)) {
+			stop(3);
+			return false;
+		}
+	} else if (!(status & CHILD_CONNECTED) || (status & CHILD_STOP)) {
+		__atomic_fetch_add(&n_errors, 1, __ATOMIC_RELAXED);
+		stop(1);
+		return false;
+	}
+	return true;
+}
+
 static void *client_thread(void *arg)
 {
 	(void)arg;
@@ -496,7 +566,7 @@ static void *client_thread(void *arg)
 				nanosleep(&ts, NULL);
 			}
 		}
-		if (!client_one())
+		if (!(cfg.fork_each ? client_forked() : client_one()))
 			break;
 	}
 	return NULL;
@@ -629,6 +699,17 @@ int main(int argc, char **argv)
 	if (cfg.hold && !stopping) {
 		sigprocmask(SIG_BLOCK, &intterm, NULL);
 		wait_signal(cfg.hold_s);
+	}
+	if (cfg.again && !stopping) {
+		/* the server is still accepting: this process opens more, in its main thread */
+		uint64_t before = n_connects;
+
+		cfg.count = cfg.again;
+		cfg.rate = 0;
+		next_index = 0;
+		client_thread(NULL);
+		printf("again_connects=%llu\n", (unsigned long long)(n_connects - before));
+		fflush(stdout);
 	}
 
 	close(ctl[0]);

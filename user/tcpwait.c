@@ -24,6 +24,7 @@
 #include "out.h"
 #include "probe.h"
 #include "setup.h"
+#include "snap.h"
 #include "tcpwait.h"
 #include "tcpwait.skel.h"
 
@@ -199,39 +200,75 @@ static bool proc_idle(const struct proc_row *r)
 	       !r->delta.passive_closes && !r->delta.timewait_entries && !r->delta.eaddrnotavail;
 }
 
+/* The table-free counter that each per-process counter should add up to. */
+static __u64 proc_counter_total(struct tcpwait_state *tw, int i)
+{
+	switch (i) {
+	case 0:
+		return tw->counters[TW_OPENS_ACTIVE] + tw->counters[TW_OPENS_PASSIVE];
+	case 1:
+		return tw->counters[TW_CLOSES_ACTIVE];
+	case 2:
+		return tw->counters[TW_CLOSES_PASSIVE];
+	case 3:
+		return tw->counters[TW_TIMEWAIT_ENTRIES];
+	default:
+		return tw->counters[TW_CONNECT_EADDRNOTAVAIL];
+	}
+}
+
+/*
+ * What the process rows do not account for: processes whose rows the LRU map evicted
+ * before they were read, sockets whose owner tcpwait never saw (older than tcpwait) or whose
+ * owner's row is gone.  One row, so that the column sums equal the header's figures.
+ */
+static void procs_unattributed(struct tcpwait_state *tw)
+{
+	struct proc_row *u = &tw->unattributed;
+	__u64 sum[TCPWAIT_PROC_COUNTERS] = {}, *delta = &u->delta.opens;
+	__u32 tw_sockets = 0;
+
+	for (size_t i = 0; i < tw->nprocs; i++) {
+		const __u64 *d = &tw->procs[i].delta.opens;
+
+		for (int k = 0; k < TCPWAIT_PROC_COUNTERS; k++)
+			sum[k] += d[k];
+		tw_sockets += tw->procs[i].time_wait;
+	}
+	for (int k = 0; k < TCPWAIT_PROC_COUNTERS; k++)
+		delta[k] = snap_unattributed(&tw->unattr[k], proc_counter_total(tw, k), sum[k]);
+	u->time_wait = tw->scan.time_wait > tw_sockets ? tw->scan.time_wait - tw_sockets : 0;
+}
+
 static void read_procs(struct tcpwait_state *tw)
 {
 	int fd = bpf_map__fd(tw->skel->maps.procs);
-	struct tcpwait_proc vals[tw->ncpus];
-	__u32 key, next, *prev = NULL;
 
+	/* the output sorts and folds tw->procs: the next interval subtracts this copy */
 	free(tw->prev_procs);
-	tw->prev_procs = tw->procs;
-	tw->nprev_procs = tw->nprocs;
-	tw->procs = calloc(MAX_PROCS, sizeof(*tw->procs));
+	tw->prev_procs = tw->procs_read;
+	tw->nprev_procs = tw->nprocs_read;
+	tw->procs_read = NULL;
+	tw->nprocs_read = 0;
+	free(tw->procs);
+	tw->procs = NULL;
 	tw->nprocs = 0;
+	if (snap_read(&tw->procs_snap, fd, sizeof(__u32),
+		      snap_percpu_size(sizeof(struct tcpwait_proc)),
+		      bpf_map__max_entries(tw->skel->maps.procs)))
+		return;
+	tw->procs = calloc(tw->procs_snap.n ? tw->procs_snap.n : 1, sizeof(*tw->procs));
 	if (!tw->procs)
 		return;
-	while (tw->nprocs < MAX_PROCS && !bpf_map_get_next_key(fd, prev, &next)) {
-		struct proc_row *r = &tw->procs[tw->nprocs];
+	for (size_t i = 0; i < tw->procs_snap.n; i++) {
+		struct proc_row *r = &tw->procs[tw->nprocs++];
 		struct proc_row *old;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		r->tgid = key;
-		proc_sum(r, vals, tw->ncpus);
-		r->delta = r->now;
-		old = proc_find(tw->prev_procs, tw->nprev_procs, key);
-		if (old) {
-			r->delta.opens -= old->now.opens;
-			r->delta.active_closes -= old->now.active_closes;
-			r->delta.passive_closes -= old->now.passive_closes;
-			r->delta.timewait_entries -= old->now.timewait_entries;
-			r->delta.eaddrnotavail -= old->now.eaddrnotavail;
-		}
-		tw->nprocs++;
+		memcpy(&r->tgid, snap_key(&tw->procs_snap, i), sizeof(r->tgid));
+		proc_sum(r, snap_value(&tw->procs_snap, i), tw->ncpus);
+		old = proc_find(tw->prev_procs, tw->nprev_procs, r->tgid);
+		snap_delta(&r->delta.opens, &r->now.opens, old ? &old->now.opens : NULL,
+			   TCPWAIT_PROC_COUNTERS);
 	}
 	qsort(tw->procs, tw->nprocs, sizeof(*tw->procs), proc_tgid_cmp);
 	for (size_t s = 0; s < tw->scan.n; s++) {
@@ -243,6 +280,12 @@ static void read_procs(struct tcpwait_state *tw)
 		r = proc_find(tw->procs, tw->nprocs, sk->owner_tgid);
 		if (r)
 			r->time_wait++;
+	}
+	procs_unattributed(tw);
+	tw->procs_read = malloc(tw->nprocs * sizeof(*tw->procs) + 1);
+	if (tw->procs_read) {
+		memcpy(tw->procs_read, tw->procs, tw->nprocs * sizeof(*tw->procs));
+		tw->nprocs_read = tw->nprocs;
 	}
 	promrows_begin(&tw->prom_rows);
 	for (size_t i = 0; i < tw->nprocs; i++) {
@@ -263,31 +306,26 @@ static void read_procs(struct tcpwait_state *tw)
 	}
 }
 
+static void proc_add(void *dst, const void *src)
+{
+	struct proc_row *d = dst;
+	const struct proc_row *r = src;
+
+	d->delta.opens += r->delta.opens;
+	d->delta.active_closes += r->delta.active_closes;
+	d->delta.passive_closes += r->delta.passive_closes;
+	d->delta.timewait_entries += r->delta.timewait_entries;
+	d->delta.eaddrnotavail += r->delta.eaddrnotavail;
+	d->time_wait += r->time_wait;
+}
+
 /* With -C: fold process rows into one row per container (cgroup). */
 static void procs_by_container(struct tcpwait_state *tw)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < tw->nprocs; i++) {
-		struct proc_row *r = &tw->procs[i], *dst = NULL;
-
-		for (size_t k = 0; k < n && !dst; k++)
-			if (tw->procs[k].cgroup_id == r->cgroup_id)
-				dst = &tw->procs[k];
-		if (!dst) {
-			tw->procs[n] = *r;
-			tw->procs[n].tgid = 0;
-			n++;
-			continue;
-		}
-		dst->delta.opens += r->delta.opens;
-		dst->delta.active_closes += r->delta.active_closes;
-		dst->delta.passive_closes += r->delta.passive_closes;
-		dst->delta.timewait_entries += r->delta.timewait_entries;
-		dst->delta.eaddrnotavail += r->delta.eaddrnotavail;
-		dst->time_wait += r->time_wait;
-	}
-	tw->nprocs = n;
+	tw->nprocs = snap_fold(tw->procs, tw->nprocs, sizeof(*tw->procs),
+			       offsetof(struct proc_row, cgroup_id), proc_add);
+	for (size_t i = 0; i < tw->nprocs; i++)
+		tw->procs[i].tgid = 0;
 }
 
 static int tcpwait_tick(void *ctx)
@@ -356,8 +394,9 @@ static int tcpwait_tick(void *ctx)
 	} else {
 		if (tw->common.timestamp)
 			printf("%s ", out_clock(clock, sizeof(clock)));
+		/* a rate like its neighbours; the !! lines count since start, so say so here */
 		printf("TIME_WAIT %u (%+.0f/s)  opens %.0f/s  closes %.0f/s (this side first "
-		       "%.0f/s)  EADDRNOTAVAIL %llu  range %u\n",
+		       "%.0f/s)  EADDRNOTAVAIL %.0f/s (%llu since start)  range %u\n",
 		       tw->scan.time_wait, tw_change / secs,
 		       (tcpwait_counter_delta(tw, TW_OPENS_ACTIVE) +
 			tcpwait_counter_delta(tw, TW_OPENS_PASSIVE)) /
@@ -366,8 +405,8 @@ static int tcpwait_tick(void *ctx)
 			tcpwait_counter_delta(tw, TW_CLOSES_PASSIVE)) /
 			       secs,
 		       tcpwait_counter_delta(tw, TW_CLOSES_ACTIVE) / secs,
-		       (unsigned long long)tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL),
-		       tw->sys.usable);
+		       tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL) / secs,
+		       (unsigned long long)tw->counters[TW_CONNECT_EADDRNOTAVAIL], tw->sys.usable);
 		tcpwait_print_diagnosis(tw, tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
 		tcpwait_print_groups_table(tw, secs);
 		tcpwait_print_procs(tw, secs);
@@ -428,6 +467,11 @@ static int events_tick(void *ctx)
 	return 0;
 }
 
+/* as of the last interval: JSON names of the per-process counters, in their order */
+static const char *const unattributed_names[TCPWAIT_PROC_COUNTERS] = {
+	"opens", "active_closes", "passive_closes", "time_wait_entries", "connect_eaddrnotavail",
+};
+
 static void print_summary(struct tcpwait_state *tw)
 {
 	__u64 lost = tw->ev.rb ? events_lost_check(&tw->ev) : 0;
@@ -446,6 +490,11 @@ static void print_summary(struct tcpwait_state *tw)
 		json_kv_u64(j, "time_wait_entries", tw->counters[TW_TIMEWAIT_ENTRIES]);
 		json_kv_u64(j, "resets", tw->counters[TW_RESETS]);
 		json_kv_u64(j, "connect_eaddrnotavail", tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
+		json_key(j, "unattributed");
+		json_object_begin(j);
+		for (int k = 0; k < TCPWAIT_PROC_COUNTERS; k++)
+			json_kv_u64(j, unattributed_names[k], tw->unattr[k].missing);
+		json_object_end(j);
 		json_key(j, "hooks");
 		json_object_begin(j);
 		json_kv_string(j, "time_wait_entries",
@@ -462,6 +511,13 @@ static void print_summary(struct tcpwait_state *tw)
 	       (unsigned long long)tw->counters[TW_TIMEWAIT_ENTRIES],
 	       (unsigned long long)tw->counters[TW_RESETS],
 	       (unsigned long long)tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
+	if (tw->unattr[0].missing || tw->unattr[3].missing)
+		printf("%llu opens and %llu TIME_WAIT entries not attributed to a process: sockets "
+		       "older than tcpwait, owners gone, or more than %u processes between two "
+		       "reads (the kernel's table evicted their rows)\n",
+		       (unsigned long long)tw->unattr[0].missing,
+		       (unsigned long long)tw->unattr[3].missing,
+		       bpf_map__max_entries(tw->skel->maps.procs));
 	if (missed)
 		printf("%llu events missed: the kernel skipped tcpwait's programs while another "
 		       "BPF "
@@ -497,6 +553,7 @@ static int tcpwait_configure(struct tcpwait_state *tw)
 		     (bool *)&skel->rodata->filter_rports_on);
 	if (!tw->cfg.events)
 		bpf_map__set_max_entries(skel->maps.events, 4096);
+	snap_rows_cap(skel->maps.procs);
 	tw->plan = (struct plan_item){
 		.what = "TIME_WAIT entries",
 		.choices = {{HOOK_FENTRY, "tcp_time_wait", {skel->progs.tcpwait_tw_fentry}},
@@ -598,6 +655,8 @@ cleanup:
 	tw_scan_free(&tw.prev_scan);
 	free(tw.procs);
 	free(tw.prev_procs);
+	free(tw.procs_read);
+	snap_free(&tw.procs_snap);
 	promrows_free(&tw.prom_rows);
 	cgroup_cache_free();
 	if (tw.netns_fd >= 0)

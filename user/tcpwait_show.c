@@ -205,6 +205,32 @@ static void proc_label(const struct proc_row *r, char *buf, size_t len)
 	out_sanitize(buf, len, raw, sizeof(raw));
 }
 
+static bool unattributed_any(const struct tcpwait_state *tw)
+{
+	return proc_active(&tw->unattributed) || tw->unattributed.delta.timewait_entries;
+}
+
+/*
+ * What the process rows do not account for this interval, so that the rows and this add up
+ * to the header: sockets older than tcpwait, owners whose rows are gone, and processes whose
+ * rows the kernel's table (MAX_PROCS) evicted before they were read.
+ */
+static void procs_unattributed_json(struct tcpwait_state *tw)
+{
+	const struct proc_row *u = &tw->unattributed;
+	struct json *j = &tw->j;
+
+	json_key(j, "unattributed");
+	json_object_begin(j);
+	json_kv_u64(j, "opens", u->delta.opens);
+	json_kv_u64(j, "active_closes", u->delta.active_closes);
+	json_kv_u64(j, "passive_closes", u->delta.passive_closes);
+	json_kv_u64(j, "time_wait", u->time_wait);
+	json_kv_u64(j, "time_wait_entries", u->delta.timewait_entries);
+	json_kv_u64(j, "connect_eaddrnotavail", u->delta.eaddrnotavail);
+	json_object_end(j);
+}
+
 void tcpwait_print_procs(struct tcpwait_state *tw, double secs)
 {
 	size_t shown, active = 0;
@@ -241,9 +267,10 @@ void tcpwait_print_procs(struct tcpwait_state *tw, double secs)
 			json_object_end(j);
 		}
 		json_array_end(j);
+		procs_unattributed_json(tw);
 		return;
 	}
-	if (!shown)
+	if (!shown && !unattributed_any(tw))
 		return;
 	printf("\n%-7s %-16s %-14s %8s %10s %10s %9s %8s\n", tw->common.containers ? "" : "PID",
 	       tw->common.containers ? "" : "COMM", "CONTAINER", "OPENS/s", "ACTCLOSE/s",
@@ -261,6 +288,12 @@ void tcpwait_print_procs(struct tcpwait_state *tw, double secs)
 		       r->delta.active_closes / secs, r->delta.passive_closes / secs, r->time_wait,
 		       (unsigned long long)r->delta.eaddrnotavail);
 	}
+	if (unattributed_any(tw))
+		printf("%-7s %-16s %-14s %8.0f %10.0f %10.0f %9u %8llu\n", "-", "(owner unknown)",
+		       "-", tw->unattributed.delta.opens / secs,
+		       tw->unattributed.delta.active_closes / secs,
+		       tw->unattributed.delta.passive_closes / secs, tw->unattributed.time_wait,
+		       (unsigned long long)tw->unattributed.delta.eaddrnotavail);
 	table_more(stdout, shown, active);
 }
 

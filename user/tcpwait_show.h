@@ -14,6 +14,7 @@
 #include "opts.h"
 #include "probe.h"
 #include "promrows.h"
+#include "snap.h"
 #include "tcpwait.h"
 #include "tcpwait_table.h"
 
@@ -54,8 +55,13 @@ struct tcpwait_state {
 	struct tw_scan scan, prev_scan;
 	struct tw_sysctls sys;
 	__u64 counters[TW_COUNTER_MAX], prev_counters[TW_COUNTER_MAX];
-	struct proc_row *procs, *prev_procs; /* sorted by tgid */
-	size_t nprocs, nprev_procs;
+	struct snap procs_snap; /* the procs map as last read */
+	struct proc_row *procs;		     /* this interval's rows, as the output orders them */
+	struct proc_row *procs_read, *prev_procs; /* as read, sorted by tgid: now and before */
+	size_t nprocs, nprocs_read, nprev_procs;
+	/* what the rows do not account for: one per counter, and this interval's row */
+	struct snap_unattributed unattr[TCPWAIT_PROC_COUNTERS];
+	struct proc_row unattributed;
 	struct promrows prom_rows;
 	__u64 lifetime[HIST_SLOTS], prev_lifetime[HIST_SLOTS];
 	__u64 last_tick_ns, start_ns;

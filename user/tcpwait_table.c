@@ -260,7 +260,8 @@ void tw_diagnose(const struct tw_sysctls *sys, const struct tw_group *g, __u64 f
 			 "after 1 s";
 	snprintf(buf, len,
 		 "%s -> %s:%u is %s: %u of %u ephemeral ports in use, %u in TIME_WAIT, %llu "
-		 "connect() EADDRNOTAVAIL; this side closes first, so it holds TIME_WAIT. %s",
+		 "connect() EADDRNOTAVAIL since start; this side closes first, so it holds "
+		 "TIME_WAIT. %s",
 		 tw_addr_str(g->family, g->laddr, l, sizeof(l)),
 		 tw_addr_str(g->family, g->raddr, r, sizeof(r)), g->port,
 		 g->sockets >= sys->usable ? "out of ports"
