@@ -133,7 +133,7 @@ static void row_complete(struct forklat_state *fl, struct forklat_row *r)
 		return;
 	r->pt_copy_ns =
 		forklat_pt_estimate_ns(r->anon_bytes, r->thp_bytes, r->mean_ns, fl->page_size);
-	r->pt_copy_estimated = true;
+	r->pt_copy_estimated = r->pt_copy_ns >= 0;
 }
 
 static void json_us_or_null(struct json *j, const char *key, double ns)

@@ -116,7 +116,8 @@ double forklat_pt_estimate_ns(__u64 anon_bytes, long long thp_bytes, double mean
 	__u64 base = anon_bytes > thp ? anon_bytes - thp : 0;
 	double est;
 
-	if (page_size <= 0)
+	/* unknown stays unknown: all base pages would be a guess dressed as a figure */
+	if (page_size <= 0 || thp_bytes < 0)
 		return -1;
 	est = (double)(base / page_size) * FORKLAT_NS_PER_PTE +
 	      (double)(thp / pmd_size) * FORKLAT_NS_PER_HUGE_PMD;
@@ -206,16 +207,24 @@ void forklat_diagnose(char *buf, size_t len, const struct forklat_row *row, cons
 	if (row->mean_ns < 1e6) {
 		snprintf(buf, len, "%s (pid %u): %s per fork, RSS %s: fork is cheap here", name,
 			 row->pid, lat, rss_s);
-	} else if (base >= 64 * MIB && pt_share >= 0.3) {
+	} else if (thp >= 0 && base >= 64 * MIB && pt_share >= 0.3) {
 		snprintf(buf, len,
-			 "%s (pid %u): %s per fork, %s%s RSS in 4 KiB pages, %s of page tables "
+			 "%s (pid %u): %s per fork, %s RSS in 4 KiB pages, %s of page tables "
 			 "copied per fork; huge pages or posix_spawn/vfork would avoid most of it",
-			 name, row->pid, lat, thp < 0 ? "up to " : "", base_s, pt_s);
+			 name, row->pid, lat, base_s, pt_s);
 	} else if (row->vmas >= 10000) {
 		snprintf(buf, len,
 			 "%s (pid %u): %s per fork with %u VMAs, each copied on its own; fewer, "
 			 "larger mappings or posix_spawn/vfork would avoid it",
 			 name, row->pid, lat, row->vmas);
+	} else if (thp < 0) {
+		/* smaps_rollup was gone before forklat read it: say so, do not assume base pages */
+		snprintf(
+			buf, len,
+			"%s (pid %u): %s per fork, RSS %s, %s of page tables; its huge-page share "
+			"was not read (the process exited first), so what huge pages would save is "
+			"not known",
+			name, row->pid, lat, rss_s, pt_s);
 	} else if (huge_pct >= 50) {
 		out_bytes(huge_s, sizeof(huge_s), forklat_huge_bytes(row));
 		snprintf(buf, len,

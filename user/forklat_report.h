@@ -69,7 +69,8 @@ long long forklat_read_thp(pid_t pid);
 /*
  * Estimated page-table copy time per fork: anonymous memory mapped with base pages costs one
  * entry each, THP one PMD each; capped at the measured mean, since it is part of it.
- * thp_bytes < 0 (unknown) counts all anonymous memory as base pages: an upper bound.
+ * thp_bytes < 0 (unknown: the process exited before smaps_rollup was read) gives no
+ * estimate (-1): assuming base pages would state a guess as a figure.
  */
 double forklat_pt_estimate_ns(__u64 anon_bytes, long long thp_bytes, double mean_ns,
 			      long page_size);

@@ -102,7 +102,7 @@ static void test_estimate(void)
 	est = forklat_pt_estimate_ns(GIB, 0, 1e6, 4096);
 	check(est == 1e6, "estimate: never more than the call itself");
 	est = forklat_pt_estimate_ns(GIB, -1, 1e9, 4096);
-	check(est == 262144.0 * FORKLAT_NS_PER_PTE, "estimate: THP unknown counts base pages");
+	check(est == -1, "estimate: THP unknown (the parent exited): no estimate, not base pages");
 }
 
 static void test_units(void)
@@ -143,6 +143,14 @@ static void test_diagnose(void)
 		  "page tables copied per fork; huge pages or posix_spawn/vfork would avoid most "
 		  "of it",
 		  "diagnosis: the incident, in numbers");
+
+	/* the same parent, 100% THP, gone before smaps_rollup was read: unknown stays unknown */
+	r.thp_bytes = -1;
+	r.pt_copy_ns = forklat_pt_estimate_ns(r.anon_bytes, r.thp_bytes, r.mean_ns, 4096);
+	forklat_diagnose(buf, sizeof(buf), &r, "httpd");
+	check(strstr(buf, "huge-page share was not read") && !strstr(buf, "4 KiB pages") &&
+		      !strstr(buf, "would avoid most"),
+	      "diagnosis: THP unknown is said, not guessed as base pages");
 
 	r.thp_bytes = 2 * GIB;
 	r.mean_ns = 1.3e6;
