@@ -222,7 +222,7 @@ static __always_inline void event_send(struct fadv_thread *in, __u64 cgroup_id, 
 		bpf_probe_read_kernel(e->name, sizeof(e->name), n->name);
 	else
 		e->name[0] = 0;
-	bpf_ringbuf_submit(e, 0);
+	kscope_event_submit(&events, e);
 }
 
 /* The call into its shared row: created with the first call, atomic adds (shared by threads) */

@@ -222,7 +222,7 @@ static __always_inline void emit(struct inflight *in, __u64 id, __u64 now, long 
 	e->ret = ret;
 	e->call = in->call;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	kscope_event_submit(&events, e);
 }
 
 static __always_inline int call_exit(struct trace_event_raw_sys_exit *ctx)

@@ -96,7 +96,7 @@ int mcewatch_mce_record(struct trace_event_raw_mce_record___kscope *ctx)
 	e->mce.bank = ctx->bank;
 	e->mce.cpuvendor = ctx->cpuvendor;
 	e->mce.pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	kscope_event_submit(&events, e);
 	return 0;
 }
 
@@ -120,7 +120,7 @@ int mcewatch_mc_event(struct trace_event_raw_mc_event *ctx)
 	mcewatch_read_loc(e->mc.msg, sizeof(e->mc.msg), ctx, ctx->__data_loc_msg);
 	mcewatch_read_loc(e->mc.label, sizeof(e->mc.label), ctx, ctx->__data_loc_label);
 	mcewatch_read_loc(e->mc.detail, sizeof(e->mc.detail), ctx, ctx->__data_loc_driver_detail);
-	bpf_ringbuf_submit(e, 0);
+	kscope_event_submit(&events, e);
 	return 0;
 }
 
@@ -136,6 +136,6 @@ int mcewatch_aer_event(struct trace_event_raw_aer_event___kscope *ctx)
 	e->aer.tlp_header_valid = ctx->tlp_header_valid;
 	e->aer.pad[0] = e->aer.pad[1] = 0;
 	mcewatch_read_loc(e->aer.dev_name, sizeof(e->aer.dev_name), ctx, ctx->__data_loc_dev_name);
-	bpf_ringbuf_submit(e, 0);
+	kscope_event_submit(&events, e);
 	return 0;
 }

@@ -194,7 +194,7 @@ static __always_inline void event_emit(struct tcpwait_owner *o, const struct tcp
 		e->softirq_owner = 0;
 		__builtin_memset(e->comm, 0, sizeof(e->comm));
 	}
-	bpf_ringbuf_submit(e, 0);
+	kscope_event_submit(&events, e);
 }
 
 /*

@@ -56,7 +56,8 @@ static const struct tool_desc tool = {
 	.summary = "Which container hammers the kernel with posix_fadvise, and what it costs the "
 		   "others.",
 	.synopsis = "[interval [count]]",
-	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL | COMMON_PROM,
+	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL | COMMON_PROM |
+		  COMMON_EVENTS,
 	.opts = fadvtop_opts,
 	.examples = "  fadvtop -C              per container, every second; totals at Ctrl-C\n"
 		    "  fadvtop -C -j 5 1       one 5-second JSON report\n"
@@ -403,6 +404,14 @@ int main(int argc, char **argv)
 	c.skel->rodata->filter_cgroup_level = c.common.cgroup_level;
 	c.skel->rodata->events_enabled = cfg.events;
 	c.skel->rodata->events_min_ns = cfg.min_us * 1000;
+	if (c.common.ring_mb && !cfg.events)
+		opts_die(&tool, "--ring-mb only makes sense with --events");
+	err = events_ring_size(c.skel->maps.events, cfg.events ? sizeof(struct fadv_event) : 0,
+			       c.common.ring_mb);
+	if (err) {
+		setup_explain(err, "size the event ring buffer");
+		goto cleanup;
+	}
 	if (plan(&c))
 		goto cleanup;
 	err = fadvtop__load(c.skel);

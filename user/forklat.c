@@ -56,7 +56,8 @@ static const struct tool_desc tool = {
 	.summary = "Why is fork/clone slow here: fork latency per process, the parent's memory\n"
 		   "at the fork, and the time spent copying page tables.",
 	.synopsis = "[interval [count]]",
-	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL | COMMON_PROM,
+	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL | COMMON_PROM |
+		  COMMON_EVENTS,
 	.opts = options,
 	.examples = "  forklat                  slowest forkers every second\n"
 		    "  forklat -C 5             per container, every 5 seconds\n"
@@ -612,6 +613,14 @@ int main(int argc, char **argv)
 	skel->rodata->by_cgroup = common.containers;
 	skel->rodata->stream = fl.stream;
 	skel->rodata->min_ns = fl.stream ? cfg.min_ms * 1e6 : 0;
+	if (common.ring_mb && !fl.stream)
+		opts_die(&tool, "--ring-mb only makes sense with --min-ms");
+	err = events_ring_size(skel->maps.events, fl.stream ? sizeof(struct forklat_event) : 0,
+			       common.ring_mb);
+	if (err) {
+		setup_explain(err, "size the event ring buffer");
+		goto cleanup;
+	}
 
 	if (!syscalls_plan(skel, calls_desc, sizeof(calls_desc))) {
 		out_error("this kernel has none of the fork, vfork, clone, clone3 syscall "

@@ -90,7 +90,7 @@ static const struct tool_desc mcewatch_tool = {
 		   "the system's context switches, interrupts, tasks and load next to them.",
 	.synopsis = "[interval [count]]\n       mcewatch --decode STATUS [--addr A] [--misc M] "
 		    "[--bank B] [--vendor V]",
-	.common = COMMON_INTERVAL | COMMON_PROM,
+	.common = COMMON_INTERVAL | COMMON_PROM | COMMON_EVENTS,
 	.opts = mcewatch_opts,
 	.examples = "  mcewatch                      watch, one context line a second\n"
 		    "  mcewatch -j 10                JSON, a context line every 10 s\n"
@@ -498,6 +498,11 @@ static int run_live(const struct common_opts *common)
 		out_error("none of mce:mce_record, ras:mc_event, ras:aer_event exists on this "
 			  "kernel, so there is nothing to watch; decode logged values with "
 			  "'mcewatch --decode STATUS' instead");
+		goto cleanup;
+	}
+	err = events_ring_size(skel->maps.events, sizeof(struct mcewatch_event), common->ring_mb);
+	if (err) {
+		setup_explain(err, "size the event ring buffer");
 		goto cleanup;
 	}
 	err = mcewatch__load(skel);

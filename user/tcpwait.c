@@ -52,7 +52,8 @@ static const struct tool_desc tcpwait_tool = {
 	.name = "tcpwait",
 	.summary = "Who fills TIME_WAIT, and how close is this host to running out of ports?",
 	.synopsis = "[interval [count]]",
-	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL | COMMON_PROM,
+	.common = COMMON_PID | COMMON_CGROUP | COMMON_CONTAINERS | COMMON_INTERVAL | COMMON_PROM |
+		  COMMON_EVENTS,
 	.opts = tcpwait_opts,
 	.default_interval_ms = 1000,
 	.examples = "  tcpwait                    # every second: TIME_WAIT, port headroom, who\n"
@@ -551,8 +552,16 @@ static int tcpwait_configure(struct tcpwait_state *tw)
 		     (bool *)&skel->rodata->filter_lports_on);
 	config_ports(tw->cfg.rports, "rport", skel->rodata->filter_rports,
 		     (bool *)&skel->rodata->filter_rports_on);
+	if (tw->common.ring_mb && !tw->cfg.events)
+		opts_die(&tcpwait_tool, "--ring-mb only makes sense with --events");
 	if (!tw->cfg.events)
 		bpf_map__set_max_entries(skel->maps.events, 4096);
+	else if (events_ring_size(skel->maps.events, sizeof(struct tcpwait_event),
+				  tw->common.ring_mb)) {
+		out_error("could not size the event ring buffer to --ring-mb %ld",
+			  tw->common.ring_mb);
+		return -1;
+	}
 	snap_rows_cap(skel->maps.procs);
 	tw->plan = (struct plan_item){
 		.what = "TIME_WAIT entries",

@@ -16,10 +16,18 @@ struct events {
 	__u64 lost_reported;
 };
 
-/* Returns 0 or -1 after out_error(). */
+/*
+ * Before the skeleton's load: the ring buffer holds a second of a 50k events/s stream of
+ * event_size records, or ring_mb MiB when --ring-mb gave it.  Returns 0 or -errno.
+ */
+int events_ring_size(struct bpf_map *ringbuf, size_t event_size, long ring_mb);
+/* Returns 0 or -1 after out_error(); makes stdout block-buffered when it is not a terminal. */
 int events_open(struct events *ev, struct bpf_map *ringbuf, ring_buffer_sample_fn fn, void *ctx,
 		volatile __u64 *lost);
-/* Consume what is there, waiting up to timeout_ms; returns events consumed or -errno. */
+/*
+ * Wait up to timeout_ms for a wakeup, then consume everything there, with stdout flushed once
+ * at the end; returns events consumed or -errno.
+ */
 int events_poll(struct events *ev, int timeout_ms);
 /* Total lost so far; prints a note when it grew since the last call. */
 __u64 events_lost_check(struct events *ev);

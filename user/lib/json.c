@@ -212,7 +212,8 @@ void json_null(struct json *j)
 void json_line_end(struct json *j)
 {
 	fputc('\n', j->f);
-	fflush(j->f);
+	if (!out_batching())
+		fflush(j->f);
 	j->depth = 0;
 	j->after_key = false;
 }

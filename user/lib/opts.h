@@ -42,6 +42,7 @@ enum {
 	COMMON_CONTAINERS = 1 << 2, /* -C/--containers */
 	COMMON_INTERVAL = 1 << 3,   /* [interval [count]] positionals */
 	COMMON_PROM = 1 << 4,	    /* --prom-file, --prom-top */
+	COMMON_EVENTS = 1 << 5,	    /* --ring-mb: the tool streams events through a ring buffer */
 };
 
 struct common_opts {
@@ -57,6 +58,7 @@ struct common_opts {
 	long count;	 /* intervals to print; 0: until SIGINT/SIGTERM */
 	const char *prom_file;
 	long prom_top;
+	long ring_mb; /* --ring-mb; 0: events_ring_size() picks */
 	/* positionals left over when the tool takes free arguments (tool_desc.free_args) */
 	int nargs;
 	char **args;

@@ -167,3 +167,17 @@ __u64 out_monotonic_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
+
+static bool batching;
+
+void out_batch(bool on)
+{
+	batching = on;
+	if (!on)
+		fflush(stdout);
+}
+
+bool out_batching(void)
+{
+	return batching;
+}
