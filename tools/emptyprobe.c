@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gen.h"
+
 #define MAX_PROBES 64
 
 struct probe {
@@ -208,6 +210,7 @@ int main(int argc, char **argv)
 	sigset_t set;
 	char *end;
 
+	gen_bound_lifetime("emptyprobe");
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);

@@ -329,6 +329,7 @@ int main(int argc, char **argv)
 	bool is_server;
 	int c;
 
+	gen_bound_lifetime("epollbench");
 	if (argc < 2)
 		usage();
 	if (!strcmp(argv[1], "server"))

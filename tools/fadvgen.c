@@ -262,6 +262,7 @@ int main(int argc, char **argv)
 	size_t a;
 	int c, i, status = 0;
 
+	gen_bound_lifetime("fadvgen");
 	while ((c = getopt(argc, argv, "m:a:n:s:t:f:kh")) != -1) {
 		switch (c) {
 		case 'm':

@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -33,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -125,20 +127,35 @@ static char *touch_memory(unsigned long mib, int thp)
 	return aligned;
 }
 
-/* The child: note when it first ran (relative to the parent's call), then exit or exec. */
+/*
+ * The child: note when it first ran (relative to the parent's call), then exit or exec.
+ * It never outlives the parent: killed with it (PR_SET_PDEATHSIG, and a parent already gone
+ * before that was set is seen by getppid), and it holds only the gate's read end, so a parent
+ * that died before writing the byte gives it end-of-file, not a read blocked for ever (such an
+ * orphan kept the test runner's descriptors open and hung the suite).  The gate is
+ * close-on-exec: an exec'd program never sees it.
+ */
 static int gate[2] = {-1, -1};
+static pid_t parent_pid;
 
 static void child(uint64_t t0, uint64_t *stamp, char **exec_argv, int wait_gate)
 {
 	char c;
 
 	*stamp = now_ns() - t0;
+	if (wait_gate || exec_argv) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent_pid)
+			_exit(1);
+	}
 	if (exec_argv) {
 		execvp(exec_argv[0], exec_argv);
 		_exit(127);
 	}
-	if (wait_gate && read(gate[0], &c, 1) != 1)
-		_exit(1);
+	if (wait_gate) {
+		close(gate[1]);
+		if (read(gate[0], &c, 1) != 1)
+			_exit(1);
+	}
 	_exit(0);
 }
 
@@ -235,6 +252,7 @@ int main(int argc, char **argv)
 	uint64_t *stamps, sum = 0, min = UINT64_MAX, max = 0, child_sum = 0, start, wall;
 	sigset_t usr1;
 
+	gen_bound_lifetime("forkgen");
 	/* SIGUSR1 stays blocked but for the waits, so it is never lost nor fatal */
 	signal(SIGUSR1, on_usr1);
 	sigemptyset(&usr1);
@@ -302,7 +320,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (pipe(gate)) {
+	parent_pid = getpid();
+	if (pipe2(gate, O_CLOEXEC)) {
 		perror("forkgen: pipe");
 		return 1;
 	}

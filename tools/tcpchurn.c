@@ -54,6 +54,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gen.h"
+
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
@@ -96,6 +98,7 @@ static uint64_t n_attempts, n_connects, n_client_closes, n_eaddrnotavail, n_erro
 static volatile sig_atomic_t stopping;
 static int stop_reason; /* 0, 1 error, 3 EADDRNOTAVAIL */
 static uint64_t t_start;
+static pid_t client_pid;
 
 /* What the server child reports back over the control socket. */
 struct server_counts {
@@ -355,7 +358,9 @@ static void server_run(int lfd, int ctl)
 	uint64_t expect = UINT64_MAX, cpu_start = cpu_ns();
 	bool reported = false;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* never outlive the client: killed with it, or gone at once if it already died */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != client_pid)
+		_exit(1);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGUSR1, SIG_IGN);
@@ -611,6 +616,7 @@ int main(int argc, char **argv)
 	uint64_t connects, elapsed, cpu_start, cpu_client;
 	pid_t server;
 
+	gen_bound_lifetime("tcpchurn");
 	parse_args(argc, argv);
 
 	/*
@@ -638,6 +644,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fflush(NULL);
+	client_pid = getpid();
 	server = fork();
 	if (server < 0) {
 		perror("tcpchurn: fork");
