@@ -5,6 +5,7 @@
 load lib
 
 teardown() {
+	kill_test_processes
 	[ -n "${PROBE_PID:-}" ] && kill -INT "$PROBE_PID" 2>/dev/null && wait "$PROBE_PID"
 	rm -f "${OUT:-}"
 }

@@ -46,6 +46,7 @@ setup() {
 }
 
 teardown() {
+	kill_test_processes
 	local pid
 	for pid in "${PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null

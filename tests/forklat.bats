@@ -30,6 +30,7 @@ setup() {
 }
 
 teardown() {
+	kill_test_processes
 	[ -n "$FPID" ] && kill -TERM "$FPID" 2>/dev/null && wait "$FPID" 2>/dev/null
 	[ -n "$GPID" ] && kill -KILL "$GPID" 2>/dev/null && wait "$GPID" 2>/dev/null
 	for cg in "${CGROUPS[@]}"; do cgroup_delete "$cg"; done
@@ -38,25 +39,16 @@ teardown() {
 
 # wait_lines FILE N: until FILE has N lines (30 s at most)
 wait_lines() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for $2 lines in $1" >&2
-	return 1
+	wait_until "[ -f '$1' ] && [ \$(wc -l <'$1') -ge $2 ]" 30
 }
 
 # wait_tracing ERRFILE PID: until forklat says it is attached (it prints that after attach)
 wait_tracing() {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^Tracing' "$1" && return 0
-		kill -0 "$2" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "forklat did not start: $(cat "$1")" >&2
-	return 1
+	wait_until "grep -q '^Tracing' '$1' || ! kill -0 $2 2>/dev/null" 30
+	grep -q '^Tracing' "$1" || {
+		echo "forklat did not start: $(cat "$1")" >&2
+		return 1
+	}
 }
 
 # within GOT WANT PCT: |GOT - WANT| <= PCT% of WANT
@@ -80,7 +72,7 @@ rows() {
 # big_run DIR PAGES: forkgen touches BIG_MIB MiB and waits; /proc is read; forklat starts;
 # forkgen forks and holds on (so forklat reads smaps_rollup of a live process); both end.
 big_run() {
-	local dir=$1 g f
+	local dir=$1 g f n
 	mkdir -p "$dir"
 	# --rt: the parent's own clock then measures the call, not its wait for a CPU after it
 	"$FORKGEN" --mib $BIG_MIB --pages "$2" --forks $BIG_FORKS --via clone --rt --wait --hold \
@@ -95,7 +87,9 @@ big_run() {
 	wait_tracing "$dir/err" "$f" || return 1
 	kill -USR1 "$g"
 	wait_lines "$dir/gen" 2 || return 1
-	sleep 1.5
+	# one interval more ends while the forked parent holds on (its line is the proof)
+	n=$(wc -l <"$dir/out")
+	wait_lines "$dir/out" $((n + 1)) || return 1
 	kill -INT "$f"
 	wait "$f"
 	echo $? >"$dir/rc"
@@ -115,11 +109,12 @@ big() {
 	BIG_GEN=$(tail -1 "$dir/gen")
 }
 
-# start_forklat ARGS...: in the background until attached
+# start_forklat ARGS...: in the background until attached; FIDS: the ids of its programs
 start_forklat() {
 	"$FORKLAT" "$@" >"$TMP/out" 2>"$TMP/err" &
 	FPID=$!
 	wait_tracing "$TMP/err" "$FPID"
+	FIDS=$(prog_ids_of "$FPID")
 }
 
 # stop_forklat [SIGNAL]: expect exit 0
@@ -296,7 +291,8 @@ gen_traced() {
 	start_forklat -j -p "$GPID" --min-ms 0
 	kill -USR1 "$GPID"
 	wait_lines "$TMP/gen" 2
-	sleep 0.5
+	# every fork streamed (the parent holds on, so its rss is read live)
+	wait_lines "$TMP/out" 10
 	stop_forklat
 	kill -USR1 "$GPID"
 	wait "$GPID"
@@ -393,13 +389,11 @@ gen_traced() {
 @test "clean exit on SIGINT and SIGTERM: nothing left loaded" {
 	for sig in INT TERM; do
 		start_forklat 1
-		[ "$(progs_left forklat)" -gt 0 ]
+		# its own programs, by id: other forklat processes may run on this host
+		[ -n "$FIDS" ]
+		progs_loaded $FIDS
 		stop_forklat "$sig"
-		for ((i = 0; i < 20; i++)); do
-			[ "$(progs_left forklat)" -eq 0 ] && break
-			sleep 0.1
-		done
-		[ "$(progs_left forklat)" -eq 0 ]
+		progs_gone $FIDS
 	done
 }
 

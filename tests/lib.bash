@@ -5,6 +5,135 @@ KSCOPE_ROOT=${KSCOPE_ROOT:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}
 BUILD=$KSCOPE_ROOT/build
 GEN=$BUILD/tools
 
+# --- time limits and leftover processes ------------------------------------------------------
+# No test can hang the suite.  KSCOPE_TEST_TIMEOUT (seconds, default 180; a file may set it
+# before `load lib`) bounds one test: setup, body and teardown.  Past it a watchdog prints
+# "# TIMEOUT: test N (name) overran S s" into the TAP stream (tests/run repeats it in its
+# summary) and kills every process below the test's shell, so whatever the test waits for
+# ends and the test fails there.  Bats 1.8's own BATS_TEST_TIMEOUT is not used: it kills the
+# test shell's direct children only, and a grandchild (the tool under `run`, a generator
+# below `ip netns exec`) then holds the output pipe open and the test waits for ever.
+# The generators bound themselves too (tools/gen.h): KSCOPE_GEN_TIMEOUT, the same limit.
+# Every teardown calls kill_test_processes, which ends whatever the test left running (a
+# test that failed half-way leaves its background tool and generator), and stops the watchdog.
+KSCOPE_TEST_TIMEOUT=${KSCOPE_TEST_TIMEOUT:-180}
+export KSCOPE_GEN_TIMEOUT=${KSCOPE_GEN_TIMEOUT:-$KSCOPE_TEST_TIMEOUT}
+
+# proc_descendants PID: every live process below PID (children, their children, ...)
+proc_descendants() {
+	ps -e -o pid=,ppid= | awk -v root="$1" '
+		{ parent[$1] = $2 }
+		END {
+			for (p in parent) {
+				q = parent[p]
+				for (n = 0; q != root && q > 1 && (q in parent) && n < 1000; n++)
+					q = parent[q]
+				if (q == root)
+					print p
+			}
+		}'
+}
+
+# kill_tree PID [SPARE...]: SIGTERM every process below PID but the SPARE ones (and what is
+# below them), then SIGKILL what is still there after a second
+kill_tree() {
+	local root=$1 pid spare victims=() i
+	shift
+	local -A keep=()
+	for spare in "$@"; do
+		keep[$spare]=1
+		for pid in $(proc_descendants "$spare"); do keep[$pid]=1; done
+	done
+	# the listing's own ps, awk and subshell are gone by now: only what still exists counts
+	for pid in $(proc_descendants "$root"); do
+		[ -z "${keep[$pid]:-}" ] && [ -e "/proc/$pid" ] && victims+=("$pid")
+	done
+	[ ${#victims[@]} -gt 0 ] || return 0
+	kill -TERM "${victims[@]}" 2>/dev/null
+	for ((i = 0; i < 10; i++)); do
+		# a killed child stays a zombie until its parent reaps it: that is gone enough
+		ps -o stat= -p "$(IFS=,; echo "${victims[*]}")" 2>/dev/null | grep -qv '^Z' || return 0
+		sleep 0.1
+	done
+	kill -KILL "${victims[@]}" 2>/dev/null
+	return 0
+}
+
+# The watchdog: a subshell of the test's shell that holds none of bats' descriptors (so it
+# delays nothing when it outlives the test by a moment), polling once a second whether the
+# test is still there.  At the limit it signals the test shell (whose trap, watchdog_expired,
+# reports it) and then kills everything else below it.
+watchdog_start() {
+	local limit=$1 test_pid=$$
+	(
+		trap - EXIT ERR INT TERM USR2
+		set +e
+		end=$((SECONDS + limit))
+		while [ $SECONDS -lt $end ]; do
+			kill -0 "$test_pid" 2>/dev/null || exit 0
+			sleep 1
+		done
+		# first the signal (its trap runs once the command the test waits for has ended),
+		# then the kill that ends that command
+		kill -USR2 "$test_pid"
+		kill_tree "$test_pid" "$BASHPID"
+	) </dev/null >/dev/null 2>&1 3>&- &
+	KSCOPE_WATCHDOG=$!
+}
+
+# The test shell fails the test when its time is up, even when the command that was killed
+# was under `run` (which never fails by itself); bats then runs teardown as for any failure,
+# and the TAP stream says which test overran.  In teardown it only says so: the kill has
+# already ended what teardown waited for.
+watchdog_expired() {
+	echo "# TIMEOUT: test ${BATS_TEST_NUMBER:-?} (${BATS_TEST_DESCRIPTION:-$BATS_TEST_NAME})" \
+		"overran ${KSCOPE_TEST_TIMEOUT} s (KSCOPE_TEST_TIMEOUT); its processes were killed" >&3
+	[ -n "${KSCOPE_TEARDOWN:-}" ] && return 0
+	exit 1
+}
+
+# kill_test_processes: first thing in every teardown: end every process the test started
+# that still runs (a test that failed half-way leaves its tool and generator) and reap them.
+# The watchdog stays, so teardown itself is bounded too.
+kill_test_processes() {
+	KSCOPE_TEARDOWN=1
+	kill_tree $$ "${KSCOPE_WATCHDOG:-$$}"
+	# reap what was killed; the watchdog ends by itself once the test is gone
+	local pid
+	for pid in $(jobs -p); do
+		[ "$pid" = "${KSCOPE_WATCHDOG:-}" ] || wait "$pid" 2>/dev/null
+	done
+	return 0
+}
+
+# bats sources this file in each test's own process (BATS_TEST_NAME set) and, without a test,
+# for setup_file: the watchdog is for tests only (tests/run bounds a whole file)
+if [ -n "${BATS_TEST_NAME:-}" ] && [ -z "${KSCOPE_WATCHDOG:-}" ]; then
+	trap watchdog_expired USR2
+	watchdog_start "$KSCOPE_TEST_TIMEOUT"
+fi
+
+# Files without a teardown of their own get this one; those with one call kill_test_processes
+# first thing in it.
+teardown() {
+	kill_test_processes
+}
+
+# wait_until 'CONDITION' [SECONDS] [POLL]: evaluate CONDITION (a shell command) every POLL
+# seconds (default 0.1) until it succeeds (0) or SECONDS (default 10) have passed (1, after
+# saying what it waited for).  Waiting is always this: a condition with a deadline.
+wait_until() {
+	local cond=$1 end
+	end=$(($(date +%s%N) + ${2:-10} * 1000000000))
+	while :; do
+		eval "$cond" && return 0
+		[ "$(date +%s%N)" -lt "$end" ] || break
+		sleep "${3:-0.1}"
+	done
+	echo "waited ${2:-10} s in vain for: $cond" >&2
+	return 1
+}
+
 # cgroup v2 mount point: /sys/fs/cgroup on unified hosts, /sys/fs/cgroup/unified on hybrid ones
 cgroup2_root() {
 	awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo
@@ -44,10 +173,7 @@ cgroup_delete() {
 	find "$path" -depth -type d | while read -r d; do
 		while read -r pid; do echo "$pid" >"$root/cgroup.procs" 2>/dev/null; done <"$d/cgroup.procs"
 		# a task that has just exited keeps its cgroup busy for a moment
-		for _ in $(seq 30); do
-			rmdir "$d" 2>/dev/null && break
-			sleep 0.1
-		done
+		wait_until "rmdir '$d' 2>/dev/null" 5 2>/dev/null
 	done
 	dir=$(dirname "$path")
 	while [ "${dir#"$root/$CGROUP_TEST_TOP"}" != "$dir" ] && rmdir "$dir" 2>/dev/null; do
@@ -56,19 +182,9 @@ cgroup_delete() {
 	return 0
 }
 
-# progs_left PREFIX: how many loaded BPF programs have a name starting with PREFIX
-progs_left() {
-	bpftool prog list 2>/dev/null | grep -cE "^[0-9]+: [a-z_]+ +name $1" || true
-}
-
 # wait_for_file FILE [SECONDS]: until it exists and is non-empty
 wait_for_file() {
-	local i
-	for ((i = 0; i < ${2:-10} * 10; i++)); do
-		[ -s "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until "[ -s '$1' ]" "${2:-10}"
 }
 
 # prog_ids_of PID: ids of the BPF programs a process holds (from its fds' fdinfo)
@@ -76,18 +192,52 @@ prog_ids_of() {
 	grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u
 }
 
-# progs_gone ID...: true once none of these programs is loaded (freeing is asynchronous)
-progs_gone() {
-	local id left
-	for _ in $(seq 30); do
-		left=0
-		for id in "$@"; do
-			bpftool prog show id "$id" >/dev/null 2>&1 && left=1
-		done
-		[ $left -eq 0 ] && return 0
-		sleep 0.1
+# Judge a tool by its own programs, never by counting names system-wide: other kscope
+# processes (a service, another test run) may load programs of the same name at any time.
+# prog_ids_of PID lists the ids its process holds while it runs; progs_gone checks that
+# exactly those are unloaded after it exited.
+
+# progs_loaded ID...: true when every one of these programs is loaded
+progs_loaded() {
+	local id
+	for id in "$@"; do
+		bpftool prog show id "$id" >/dev/null 2>&1 || return 1
 	done
-	echo "still loaded: $*" >&2
+}
+
+# any_loaded ID...: true when at least one of these programs is still loaded
+any_loaded() {
+	local id
+	for id in "$@"; do
+		bpftool prog show id "$id" >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
+
+# progs_gone ID...: true once none of these programs is loaded (freeing is asynchronous: up
+# to 5 s on a busy host); at least one id is required, so an empty list cannot pass
+progs_gone() {
+	[ $# -gt 0 ] || { echo "progs_gone: no program ids (did the tool hold none?)" >&2; return 1; }
+	wait_until "! any_loaded $*" 5 || { echo "still loaded: $*" >&2; return 1; }
+}
+
+# tool_prog_ids PID [SECONDS]: wait until process PID holds BPF programs and their set has
+# stopped changing (it has loaded and attached), then echo their ids; fails when it exits or
+# the time runs out first
+tool_prog_ids() {
+	local pid=$1 ids prev= end
+	end=$(($(date +%s%N) + ${2:-10} * 1000000000))
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		kill -0 "$pid" 2>/dev/null || break
+		ids=$(prog_ids_of "$pid")
+		if [ -n "$ids" ] && [ "$ids" = "$prev" ]; then
+			echo "$ids"
+			return 0
+		fi
+		prev=$ids
+		sleep 0.2
+	done
+	echo "process $pid held no BPF program (exited, or not within ${2:-10} s)" >&2
 	return 1
 }
 
@@ -113,18 +263,23 @@ counted() {
 	return 1
 }
 
-# wait until the tool has replaced its file twice after now (each write is a new inode: temp
-# file, rename), so the last one was computed after the workload settled
+# prom_fresh FILE [SECONDS]: wait until the tool has replaced its file twice after now (each
+# write is a new inode: temp file, rename), so the last one was computed after the workload
+# settled.  A file not written yet is "not yet", not a failure: the tool's first interval may
+# end after the generator did.  Default 10 s, for intervals up to a few seconds on a busy host.
 prom_fresh() {
-	local f=$1 seen i=0
-	seen=$(stat -c %i "$f")
-	for _ in $(seq 50); do
+	local f=$1 seen cur i=0 end
+	end=$(($(date +%s%N) + ${2:-10} * 1000000000))
+	seen=$(stat -c %i "$f" 2>/dev/null)
+	while [ "$(date +%s%N)" -lt "$end" ]; do
 		sleep 0.1
-		[ "$(stat -c %i "$f")" = "$seen" ] && continue
-		seen=$(stat -c %i "$f")
+		cur=$(stat -c %i "$f" 2>/dev/null) || continue
+		[ "$cur" = "$seen" ] && continue
+		seen=$cur
 		i=$((i + 1))
 		[ $i -ge 2 ] && return 0
 	done
+	echo "prom_fresh: $f was not replaced twice within ${2:-10} s ($i times)" >&2
 	return 1
 }
 

@@ -19,6 +19,7 @@ setup() {
 }
 
 teardown() {
+	kill_test_processes
 	[ -n "$WPID" ] && kill -TERM "$WPID" 2>/dev/null && wait "$WPID" 2>/dev/null
 	[ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
 	[ -n "$NS" ] && netns_delete "$NS"
@@ -214,11 +215,9 @@ watch_start() {
 	rm -f "$TMP/watch" "$TMP/watch.err" # or a previous run's "Tracing" line counts
 	"$NETCHECK" watch "$@" >"$TMP/watch" 2>"$TMP/watch.err" &
 	WPID=$!
-	for ((i = 0; i < 300; i++)); do
-		grep -q '^Tracing' "$TMP/watch.err" && return 0
-		kill -0 $WPID 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_until "grep -q '^Tracing' '$TMP/watch.err' || ! kill -0 $WPID 2>/dev/null" 30
+	WIDS=$(prog_ids_of $WPID)
+	grep -q '^Tracing' "$TMP/watch.err" && [ -n "$WIDS" ] && return 0
 	cat "$TMP/watch.err"
 	return 1
 }
@@ -398,13 +397,15 @@ softirq_window() {
 	grep -q 'events returned per call' "$TMP/watch"
 	grep -q '=== summary since start' "$TMP/watch"
 	grep -qE "^$pid +epollbench " "$TMP/watch"
-	[ "$(progs_left netcheck)" -eq 0 ]
+	# its own programs, by id: another netcheck may run on this host
+	progs_gone $WIDS
 	# SIGTERM ends it the same way
 	watch_start 1
+	progs_loaded $WIDS
 	kill -TERM $WPID
 	wait $WPID
 	WPID=
-	[ "$(progs_left netcheck)" -eq 0 ]
+	progs_gone $WIDS
 }
 
 @test "watch --prom-file: promtool accepts it; the server's epoll_wait calls and events equal its own counts" {

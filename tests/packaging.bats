@@ -21,6 +21,7 @@ setup_file() {
 }
 
 teardown() {
+	kill_test_processes
 	if [ -n "${INSTALLED:-}" ]; then
 		dpkg -P kscope >/dev/null 2>&1
 	fi

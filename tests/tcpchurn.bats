@@ -15,6 +15,7 @@ setup() {
 }
 
 teardown() {
+	kill_test_processes
 	[ -n "${HOLD_PID:-}" ] && kill -INT "$HOLD_PID" 2>/dev/null
 	netns_delete "$NS"
 }

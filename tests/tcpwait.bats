@@ -17,6 +17,7 @@ setup() {
 }
 
 teardown() {
+	kill_test_processes
 	[ -n "${TOOL_PID:-}" ] && kill -INT "$TOOL_PID" 2>/dev/null && wait "$TOOL_PID" 2>/dev/null
 	[ -n "${CG:-}" ] && cgroup_delete "$CG"
 	netns_delete "$NS"
