@@ -25,6 +25,7 @@ setup() {
 }
 
 teardown() {
+	kill_test_processes
 	[ -n "$TOOL_PID" ] && kill -KILL "$TOOL_PID" 2>/dev/null && wait "$TOOL_PID" 2>/dev/null
 	local n
 	for n in "${NAMES[@]}"; do ctr_rm "${n%%:*}" "${n#*:}"; done

@@ -21,6 +21,7 @@ setup() {
 }
 
 teardown() {
+	kill_test_processes
 	[ -n "$TPID" ] && kill -TERM "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
 	cgroup_delete "$CG"
 }
