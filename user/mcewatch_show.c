@@ -174,7 +174,7 @@ static void json_per_hour(struct json *j, const char *key, __u64 count, double s
 static void summary_json(struct mcewatch_state *st, double secs, __u64 lost, __u64 missed)
 {
 	double rate;
-	bool extrapolated;
+	bool extrapolated, rated = ctx_per_hour(st->mce_corrected, secs, &rate, &extrapolated);
 	struct json j;
 
 	json_init(&j, stdout);
@@ -183,8 +183,8 @@ static void summary_json(struct mcewatch_state *st, double secs, __u64 lost, __u
 	json_kv_u64(&j, "mce", st->mce);
 	json_kv_u64(&j, "mce_corrected", st->mce_corrected);
 	json_per_hour(&j, "mce_corrected_per_hour", st->mce_corrected, secs);
-	json_kv_bool(&j, "per_hour_extrapolated",
-		     ctx_per_hour(0, secs, &rate, &extrapolated) && extrapolated);
+	/* both per-hour rates share the window, so one flag says whether they are extrapolated */
+	json_kv_bool(&j, "per_hour_extrapolated", rated && extrapolated);
 	json_key(&j, "by_cpu");
 	json_array_begin(&j);
 	for (int i = 0; i < st->n_cpu; i++) {
