@@ -534,16 +534,64 @@ static int wait_cmp(const void *a, const void *b)
 /* Print the period from prev to cur (with summary: everything since the start). */
 /* ---- --prom-file ---------------------------------------------------------------------- */
 
-static int group_calls_cmp(const void *a, const void *b)
+/* One series' labels and the counts of every cgroup that carries them. */
+struct prom_group {
+	char container[64], pod[64], cgroup[512];
+	struct fadv_val v;
+};
+
+static int prom_group_cmp(const void *a, const void *b)
 {
-	__u64 x = fadv_val_calls(&((const struct group *)a)->v);
-	__u64 y = fadv_val_calls(&((const struct group *)b)->v);
+	__u64 x = fadv_val_calls(&((const struct prom_group *)a)->v);
+	__u64 y = fadv_val_calls(&((const struct prom_group *)b)->v);
 
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+static void prom_group_labels(const struct prom_group *pg, struct prom_labels *l)
+{
+	*l = (struct prom_labels){
+		{"container", "pod", "cgroup"},
+		{pg->container[0] ? pg->container : NULL, pg->pod[0] ? pg->pod : NULL, pg->cgroup}};
+}
+
+/*
+ * The labels are copied out of the cgroup cache (which a later lookup may rescan), and
+ * cgroups with the same labels (a path deleted and made again, or several unknown ones) are
+ * one series: a file with a label set twice is rejected by node_exporter.
+ */
+static struct prom_group *prom_groups(const struct group *g, size_t n, size_t *np)
+{
+	struct prom_group *pg = calloc(n + 1, sizeof(*pg)), key;
+	size_t k = 0;
+
+	if (!pg)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *path;
+		struct container ct;
+		size_t j;
+
+		memset(&key, 0, sizeof(key));
+		cgroup_container_name(g[i].cgroup_id, key.container, sizeof(key.container));
+		path = cgroup_path_of_id(g[i].cgroup_id);
+		snprintf(key.cgroup, sizeof(key.cgroup), "%s", path ? path : "unknown");
+		if (path && cgroup_parse_container(path, &ct))
+			snprintf(key.pod, sizeof(key.pod), "%s", ct.pod_uid);
+		for (j = 0; j < k; j++)
+			if (!strcmp(pg[j].container, key.container) &&
+			    !strcmp(pg[j].pod, key.pod) && !strcmp(pg[j].cgroup, key.cgroup))
+				break;
+		if (j == k)
+			pg[k++] = key;
+		fadv_val_add(&pg[j].v, &g[i].v);
+	}
+	*np = k;
+	return pg;
+}
+
 /* Per container (cgroup), cumulative since start; past the top N, one "other" row. */
-static void prom_rows(struct ctx *c, struct prom *p, struct group *g, size_t n)
+static void prom_rows(struct ctx *c, struct prom *p, const struct group *g, size_t n)
 {
 	static const struct {
 		const char *name, *help;
@@ -561,64 +609,50 @@ static void prom_rows(struct ctx *c, struct prom *p, struct group *g, size_t n)
 		 "Time fadvise callers waited on contended kernel locks.",
 		 offsetof(struct fadv_val, lock_wait_ns), 1e-9},
 	};
-	size_t shown = table_top(g, n, sizeof(*g), group_calls_cmp, c->common.prom_top);
-	char name[64], pod[64];
-	struct prom_labels *labels = calloc(shown + 1, sizeof(*labels));
-	char(*names)[64] = calloc(shown + 1, sizeof(*names));
-	char(*pods)[64] = calloc(shown + 1, sizeof(*pods));
+	struct prom_labels l;
+	size_t np, shown;
+	struct prom_group *pg = prom_groups(g, n, &np);
 
-	if (!labels || !names || !pods)
-		goto out;
-	/* with the histograms: they are part of the value */
-	for (size_t i = shown + 1; i < n; i++)
-		fadv_val_add(&g[shown].v, &g[i].v);
-	for (size_t i = 0; i < shown + (n > shown); i++) {
-		const char *path = cgroup_path_of_id(g[i].cgroup_id);
-		struct container ct;
-
-		labels[i].names[0] = "container";
-		labels[i].names[1] = "pod";
-		labels[i].names[2] = "cgroup";
-		if (i == shown) {
-			labels[i].values[2] = "other";
-			continue;
-		}
-		if (cgroup_container_name(g[i].cgroup_id, name, sizeof(name)))
-			labels[i].values[0] = strcpy(names[i], name);
-		if (path && cgroup_parse_container(path, &ct) && ct.pod_uid[0]) {
-			snprintf(pod, sizeof(pod), "%s", ct.pod_uid);
-			labels[i].values[1] = strcpy(pods[i], pod);
-		}
-		labels[i].values[2] = path ? path : "unknown";
-	}
-	if (n > shown)
+	if (!pg)
+		return;
+	if (np)
+		qsort(pg, np, sizeof(*pg), prom_group_cmp);
+	shown = np;
+	if (np > (size_t)c->common.prom_top) {
+		shown = c->common.prom_top;
+		/* with the histograms: they are part of the value */
+		for (size_t i = shown + 1; i < np; i++)
+			fadv_val_add(&pg[shown].v, &pg[i].v);
+		pg[shown].container[0] = pg[shown].pod[0] = '\0';
+		snprintf(pg[shown].cgroup, sizeof(pg[shown].cgroup), "other");
 		shown++;
+	}
 
 	prom_family(p, "kscope_fadvtop_calls_total", "counter", "fadvise calls, by advice.");
 	for (size_t i = 0; i < shown; i++)
 		for (int a = 0; a < FADV_ADVICE_SLOTS; a++) {
-			struct prom_labels l = labels[i];
-
+			prom_group_labels(&pg[i], &l);
 			l.names[3] = "advice";
 			l.values[3] = fadv_advice_names[a];
-			prom_sample(p, "kscope_fadvtop_calls_total", &l, g[i].v.calls[a]);
+			prom_sample(p, "kscope_fadvtop_calls_total", &l, pg[i].v.calls[a]);
 		}
 	for (size_t m = 0; m < sizeof(counters) / sizeof(counters[0]); m++) {
 		prom_family(p, counters[m].name, "counter", counters[m].help);
-		for (size_t i = 0; i < shown; i++)
-			prom_sample(p, counters[m].name, &labels[i],
-				    *(__u64 *)((char *)&g[i].v + counters[m].offset) *
+		for (size_t i = 0; i < shown; i++) {
+			prom_group_labels(&pg[i], &l);
+			prom_sample(p, counters[m].name, &l,
+				    *(__u64 *)((char *)&pg[i].v + counters[m].offset) *
 					    counters[m].scale);
+		}
 	}
 	prom_family(p, "kscope_fadvtop_call_duration_seconds", "histogram",
 		    "How long fadvise calls took.");
-	for (size_t i = 0; i < shown; i++)
-		prom_histogram(p, "kscope_fadvtop_call_duration_seconds", &labels[i], g[i].v.hist,
-			       1e-9, g[i].v.total_ns * 1e-9);
-out:
-	free(labels);
-	free(names);
-	free(pods);
+	for (size_t i = 0; i < shown; i++) {
+		prom_group_labels(&pg[i], &l);
+		prom_histogram(p, "kscope_fadvtop_call_duration_seconds", &l, pg[i].v.hist, 1e-9,
+			       pg[i].v.total_ns * 1e-9);
+	}
+	free(pg);
 }
 
 int fadvtop_prom_report(struct ctx *c, const struct snap *cur)

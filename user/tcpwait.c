@@ -297,8 +297,9 @@ static void read_procs(struct tcpwait_state *tw)
 		 * --prom-file its totals are kept as retired.
 		 */
 		bool gone = proc_idle(r) && kill(r->tgid, 0) && errno == ESRCH;
-		double v[] = {r->now.opens, r->now.active_closes, r->now.timewait_entries,
-			      r->now.eaddrnotavail, r->time_wait};
+		double v[PROMROWS_VALUES] = {r->now.opens, r->now.active_closes,
+					     r->now.timewait_entries, r->now.eaddrnotavail,
+					     r->time_wait};
 
 		if (gone)
 			bpf_map_delete_elem(fd, &r->tgid);

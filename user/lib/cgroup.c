@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
+#include <unistd.h>
 #include <linux/magic.h>
 #include "cgroup.h"
 #include "json.h"
@@ -18,7 +19,14 @@
 struct cgroup_entry {
 	__u64 id;
 	char *path; /* below the root, starting with '/' */
+	bool gone;  /* no longer in the tree: the path it last had */
 };
+
+/*
+ * Deleted cgroups keep the path they had, so a row of a container that stopped keeps its name
+ * (and a Prometheus series its labels).  Past this many, the oldest knowledge is dropped.
+ */
+#define CGROUP_GONE_MAX 16384
 
 static struct {
 	char root[256];
@@ -26,6 +34,12 @@ static struct {
 	struct cgroup_entry *entries;
 	size_t n, cap;
 	time_t scanned_at;
+	/*
+	 * Paths a rescan dropped: freed at the next rescan, not at once, because callers hold
+	 * the pointer cgroup_path_of_id() gave them while they resolve other ids.
+	 */
+	char **graveyard;
+	size_t ngrave, cap_grave;
 } cache;
 
 static void cache_rescan(void);
@@ -163,6 +177,9 @@ static const char *find_container(const char *arg, const char *root, char *why, 
 		struct container c;
 		int depth;
 
+		/* a deleted cgroup keeps its path in the cache, but cannot be traced */
+		if (cache.entries[i].gone)
+			continue;
 		if (!cgroup_parse_container(path, &c) || strstr(path, "conmon"))
 			continue;
 		if (is_pod ? c.id[0] || strcmp(c.pod_uid, uid) : strncasecmp(c.id, arg, alen))
@@ -226,21 +243,51 @@ int cgroup_resolve(const char *arg, __u64 *id, int *level, char *why, size_t why
 	return resolve_dir(root, path, id, level, why, why_len);
 }
 
-static void cache_add(__u64 id, const char *rel)
+static void grave_add(char *path);
+
+static void cache_append(struct cgroup_entry e)
 {
 	if (cache.n == cache.cap) {
 		size_t cap = cache.cap ? cache.cap * 2 : 256;
-		struct cgroup_entry *e = realloc(cache.entries, cap * sizeof(*e));
+		struct cgroup_entry *ne = realloc(cache.entries, cap * sizeof(*ne));
 
-		if (!e)
+		if (!ne) {
+			grave_add(e.path);
 			return;
-		cache.entries = e;
+		}
+		cache.entries = ne;
 		cache.cap = cap;
 	}
-	cache.entries[cache.n].id = id;
-	cache.entries[cache.n].path = strdup(rel[0] ? rel : "/");
-	if (cache.entries[cache.n].path)
-		cache.n++;
+	cache.entries[cache.n++] = e;
+}
+
+static void cache_add(__u64 id, const char *rel)
+{
+	char *path = strdup(rel[0] ? rel : "/");
+
+	if (path)
+		cache_append((struct cgroup_entry){id, path, false});
+}
+
+static void grave_add(char *path)
+{
+	if (cache.ngrave == cache.cap_grave) {
+		size_t cap = cache.cap_grave ? cache.cap_grave * 2 : 64;
+		char **g = realloc(cache.graveyard, cap * sizeof(*g));
+
+		if (!g)
+			return; /* leak one string rather than free it under a caller */
+		cache.graveyard = g;
+		cache.cap_grave = cap;
+	}
+	cache.graveyard[cache.ngrave++] = path;
+}
+
+static void grave_empty(void)
+{
+	for (size_t i = 0; i < cache.ngrave; i++)
+		free(cache.graveyard[i]);
+	cache.ngrave = 0;
 }
 
 /* depth-first walk; rel is the path below the root ("" for the root itself) */
@@ -284,35 +331,116 @@ void cgroup_cache_free(void)
 	free(cache.entries);
 	cache.entries = NULL;
 	cache.n = cache.cap = 0;
+	grave_empty();
+	free(cache.graveyard);
+	cache.graveyard = NULL;
+	cache.cap_grave = 0;
 }
 
+static struct cgroup_entry *entry_find(struct cgroup_entry *e, size_t n, __u64 id)
+{
+	struct cgroup_entry key = {.id = id};
+
+	return n ? bsearch(&key, e, n, sizeof(key), entry_cmp) : NULL;
+}
+
+/*
+ * Walk the tree again.  A path string stays where it is while its cgroup has it (callers may
+ * hold it); cgroups that went keep their last path, up to CGROUP_GONE_MAX of them.
+ */
 static void cache_rescan(void)
 {
 	const char *root = cgroup_root();
+	struct cgroup_entry *old = cache.entries;
+	size_t nold = cache.n, ngone = 0, nnew;
 	char rel[4096] = "";
 
-	cgroup_cache_free();
+	grave_empty();
+	cache.entries = NULL;
+	cache.n = cache.cap = 0;
 	cache.scanned_at = time(NULL);
-	if (!root)
-		return;
-	cache_walk(root, rel, sizeof(rel), 0);
-	qsort(cache.entries, cache.n, sizeof(cache.entries[0]), entry_cmp);
+	if (root)
+		cache_walk(root, rel, sizeof(rel), 0);
+	if (cache.n)
+		qsort(cache.entries, cache.n, sizeof(cache.entries[0]), entry_cmp);
+	nnew = cache.n;
+	/* newest knowledge first: old entries are sorted by id, and ids grow with time */
+	for (size_t i = nold; i-- > 0;) {
+		struct cgroup_entry *e = entry_find(cache.entries, nnew, old[i].id);
+
+		if (e && !strcmp(e->path, old[i].path)) {
+			free(e->path);
+			e->path = old[i].path;
+		} else if (e || ngone >= CGROUP_GONE_MAX) {
+			grave_add(old[i].path);
+		} else {
+			old[i].gone = true;
+			ngone++;
+			cache_append(old[i]);
+		}
+	}
+	free(old);
+	if (cache.n)
+		qsort(cache.entries, cache.n, sizeof(cache.entries[0]), entry_cmp);
 }
 
 static const char *cache_find(__u64 id)
 {
-	struct cgroup_entry key = {.id = id}, *e;
+	struct cgroup_entry *e = entry_find(cache.entries, cache.n, id);
 
-	if (!cache.n)
-		return NULL;
-	e = bsearch(&key, cache.entries, cache.n, sizeof(key), entry_cmp);
 	return e ? e->path : NULL;
+}
+
+/*
+ * One id, without walking the tree: the id is the cgroup's file handle, so open_by_handle_at()
+ * opens the directory and /proc/self/fd names it.  A cgroup that lives for less than the
+ * rescan's second gets its name this way.  Needs CAP_DAC_READ_SEARCH; NULL when it is gone.
+ */
+static const char *cache_open_id(__u64 id)
+{
+	static int root_fd = -2;
+	struct {
+		struct file_handle fh;
+		__u64 id;
+	} h = {.fh.handle_bytes = sizeof(__u64), .fh.handle_type = 0xfe /* FILEID_KERNFS */};
+	const char *root = cgroup_root();
+	char link[64], full[4096];
+	size_t rlen;
+	ssize_t len;
+	int fd;
+
+	if (!root)
+		return NULL;
+	if (root_fd == -2)
+		root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return NULL;
+	h.id = id;
+	fd = open_by_handle_at(root_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, full, sizeof(full) - 1);
+	close(fd);
+	rlen = strlen(root);
+	if (len <= 0 || (size_t)len < rlen || strncmp(full, root, rlen))
+		return NULL;
+	full[len] = '\0';
+	if (full[rlen] && full[rlen] != '/')
+		return NULL;
+	cache_add(id, full + rlen);
+	if (cache.n > 1)
+		qsort(cache.entries, cache.n, sizeof(cache.entries[0]), entry_cmp);
+	return cache_find(id);
 }
 
 const char *cgroup_path_of_id(__u64 id)
 {
 	const char *path = cache_find(id);
 
+	if (path || !id)
+		return path;
+	path = cache_open_id(id);
 	/* new cgroups appear all the time on a container host; rescan, but not in a tight loop */
 	if (!path && time(NULL) != cache.scanned_at) {
 		cache_rescan();

@@ -34,8 +34,9 @@ __u64 cgroup_id_of_path(const char *path);
 
 /*
  * Path below the cgroup v2 root ("/system.slice/docker-ab12.scope") for an id.  The tree is
- * walked once and again when an unknown id shows up (at most once a second); NULL when the
- * cgroup is gone.  The string stays valid until cgroup_cache_free().
+ * walked once and again when an unknown id shows up (at most once a second).  A cgroup that
+ * was seen and is gone keeps its last path; NULL for one never seen.  The string stays valid
+ * at least until the next rescan after this one (a second or more): copy it to keep it.
  */
 const char *cgroup_path_of_id(__u64 id);
 void cgroup_cache_free(void);

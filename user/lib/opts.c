@@ -10,6 +10,7 @@
 #include "cgroup.h"
 #include "opts.h"
 #include "out.h"
+#include "prom.h"
 
 #define OPTS_MAX 64
 /* long-only options get getopt values above the char range */
@@ -368,6 +369,9 @@ void opts_parse(const struct tool_desc *tool, int argc, char **argv, struct comm
 			  (unsigned long long)common->cgroup_id, common->cgroup_level);
 	if (common->containers)
 		cgroup_containers_check();
+	/* before anything is loaded, not when the first interval ends */
+	if (common->prom_file && prom_check(common->prom_file, why, sizeof(why)))
+		opts_die(tool, "invalid --prom-file '%s': %s", common->prom_file, why);
 }
 
 int opts_parse_ports(const char *arg, __u8 *bitmap, char *why, size_t why_len)

@@ -1,13 +1,115 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "out.h"
 #include "prom.h"
+
+/* leftovers of a run killed between mkstemp() and rename(); a live writer's is seconds old */
+#define PROM_STALE_SECS 60
+
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/* Only a regular file (or nothing) is replaced: rename() would put a file in place of a
+ * device node or a symbolic link. */
+static int path_replaceable(const char *path, char *why, size_t why_len)
+{
+	struct stat st;
+
+	if (lstat(path, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(why, why_len, "%s", strerror(errno));
+		return -1;
+	}
+	if (S_ISREG(st.st_mode))
+		return 0;
+	snprintf(why, why_len, "it exists and is %s, not a regular file: give the path of a file",
+		 file_kind(st.st_mode));
+	return -1;
+}
+
+static void leftovers_remove(const char *dir, const char *base)
+{
+	size_t blen = strlen(base);
+	time_t now = time(NULL);
+	struct dirent *d;
+	DIR *dh = opendir(dir);
+
+	if (!dh)
+		return;
+	while ((d = readdir(dh))) {
+		char full[4096];
+		struct stat st;
+
+		/* ".NAME.XXXXXX", as prom_begin() names them */
+		if (d->d_name[0] != '.' || strncmp(d->d_name + 1, base, blen) ||
+		    d->d_name[1 + blen] != '.' || strlen(d->d_name + 2 + blen) != 6)
+			continue;
+		snprintf(full, sizeof(full), "%s/%s", dir, d->d_name);
+		if (lstat(full, &st) || !S_ISREG(st.st_mode) || now - st.st_mtime < PROM_STALE_SECS)
+			continue;
+		if (!unlink(full))
+			out_debug("removed %s, left by a run that was killed while writing", full);
+	}
+	closedir(dh);
+}
+
+int prom_check(const char *path, char *why, size_t why_len)
+{
+	char dir_buf[4096], base_buf[4096], probe[4200];
+	const char *dir, *base;
+	struct stat st;
+	int fd;
+
+	snprintf(dir_buf, sizeof(dir_buf), "%s", path);
+	snprintf(base_buf, sizeof(base_buf), "%s", path);
+	dir = dirname(dir_buf);
+	base = basename(base_buf);
+	if (!base[0] || !strcmp(base, "/") || !strcmp(base, ".") || !strcmp(base, "..")) {
+		snprintf(why, why_len, "not the path of a file");
+		return -1;
+	}
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(why, why_len, "its directory %s %s", dir,
+			 errno == ENOENT || !S_ISDIR(st.st_mode) ? "does not exist"
+								 : strerror(errno));
+		return -1;
+	}
+	if (path_replaceable(path, why, why_len))
+		return -1;
+	/* what each interval will do: a temp file in that directory */
+	snprintf(probe, sizeof(probe), "%s/.%s.XXXXXX", dir, base);
+	fd = mkstemp(probe);
+	if (fd < 0) {
+		snprintf(why, why_len, "cannot create a file in %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	unlink(probe);
+	leftovers_remove(dir, base);
+	return 0;
+}
 
 int prom_begin(struct prom *p, const char *path)
 {
@@ -48,20 +150,16 @@ void prom_family(struct prom *p, const char *name, const char *type, const char 
 
 size_t prom_escape(char *out, size_t out_len, const char *in)
 {
+	char safe[1024];
 	size_t o = 0;
 
-	for (; *in && o + 2 < out_len; in++) {
-		const char *rep = *in == '\\'	? "\\\\"
-				  : *in == '"'	? "\\\""
-				  : *in == '\n' ? "\\n"
-						: NULL;
-
-		if (rep) {
-			out[o++] = rep[0];
-			out[o++] = rep[1];
-		} else {
-			out[o++] = *in;
-		}
+	/* the same rendering as tables and JSON (\xNN for anything not printable ASCII), so a
+	 * label is valid UTF-8 whatever bytes a process or cgroup name holds */
+	out_sanitize(safe, sizeof(safe), in, strlen(in));
+	for (const char *s = safe; *s && o + 2 < out_len; s++) {
+		if (*s == '\\' || *s == '"')
+			out[o++] = '\\';
+		out[o++] = *s;
 	}
 	out[o] = '\0';
 	return o;
@@ -70,7 +168,7 @@ size_t prom_escape(char *out, size_t out_len, const char *in)
 static void labels_write(FILE *f, const struct prom_labels *labels, const char *le)
 {
 	bool any = false;
-	char esc[512];
+	char esc[1024];
 
 	for (int i = 0; labels && i < PROM_MAX_LABELS; i++) {
 		if (!labels->names[i] || !labels->values[i])
@@ -140,6 +238,7 @@ void prom_histogram(struct prom *p, const char *name, const struct prom_labels *
 
 int prom_commit(struct prom *p)
 {
+	char why[256];
 	int err = 0;
 
 	if (fflush(p->f) || fsync(fileno(p->f)))
@@ -147,6 +246,12 @@ int prom_commit(struct prom *p)
 	if (fclose(p->f) && !err)
 		err = -errno;
 	p->f = NULL;
+	/* something else may have taken the path since the start */
+	if (!err && path_replaceable(p->path, why, sizeof(why))) {
+		unlink(p->tmp_path);
+		out_error("will not write --prom-file %s: %s", p->path, why);
+		return -1;
+	}
 	if (!err && rename(p->tmp_path, p->path))
 		err = -errno;
 	if (err) {

@@ -28,6 +28,12 @@ struct prom_labels {
 	const char *values[PROM_MAX_LABELS];
 };
 
+/*
+ * At start, before anything is loaded: path is a regular file or nothing (never a device, a
+ * symbolic link, a directory), its directory exists and takes a new file.  Removes temp files
+ * that killed runs left there.  Returns 0, or -1 with the reason in why.
+ */
+int prom_check(const char *path, char *why, size_t why_len);
 /* Open the temp file next to path.  Returns 0, or -1 after out_error(). */
 int prom_begin(struct prom *p, const char *path);
 /* HELP and TYPE ("counter", "gauge", "histogram") for the family name ("kscope_x_total"). */
@@ -45,7 +51,10 @@ int prom_commit(struct prom *p);
 /* Drop the temp file (on an error path). */
 void prom_abort(struct prom *p);
 
-/* Escape a label value as the format requires (\\, \", \n); out always NUL-terminated. */
+/*
+ * A label value: rendered as out_sanitize() renders it for tables (\xNN for bytes that are not
+ * printable ASCII), then escaped as the format requires; out always NUL-terminated.
+ */
 size_t prom_escape(char *out, size_t out_len, const char *in);
 
 #endif /* KSCOPE_PROM_H */

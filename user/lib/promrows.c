@@ -54,7 +54,8 @@ void promrows_add(struct promrows *r, bool retire, const char *comm, __u64 cgrou
 {
 	struct promrow key = {0}, *dst;
 
-	out_sanitize(key.comm, sizeof(key.comm), comm, KSCOPE_COMM_LEN);
+	/* raw: prom_escape() renders it for the label, as tables do */
+	snprintf(key.comm, sizeof(key.comm), "%.*s", KSCOPE_COMM_LEN, comm);
 	if (!cgroup_id || !cgroup_container_name(cgroup_id, key.container, sizeof(key.container)))
 		key.container[0] = '\0';
 	if (!retire) {
@@ -80,10 +81,16 @@ static int row_cmp(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* the row the rest is summed into; a process really named "other" is counted in it too */
+static bool row_is_other(const struct promrow *row)
+{
+	return !strcmp(row->comm, "other") && !row->container[0];
+}
+
 /* live and retired rows of the same key as one row each, sorted, cut to top plus "other" */
 static size_t rows_collect(struct promrows *r, int sort_by, size_t top)
 {
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, shown;
 
 	free(r->out);
 	r->out = NULL;
@@ -99,13 +106,29 @@ static size_t rows_collect(struct promrows *r, int sort_by, size_t top)
 	sort_by_value = sort_by;
 	if (n)
 		qsort(r->out, n, sizeof(*r->out), row_cmp);
-	if (!top || n <= top)
+	/*
+	 * Keep the top rows that are not "other" in front; everything else goes into one
+	 * "other" row, so that no two series carry the same labels.
+	 */
+	shown = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (row_is_other(&r->out[i]) || (top && shown >= top))
+			continue;
+		if (i != shown) {
+			struct promrow tmp = r->out[shown];
+
+			r->out[shown] = r->out[i];
+			r->out[i] = tmp;
+		}
+		shown++;
+	}
+	if (shown == n)
 		return n;
-	for (size_t i = top + 1; i < n; i++)
-		row_merge(&r->out[top], r->out[i].v, r->out[i].slots, r->out[i].hist_sum);
-	snprintf(r->out[top].comm, sizeof(r->out[top].comm), "other");
-	r->out[top].container[0] = '\0';
-	return top + 1;
+	for (size_t i = shown + 1; i < n; i++)
+		row_merge(&r->out[shown], r->out[i].v, r->out[i].slots, r->out[i].hist_sum);
+	snprintf(r->out[shown].comm, sizeof(r->out[shown].comm), "other");
+	r->out[shown].container[0] = '\0';
+	return shown + 1;
 }
 
 void promrows_write(struct promrows *r, struct prom *p, const struct promrows_metric *metrics,

@@ -1,0 +1,248 @@
+#!/usr/bin/env bats
+# The tools under hostile conditions (issue 14): paths that are not files, outputs that cannot
+# be written, names with bytes a label cannot hold, cgroups deleted under a running tool,
+# reduced privileges and bad numbers.  Truth comes from outside the tool: the file system
+# (stat), the generators' own counts, promtool, strace.
+
+load lib
+
+TOOLS=(tcpwait forklat fadvtop mcewatch netcheck)
+
+setup() {
+	for t in "${TOOLS[@]}"; do
+		[ -x "$BUILD/$t" ] || skip "build/$t is not built"
+	done
+	TMP=$(mktemp -d /var/tmp/hostile-test.XXXXXX)
+	PIDS=()
+	CGROUPS=()
+}
+
+teardown() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	for p in "${CGROUPS[@]}"; do cgroup_delete "$p"; done
+	rm -rf "$TMP"
+}
+
+# tool_args TOOL: the arguments that make TOOL trace (netcheck's mode is a command)
+tool_args() {
+	[ "$1" = netcheck ] && echo watch
+	return 0
+}
+
+# bad_prom TOOL PATH: the tool refuses PATH for --prom-file at once, exit 2, loading nothing
+bad_prom() {
+	local t=$1 path=$2
+	# shellcheck disable=SC2046
+	no_bpf_calls timeout 10 "$BUILD/$t" $(tool_args "$t") --prom-file "$path" 1
+	[ "$NO_BPF_STATUS" -eq 2 ] || {
+		echo "$t --prom-file $path: exit $NO_BPF_STATUS" >&2
+		return 1
+	}
+	# shellcheck disable=SC2046
+	run timeout 10 "$BUILD/$t" $(tool_args "$t") --prom-file "$path" 1
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ ${lines[0]} == "$t"*"invalid --prom-file"* ]]
+	[[ ${lines[1]} == "Try '$t"*"--help'"* ]]
+}
+
+@test "--prom-file: a device, a symbolic link, a directory, a FIFO are refused before loading" {
+	local t
+	# a device node of our own (the one /dev/null is): a tool that got this wrong would
+	# replace the node, and the host's /dev/null must never be what a test risks
+	mknod -m 666 "$TMP/null" c 1 3
+	ln -s "$TMP/target" "$TMP/link"
+	echo keep >"$TMP/target"
+	mkfifo "$TMP/fifo"
+	mkdir "$TMP/dir"
+	for t in "${TOOLS[@]}"; do
+		bad_prom "$t" "$TMP/null"
+		bad_prom "$t" "$TMP/link"
+		bad_prom "$t" "$TMP/dir"
+		bad_prom "$t" "$TMP/fifo"
+		bad_prom "$t" "$TMP/missing/x.prom"
+	done
+	# nothing was replaced: the device is a device, the link a link to the same file
+	[ -c "$TMP/null" ]
+	[ "$(stat -c %t:%T "$TMP/null")" = 1:3 ]
+	[ -L "$TMP/link" ] && [ "$(cat "$TMP/target")" = keep ]
+	[ -p "$TMP/fifo" ] && [ -d "$TMP/dir" ]
+	run timeout 10 "$BUILD/forklat" --prom-file "$TMP/null" 1
+	[[ $output == *"is a device, not a regular file"* ]]
+	run timeout 10 "$BUILD/forklat" --prom-file "$TMP/link" 1
+	[[ $output == *"is a symbolic link"* ]]
+	run timeout 10 "$BUILD/forklat" --prom-file "$TMP/missing/x.prom" 1
+	[[ $output == *"directory $TMP/missing does not exist"* ]]
+}
+
+@test "--prom-file: temp files a killed run left are removed at the next start, a live one kept" {
+	# what a run killed between mkstemp() and rename() leaves, an hour old; and one that a
+	# running writer might be filling right now
+	echo partial >"$TMP/.f.prom.Ab12Cd"
+	touch -d '1 hour ago' "$TMP/.f.prom.Ab12Cd"
+	echo writing >"$TMP/.f.prom.Zz99Yy"
+	echo other >"$TMP/.g.prom.Ab12Cd"
+	touch -d '1 hour ago' "$TMP/.g.prom.Ab12Cd"
+	"$BUILD/mcewatch" --prom-file "$TMP/f.prom" 0.2 1 >/dev/null 2>"$TMP/err"
+	[ -s "$TMP/f.prom" ]
+	[ ! -e "$TMP/.f.prom.Ab12Cd" ]
+	[ -e "$TMP/.f.prom.Zz99Yy" ]
+	# another file's temp files are not this tool's business
+	[ -e "$TMP/.g.prom.Ab12Cd" ]
+}
+
+@test "write errors: >/dev/full and a closed stdout exit 1 with one sentence, every tool" {
+	local t
+	for t in "${TOOLS[@]}"; do
+		# shellcheck disable=SC2046
+		run bash -c "timeout 20 '$BUILD/$t' $(tool_args "$t") 0.2 1 >/dev/full 2>'$TMP/err'"
+		grep -v 'note:\|^Tracing' "$TMP/err" >"$TMP/msg" || true
+		echo "$t >/dev/full: exit $status: $(cat "$TMP/msg")"
+		[ "$status" -eq 1 ]
+		grep -q "^$t.*: cannot write the output: No space left on device" "$TMP/msg"
+		# shellcheck disable=SC2046
+		run bash -c "timeout 20 '$BUILD/$t' $(tool_args "$t") -j 0.2 1 >&- 2>'$TMP/err'"
+		grep -v 'note:\|^Tracing' "$TMP/err" >"$TMP/msg" || true
+		echo "$t >&-: exit $status: $(cat "$TMP/msg")"
+		[ "$status" -eq 1 ]
+		grep -q "^$t.*: cannot write the output: Bad file descriptor" "$TMP/msg"
+	done
+	run bash -c "'$BUILD/netcheck' audit >/dev/full"
+	[ "$status" -eq 1 ]
+	run bash -c "'$BUILD/tcpwait' --help >/dev/full"
+	[ "$status" -eq 1 ]
+	[[ $output == *"cannot write the output"* ]]
+}
+
+@test "a closed stdout is not reused: fd 1 never becomes a BPF or perf descriptor" {
+	"$BUILD/tcpwait" 10 >&- 2>"$TMP/err" &
+	PIDS+=($!)
+	local pid=$! i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(grep -c '^prog_id:' /proc/"$pid"/fdinfo/* 2>/dev/null | awk -F: '{ s += $NF } END { print s }')" -gt 0 ] &&
+			break
+		sleep 0.1
+	done
+	run readlink /proc/"$pid"/fd/1
+	echo "fd 1: $output"
+	[ "$output" = /dev/null ]
+}
+
+# in_cgroup PATH CMD...: run CMD as a member of the cgroup from its first instruction
+in_cgroup() {
+	local cg=$1
+	shift
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+
+# unique_series FILE: no two samples carry the same name and labels (node_exporter rejects
+# such a file)
+unique_series() {
+	local dup
+	dup=$(grep -v '^#' "$1" | sed 's/ [^ ]*$//' | sort | uniq -d)
+	[ -z "$dup" ] || {
+		echo "repeated series in $1:" >&2
+		echo "$dup" >&2
+		return 1
+	}
+}
+
+# prom_sum FILE METRIC FILTER: sum of METRIC's samples whose line contains FILTER
+prom_sum() {
+	grep "^$2{" "$1" | grep -F -- "$3" | awk '{ s += $NF } END { print s + 0 }'
+}
+
+@test "fadvtop --prom-file: a cgroup name with byte 0xff is written as \\xff, as the other tools do" {
+	[ -n "$(cgroup2_root)" ] || skip "no cgroup v2 hierarchy"
+	local cg
+	cg=$(cgroup_create "$(printf 'bad\xffname')")
+	CGROUPS+=("$cg")
+	"$BUILD/fadvtop" --prom-file "$TMP/f.prom" 0.2 >/dev/null 2>"$TMP/err" &
+	PIDS+=($!)
+	wait_for_file "$TMP/f.prom" 20
+	in_cgroup "$cg" "$GEN/fadvgen" -n 300 -a dontneed -f "$TMP/gen.log" >"$TMP/gen"
+	prom_fresh "$TMP/f.prom"
+	cp "$TMP/f.prom" "$TMP/snap.prom"
+	grep 'bad' "$TMP/snap.prom" | head -3
+	promtool check metrics <"$TMP/snap.prom"
+	# out_sanitize's \xff, its backslash escaped for the format
+	[ "$(prom_sum "$TMP/snap.prom" kscope_fadvtop_calls_total \
+		"cgroup=\"/$CGROUP_TEST_TOP/bad\\\\xffname\"")" -eq 300 ]
+	! grep -q "$(printf '\xff')" "$TMP/snap.prom"
+}
+
+@test "forklat --prom-top 1 with a process really named 'other': one 'other' series, sums kept" {
+	[ -n "$(cgroup2_root)" ] || skip "no cgroup v2 hierarchy"
+	local cg
+	cg=$(cgroup_create "hostile-other")
+	CGROUPS+=("$cg")
+	mkdir "$TMP/bin"
+	ln -s "$GEN/forkgen" "$TMP/bin/other"
+	ln -s "$GEN/forkgen" "$TMP/bin/third"
+	"$BUILD/forklat" -c "$cg" --prom-top 1 --prom-file "$TMP/f.prom" 0.2 >/dev/null \
+		2>"$TMP/err" &
+	PIDS+=($!)
+	wait_for_file "$TMP/f.prom" 20
+	# "other" forks most, so it is the top row; forkgen and third are the rest
+	in_cgroup "$cg" "$TMP/bin/other" --forks 60 >"$TMP/g1"
+	in_cgroup "$cg" "$GEN/forkgen" --forks 30 >"$TMP/g2"
+	in_cgroup "$cg" "$TMP/bin/third" --forks 20 >"$TMP/g3"
+	prom_fresh "$TMP/f.prom"
+	cp "$TMP/f.prom" "$TMP/snap.prom"
+	grep '^kscope_forklat_forks_total' "$TMP/snap.prom"
+	unique_series "$TMP/snap.prom"
+	promtool check metrics <"$TMP/snap.prom"
+	local total
+	total=$(($(jq -s 'last.forks' "$TMP/g1") + $(jq -s 'last.forks' "$TMP/g2") +
+		$(jq -s 'last.forks' "$TMP/g3")))
+	[ "$total" -eq 110 ]
+	[ "$(prom_sum "$TMP/snap.prom" kscope_forklat_forks_total '')" -eq "$total" ]
+	[ "$(grep -c '^kscope_forklat_forks_total{comm="other"}' "$TMP/snap.prom")" -eq 1 ]
+}
+
+@test "fadvtop --prom-file under cgroup churn: unique series, each cgroup's calls in every write" {
+	[ -n "$(cgroup2_root)" ] || skip "no cgroup v2 hierarchy"
+	local n cg i
+	"$BUILD/fadvtop" --prom-file "$TMP/f.prom" 0.1 >/dev/null 2>"$TMP/err" &
+	PIDS+=($!)
+	wait_for_file "$TMP/f.prom" 20
+	for n in A B C D; do
+		cg=$(cgroup_create "churn/rel$n")
+		CGROUPS+=("$cg")
+		in_cgroup "$cg" "$GEN/fadvgen" -n 500 -a dontneed -f "$TMP/gen$n.log" >"$TMP/gen$n"
+	done
+	# the calls of B and D are counted while their cgroups still exist; then they go, and a
+	# new cgroup makes the tool look at the tree again
+	prom_fresh "$TMP/f.prom"
+	for n in B D; do
+		cgroup_delete "$(cgroup2_root)/$CGROUP_TEST_TOP/churn/rel$n"
+	done
+	cg=$(cgroup_create "churn/relE")
+	CGROUPS+=("$cg")
+	in_cgroup "$cg" "$GEN/fadvgen" -n 100 -a willneed -f "$TMP/genE.log" >"$TMP/genE"
+	# ten writes after the deletions: each one whole, every cgroup under its own name
+	for i in $(seq 10); do
+		prom_fresh "$TMP/f.prom"
+		cp "$TMP/f.prom" "$TMP/snap.prom"
+		unique_series "$TMP/snap.prom"
+		for n in A B C D; do
+			[ "$(prom_sum "$TMP/snap.prom" kscope_fadvtop_calls_total \
+				"cgroup=\"/$CGROUP_TEST_TOP/churn/rel$n\"")" -eq 500 ] || {
+				echo "write $i: rel$n" >&2
+				grep "rel$n" "$TMP/snap.prom" | head >&2
+				return 1
+			}
+		done
+		[ "$(prom_sum "$TMP/snap.prom" kscope_fadvtop_calls_total \
+			"cgroup=\"/$CGROUP_TEST_TOP/churn/relE\"")" -eq 100 ] || {
+			echo "write $i: relE" >&2
+			grep "relE\|unknown" "$TMP/snap.prom" | head >&2
+			cat "$TMP/genE" >&2
+			return 1
+		}
+	done
+	promtool check metrics <"$TMP/snap.prom"
+}
