@@ -21,6 +21,8 @@ void loop_signals(void)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a closed terminal or "kill -HUP" ends the run like SIGTERM, with the summary */
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 void loop_started(const struct common_opts *common, const char *what)
@@ -60,6 +62,8 @@ int loop_run(const struct common_opts *common, struct events *ev, loop_tick_fn t
 			err = tick(ctx);
 			if (err)
 				return err;
+			if (out_flush())
+				return 1;
 			if (common->count && ++done >= common->count)
 				break;
 			next += interval_ns;
@@ -78,6 +82,9 @@ int loop_run(const struct common_opts *common, struct events *ev, loop_tick_fn t
 			setup_explain(err, "read the event ring buffer");
 			return 1;
 		}
+		/* events are printed as they come: a full disk is found within a poll */
+		if (ferror(stdout) && out_flush())
+			return 1;
 	}
 	return 0;
 }

@@ -302,6 +302,9 @@ void opts_parse(const struct tool_desc *tool, int argc, char **argv, struct comm
 	char shortopts[OPTS_MAX * 2 + 2], why[256];
 	int n, c, s = 0;
 
+	out_stdio_guard();
+	/* the name for messages from here on (--help and --version write too) */
+	out_init(tool->name, false, false);
 	current_tool = tool;
 	memset(common, 0, sizeof(*common));
 	common->interval_ms = tool->default_interval_ms > 0 ? tool->default_interval_ms : 1000;

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "json.h"
 #include "out.h"
 
@@ -10,13 +14,6 @@ static const char *tool_name = "kscope";
 static bool json_mode;
 static bool verbose_mode;
 static bool quiet_mode;
-
-void out_init(const char *name, bool json, bool verbose)
-{
-	tool_name = name;
-	json_mode = json;
-	verbose_mode = verbose;
-}
 
 const char *out_tool_name(void)
 {
@@ -31,6 +28,67 @@ bool out_json(void)
 bool out_verbose(void)
 {
 	return verbose_mode;
+}
+
+void out_stdio_guard(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/*
+		 * Hold the number with /dev/null, read-only: a write to a closed stdout then fails
+		 * and is reported, instead of going into the next file or BPF link the tool opens.
+		 */
+		nfd = open("/dev/null", O_RDONLY);
+		if (nfd >= 0 && nfd != fd) {
+			dup2(nfd, fd);
+			close(nfd);
+		}
+	}
+}
+
+static bool output_failed;
+
+int out_flush(void)
+{
+	int err;
+
+	if (!fflush(stdout) && !ferror(stdout))
+		return 0;
+	err = errno;
+	/* the error goes to stderr even with --json: stdout is what failed */
+	if (!output_failed)
+		fprintf(stderr,
+			"%s: cannot write the output: %s (is the disk full, or standard "
+			"output closed?)\n",
+			tool_name, err ? strerror(err) : "write error");
+	output_failed = true;
+	return -1;
+}
+
+bool out_failed(void)
+{
+	return output_failed;
+}
+
+static void out_exit_check(void)
+{
+	if (out_flush() || output_failed)
+		_exit(1);
+}
+
+void out_init(const char *name, bool json, bool verbose)
+{
+	static bool registered;
+
+	/* a tool that could not write its output did not do its job, whatever main returns */
+	if (!registered && !atexit(out_exit_check))
+		registered = true;
+	tool_name = name;
+	json_mode = json;
+	verbose_mode = verbose;
 }
 
 void out_error(const char *fmt, ...)

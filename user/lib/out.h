@@ -10,8 +10,16 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-/* Set once by the tool (opts_parse does it): the prefix of messages and the JSON mode. */
+/*
+ * Set once by the tool (opts_parse does it): the prefix of messages and the JSON mode.  Also
+ * makes the exit status 1, with a sentence, when standard output could not be written.
+ */
 void out_init(const char *tool_name, bool json, bool verbose);
+/* Before anything is opened (opts_parse does it): fds 0-2 that are closed get /dev/null. */
+void out_stdio_guard(void);
+/* fflush(stdout); -1 after one sentence on stderr when the output cannot be written. */
+int out_flush(void);
+bool out_failed(void);
 const char *out_tool_name(void);
 bool out_json(void);
 bool out_verbose(void);
