@@ -44,8 +44,9 @@ status=$?
 ok "forklat starts and attaches"
 grep '^forklat: attach:\|using ' /tmp/forklat-best.err | sed 's/^/kscope-vm: # /'
 diag "forkgen: $(tail -1 /tmp/forkgen-best.out)"
-diag "$(tail -1 /tmp/forklat-best.out | cut -c1-600)"
-line=$(tail -1 /tmp/forklat-best.out)
+# the last interval's object has the per-fork figures; the summary after it has only totals
+diag "$(grep -v '"event":"summary"' /tmp/forklat-best.out | tail -1 | cut -c1-600)"
+line=$(grep -v '"event":"summary"' /tmp/forklat-best.out | tail -1)
 [ "$(json_get "$line" forks)" = $FORKS ] && ok "counts forkgen's $FORKS forks" ||
 	not_ok "counts forkgen's $FORKS forks (got '$(json_get "$line" forks)')"
 grep -q 'copy_page_range.*: fentry copy_page_range' /tmp/forklat-best.err &&
@@ -79,7 +80,7 @@ forklat_run kprobe
 unset KSCOPE_HOOKS
 if grep -q 'copy_page_range.*: kprobe copy_page_range' /tmp/forklat-kprobe.err; then
 	ok "with KSCOPE_HOOKS=kprobe it says it times copy_page_range with a kprobe"
-	line=$(tail -1 /tmp/forklat-kprobe.out)
+	line=$(grep -v '"event":"summary"' /tmp/forklat-kprobe.out | tail -1)
 	[ "$(json_get "$line" forks)" = $FORKS ] && ok "kprobe path: counts $FORKS forks" ||
 		not_ok "kprobe path: counts $FORKS forks (got '$(json_get "$line" forks)')"
 	pt_kprobe=$(json_get "$line" pt_copy_us)
@@ -102,7 +103,7 @@ if grep -q 'copy_page_range.*: \(fentry\|kprobe\)' /tmp/forklat-tp.err; then
 	not_ok "with KSCOPE_HOOKS=tracepoint it leaves fentry and kprobes alone"
 else
 	ok "with KSCOPE_HOOKS=tracepoint it leaves fentry and kprobes alone"
-	line=$(tail -1 /tmp/forklat-tp.out)
+	line=$(grep -v '"event":"summary"' /tmp/forklat-tp.out | tail -1)
 	[ "$(json_get "$line" forks)" = $FORKS ] && ok "tracepoint path: counts $FORKS forks" ||
 		not_ok "tracepoint path: counts $FORKS forks (got '$(json_get "$line" forks)')"
 	[ "$(json_get "$line" pt_copy_estimated)" = true ] &&
