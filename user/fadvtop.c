@@ -24,6 +24,7 @@
 #include "fadvtop.skel.h"
 #include "fadvtop_report.h"
 #include "cgroup.h"
+#include "cost.h"
 #include "events.h"
 #include "loop.h"
 #include "opts.h"
@@ -421,6 +422,7 @@ int main(int argc, char **argv)
 	}
 	c.obj = c.skel->obj;
 	c.names_fd = bpf_map__fd(c.skel->maps.names);
+	cost_start(c.skel->obj, c.common.no_bpf_stats);
 	err = fadvtop__attach(c.skel);
 	if (err) {
 		setup_explain(err, "attach the BPF programs");
@@ -465,6 +467,7 @@ cleanup:
 		events_close(&c.ev);
 	snap_free(&c.prev);
 	free(c.taken);
+	cost_exit();
 	fadvtop__destroy(c.skel);
 	cgroup_cache_free();
 	return status;

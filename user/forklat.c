@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
+#include "cost.h"
 #include "events.h"
 #include "hist.h"
 #include "json.h"
@@ -683,6 +684,7 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
+	cost_start(skel->obj, common.no_bpf_stats);
 	err = forklat__attach(skel);
 	if (err) {
 		setup_explain(err, "attach the BPF programs");
@@ -728,6 +730,7 @@ int main(int argc, char **argv)
 cleanup:
 	if (fl.ev.rb)
 		events_close(&fl.ev);
+	cost_exit();
 	forklat__destroy(skel);
 	cgroup_cache_free();
 	free(fl.prev);

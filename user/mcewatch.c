@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "cost.h"
 #include "events.h"
 #include "json.h"
 #include "loop.h"
@@ -511,6 +512,7 @@ static int run_live(const struct common_opts *common)
 		err = 1;
 		goto cleanup;
 	}
+	cost_start(skel->obj, common->no_bpf_stats);
 	err = mcewatch__attach(skel);
 	if (err) {
 		setup_explain(err, "attach to the RAS tracepoints");
@@ -555,6 +557,7 @@ cleanup:
 	if (st && st->ev.rb)
 		events_close(&st->ev);
 	free(st);
+	cost_exit();
 	mcewatch__destroy(skel);
 	return err;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cost.h"
 #include "loop.h"
 #include "opts.h"
 #include "probe.h"
@@ -535,6 +536,7 @@ static int watch_main(int argc, char **argv)
 	w->obj = w->skel->obj;
 	/* before the "Tracing" line a test or script may act on: a signal after it must not kill */
 	loop_signals();
+	cost_start(w->skel->obj, w->common.no_bpf_stats);
 	err = netcheck__attach(w->skel);
 	if (err) {
 		setup_explain(err, "attach the BPF programs");
@@ -569,6 +571,7 @@ cleanup:
 	snapshot_free(&w->start);
 	snapshot_free(&w->prev);
 	snapshot_free(&w->cur);
+	cost_exit();
 	netcheck__destroy(w->skel);
 	free(w);
 	return err;

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
+#include "cost.h"
 #include "events.h"
 #include "loop.h"
 #include "maps.h"
@@ -617,6 +618,7 @@ int main(int argc, char **argv)
 	}
 	tw.obj = tw.skel->obj;
 	tw.failed_dests_fd = bpf_map__fd(tw.skel->maps.failed_dests);
+	cost_start(tw.skel->obj, tw.common.no_bpf_stats);
 	err = tcpwait__attach(tw.skel);
 	if (!err) {
 		tw.skel->links.tcpwait_iter =
@@ -660,6 +662,7 @@ int main(int argc, char **argv)
 
 cleanup:
 	events_close(&tw.ev);
+	cost_exit();
 	tcpwait__destroy(tw.skel);
 	tw_scan_free(&tw.scan);
 	tw_scan_free(&tw.prev_scan);

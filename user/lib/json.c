@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cost.h"
 #include "json.h"
 #include "out.h"
 
@@ -315,4 +316,5 @@ void json_summary_counts(struct json *j, double duration_s, __u64 lost_events, _
 	json_kv_double(j, "duration_s", duration_s);
 	json_kv_u64(j, "lost_events", lost_events);
 	json_kv_u64(j, "missed_events", missed_events);
+	cost_json(j);
 }

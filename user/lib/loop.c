@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <time.h>
+#include "cost.h"
 #include "loop.h"
 #include "out.h"
 #include "setup.h"
@@ -64,6 +65,8 @@ int loop_run(const struct common_opts *common, struct events *ev, loop_tick_fn t
 				return err;
 			if (out_flush())
 				return 1;
+			if (out_verbose())
+				cost_interval_note();
 			if (common->count && ++done >= common->count)
 				break;
 			next += interval_ns;

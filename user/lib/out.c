@@ -231,8 +231,9 @@ static bool batching;
 void out_batch(bool on)
 {
 	batching = on;
+	/* a failed write is said once and makes the exit status 1 (out_exit_check) */
 	if (!on)
-		fflush(stdout);
+		out_flush();
 }
 
 bool out_batching(void)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "cost.h"
 #include "out.h"
 #include "prom.h"
 
@@ -241,6 +242,8 @@ int prom_commit(struct prom *p)
 	char why[256];
 	int err = 0;
 
+	/* every tool's file ends with what the tool itself costs */
+	cost_prom(p);
 	if (fflush(p->f) || fsync(fileno(p->f)))
 		err = -errno;
 	if (fclose(p->f) && !err)

@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# Each tool reports what it costs: its BPF programs' run time and run count (BPF stats, which
+# the tool turns on for its lifetime) and its own CPU time.  Truth: bpftool's reading of the
+# same program ids (run_cnt, run_time_ns, read while the tool runs: the summary, read later,
+# can only be at or above it), forkgen's own fork count (every traced fork runs the tool's
+# programs at least at its entry and its exit), and a hook that never fires here (mcewatch's
+# EDAC tracepoint: no machine checks on this host) for idle.
+
+load lib
+
+setup() {
+	OUT=$BATS_TEST_TMPDIR/out.json
+	ERR=$BATS_TEST_TMPDIR/err
+	TOOL_PID=
+}
+
+teardown() {
+	[ -n "$TOOL_PID" ] && kill -INT "$TOOL_PID" 2>/dev/null && wait "$TOOL_PID" 2>/dev/null
+	true
+}
+
+# start TOOL ARGS...: in the background, JSON into $OUT; wait until its programs are attached
+start() {
+	"$@" >"$OUT" 2>"$ERR" &
+	TOOL_PID=$!
+	for _ in $(seq 100); do
+		ls -l /proc/"$TOOL_PID"/fd 2>/dev/null | grep -q bpf_link && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+stop() {
+	kill -INT "$TOOL_PID"
+	wait "$TOOL_PID"
+	TOOL_PID=
+}
+
+# bpftool_sum FIELD ID...: FIELD (run_cnt, run_time_ns) summed over these programs
+bpftool_sum() {
+	local field=$1 id sum=0 v
+	shift
+	for id in "$@"; do
+		v=$(bpftool prog show id "$id" -j | jq ".$field // 0")
+		sum=$((sum + v))
+	done
+	echo "$sum"
+}
+
+@test "forklat's summary says what its programs cost during a fork storm, as bpftool reads them" {
+	start "$BUILD/forklat" -j 10
+	ids=$(prog_ids_of "$TOOL_PID")
+	run "$GEN/forkgen" --forks 2000 --via vfork
+	[ "$status" -eq 0 ]
+	forks=$(jq .forks <<<"$output")
+	runs=$(bpftool_sum run_cnt $ids)
+	ns=$(bpftool_sum run_time_ns $ids)
+	stop
+	cost=$(jq -c 'select(.event == "summary") | .cost' "$OUT")
+	echo "bpftool: $runs runs $ns ns; forkgen: $forks forks; summary: $cost"
+	jq -e '.bpf_stats == true' <<<"$cost"
+	[ "$runs" -ge $((2 * forks)) ]
+	jq -e ".bpf_runs >= $runs and .bpf_seconds * 1e9 >= $ns and .bpf_seconds > 0" <<<"$cost"
+	# ns per run and the CPU share are the same figures divided, not figures of their own
+	jq -e '(.bpf_ns_per_run - .bpf_seconds * 1e9 / .bpf_runs | fabs) < 1' <<<"$cost"
+	jq -e '.bpf_cpu_share > 0 and .bpf_cpu_share < 1 and .cpu_seconds > 0' <<<"$cost"
+	grep -q '^forklat: note: cost of this run: .* s CPU in BPF ([0-9]* runs' "$ERR"
+}
+
+@test "idle, mcewatch costs nothing in the kernel, and its --prom-file says so" {
+	[ -d /sys/kernel/tracing/events/ras/mc_event ] || skip "no ras:mc_event here"
+	PROM=$BATS_TEST_TMPDIR/m.prom
+	start "$BUILD/mcewatch" --prom-file "$PROM" 0.2
+	ids=$(prog_ids_of "$TOOL_PID")
+	wait_for_file "$PROM" 10
+	prom_fresh "$PROM"
+	[ "$(bpftool_sum run_cnt $ids)" -eq 0 ]
+	[ "$(prom_value "$PROM" kscope_mcewatch_bpf_runs_total)" = 0 ]
+	[ "$(prom_value "$PROM" kscope_mcewatch_bpf_seconds_total)" = 0 ]
+	# loading BTF and the programs takes ~0.1 s of CPU; idling adds next to nothing
+	awk -v c="$(prom_value "$PROM" kscope_mcewatch_cpu_seconds_total)" 'BEGIN { exit !(c < 1) }'
+	stop
+}
+
+@test "--no-bpf-stats: the tool does not turn the stats on (it holds no bpf-stats fd)" {
+	start "$BUILD/mcewatch" -j 1
+	ls -l /proc/"$TOOL_PID"/fd | grep -q 'anon_inode:bpf-stats'
+	stop
+	start "$BUILD/mcewatch" -j --no-bpf-stats 1
+	! ls -l /proc/"$TOOL_PID"/fd | grep -q 'anon_inode:bpf-stats'
+	stop
+	jq -e 'select(.event == "summary") | .cost | has("bpf_seconds")' "$OUT"
+}
