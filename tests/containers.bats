@@ -135,7 +135,9 @@ start() {
 	for _ in $(seq 100); do grep -q '^{' "$TMP/out" && grep -q '^{' "$TMP/only" && break; sleep 0.1; done
 	ctr "${rts[0]}" exec "${NAMES[0]#*:}" fadvgen -n 3000 -a dontneed -f /tmp/a.log >"$TMP/gen.a"
 	ctr "${rts[1]}" exec "${NAMES[1]#*:}" fadvgen -n 1700 -a willneed -f /tmp/b.log >"$TMP/gen.b"
-	sleep 1
+	# one interval more in each, after the calls
+	more_lines "$TMP/out" '^\{'
+	more_lines "$TMP/only" '^\{'
 	kill -INT "$TOOL_PID" "$only"
 	wait "$TOOL_PID"
 	wait "$only"
@@ -171,7 +173,7 @@ start() {
 	for _ in $(seq 100); do grep -q '^Tracing' "$TMP/err" && break; sleep 0.1; done
 	kill -USR1 "$hostpid"
 	wait "$g"
-	sleep 1
+	more_lines "$TMP/out" '^\{' # one interval more, after the forks
 	kill -INT "$TOOL_PID"
 	wait "$TOOL_PID"
 	TOOL_PID=

@@ -122,7 +122,7 @@ check_row() {
 		>"$TMP/gen.c" &
 	pc=$!
 	wait "$pa" "$pb" "$pc"
-	sleep 1.5 # one more interval, so the interval rows hold every call too
+	more_lines "$TMP/out" '"event":"interval"' # so the interval rows hold every call too
 	stop_fadvtop
 
 	local sum row id
@@ -178,7 +178,8 @@ check_row() {
 
 	start_fadvtop -j -e -c "$cg"
 	in_cgroup "$cg" "$FADVGEN" -m cache -s 8388608 -f "$TMP/cache.dat" >"$TMP/gen"
-	sleep 0.3
+	# both DONTNEED calls streamed (the checks below say what is wrong if not)
+	wait_until "[ \$(grep -c '\"advice\":\"dontneed\"' '$TMP/out') -ge 2 ]" 10 || true
 	stop_fadvtop
 
 	pid=$(gen_field "$TMP/gen" pid)
@@ -206,7 +207,8 @@ check_row() {
 
 	start_fadvtop -c "$cg" 1
 	in_cgroup "$cg" "$evil" -n 200 -f "$TMP/evil.log" >/dev/null
-	sleep 1.2
+	# an interval's table with the process in it
+	wait_until "grep -q 'ev.x1b.31mil' '$TMP/out'" 10
 	stop_fadvtop
 	grep -q 'ev\\x1b\[31mil' "$TMP/out"
 	! grep -q $'\e' "$TMP/out"
@@ -257,7 +259,7 @@ check_row() {
 	# epoch land in the next, never in both and never in neither
 	start_fadvtop -j 0.05
 	in_cgroup "$cg" "$FADVGEN" -n 20000 -t 2 -a dontneed,willneed -f "$TMP/s.log" >"$TMP/gen.s"
-	sleep 0.3
+	more_lines "$TMP/out" '"event":"interval"'
 	stop_fadvtop
 	pid=$(gen_field "$TMP/gen.s" pid)
 	jq -c "select(.event == \"interval\") | .rows[] | select(.pid == $pid)" "$TMP/out" >"$TMP/rows"

@@ -49,13 +49,13 @@ kill_tree() {
 		[ -z "${keep[$pid]:-}" ] && [ -e "/proc/$pid" ] && victims+=("$pid")
 	done
 	[ ${#victims[@]} -gt 0 ] || return 0
-	kill -TERM "${victims[@]}" 2>/dev/null
+	kill -TERM "${victims[@]}" 2>/dev/null || true
 	for ((i = 0; i < 10; i++)); do
 		# a killed child stays a zombie until its parent reaps it: that is gone enough
 		ps -o stat= -p "$(IFS=,; echo "${victims[*]}")" 2>/dev/null | grep -qv '^Z' || return 0
 		sleep 0.1
 	done
-	kill -KILL "${victims[@]}" 2>/dev/null
+	kill -KILL "${victims[@]}" 2>/dev/null || true
 	return 0
 }
 
@@ -101,7 +101,7 @@ kill_test_processes() {
 	# reap what was killed; the watchdog ends by itself once the test is gone
 	local pid
 	for pid in $(jobs -p); do
-		[ "$pid" = "${KSCOPE_WATCHDOG:-}" ] || wait "$pid" 2>/dev/null
+		[ "$pid" = "${KSCOPE_WATCHDOG:-}" ] || wait "$pid" 2>/dev/null || true
 	done
 	return 0
 }
@@ -131,6 +131,39 @@ wait_until() {
 		sleep "${3:-0.1}"
 	done
 	echo "waited ${2:-10} s in vain for: $cond" >&2
+	return 1
+}
+
+# more_lines FILE PATTERN [SECONDS]: wait until FILE has more lines matching PATTERN (grep -E,
+# no single quotes) than it has now: one interval line more after a workload ended, so the
+# tool's output holds all of it
+more_lines() {
+	local n
+	n=$(grep -cE "$2" "$1" 2>/dev/null) || n=0
+	wait_until "[ \$(grep -cE '$2' '$1' 2>/dev/null) -gt ${n:-0} ]" "${3:-10}"
+}
+
+# link_fds PID: how many BPF links and perf events (a tracepoint's attachment) PID holds
+link_fds() {
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'bpf_link\|perf_event' || true
+}
+
+# wait_attached PID [SECONDS]: until process PID holds BPF programs and attachments and their
+# number has stopped changing over 0.3 s (the attach calls come in one burst after the load),
+# for tools that print nothing when attached (-j, --events)
+wait_attached() {
+	local pid=$1 seen= now end
+	end=$(($(date +%s%N) + ${2:-10} * 1000000000))
+	while [ "$(date +%s%N)" -lt "$end" ]; do
+		kill -0 "$pid" 2>/dev/null || break
+		now="$(prog_ids_of "$pid" | wc -l) $(link_fds "$pid")"
+		if [ "${now#0 }" = "$now" ] && [ "${now% 0}" = "$now" ] && [ "$now" = "$seen" ]; then
+			return 0
+		fi
+		seen=$now
+		sleep 0.3
+	done
+	echo "process $pid did not attach (exited, or not within ${2:-10} s)" >&2
 	return 1
 }
 
@@ -270,7 +303,7 @@ counted() {
 prom_fresh() {
 	local f=$1 seen cur i=0 end
 	end=$(($(date +%s%N) + ${2:-10} * 1000000000))
-	seen=$(stat -c %i "$f" 2>/dev/null)
+	seen=$(stat -c %i "$f" 2>/dev/null) || seen=
 	while [ "$(date +%s%N)" -lt "$end" ]; do
 		sleep 0.1
 		cur=$(stat -c %i "$f" 2>/dev/null) || continue
