@@ -7,13 +7,13 @@ if ! have forklat; then
 fi
 FORKS=20
 
-# forklat_run TAG: forkgen (64 MiB of 4 KiB pages, FORKS forks) traced by forklat -p, with the
-# environment's KSCOPE_HOOKS; leaves /tmp/forklat-TAG.{out,err} and the forkgen line in
+# forklat_run TAG: forkgen (64 MiB of 4 KiB pages, FORKS forks, held alive until forklat has
+# stopped) traced by forklat -p, with the environment's KSCOPE_HOOKS; leaves /tmp/forklat-TAG.{out,err} and the forkgen line in
 # /tmp/forkgen-TAG.out.  Returns non-zero when something did not run.
 forklat_run() {
 	local tag=$1 g p i=0
 	rm -f /tmp/forkgen-$tag.out
-	forkgen --mib 64 --forks $FORKS --wait >/tmp/forkgen-$tag.out 2>&1 &
+	forkgen --mib 64 --forks $FORKS --wait --hold >/tmp/forkgen-$tag.out 2>&1 &
 	g=$!
 	while [ $i -lt 100 ] && ! grep -q ready /tmp/forkgen-$tag.out; do
 		sleep 0.1
@@ -25,8 +25,16 @@ forklat_run() {
 		return 1
 	fi
 	kill -USR1 "$p"
-	wait $g
+	# forkgen holds after its result line, so /proc/P (smaps_rollup, the THP share) is still
+	# there when forklat's last report reads it; a parent gone by then is "unknown", not 0
+	i=0
+	while [ $i -lt 600 ] && ! grep -q '"forks"' /tmp/forkgen-$tag.out; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	tool_stop
+	kill -USR1 "$p"
+	wait $g
 }
 
 # ratio_within A B LIMIT: A/B and B/A both at most LIMIT
