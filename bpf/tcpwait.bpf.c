@@ -106,6 +106,7 @@ static __always_inline bool filtering_owner(void)
 
 static __always_inline void tuple_from_skc(struct sock_common *skc, struct tcpwait_tuple *t)
 {
+	t->netns = BPF_CORE_READ(skc, skc_net.net, ns.inum);
 	t->family = BPF_CORE_READ(skc, skc_family);
 	t->lport = BPF_CORE_READ(skc, skc_num);
 	t->rport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
@@ -143,8 +144,9 @@ static __always_inline struct tcpwait_proc *proc_get(__u32 tgid)
 }
 
 /* Take ownership for the current task: only called where the kernel runs in its context. */
-static __always_inline void owner_claim(struct tcpwait_owner *o)
+static __always_inline void owner_claim(struct tcpwait_owner *o, __u32 netns)
 {
+	o->netns = netns;
 	o->tgid = bpf_get_current_pid_tgid() >> 32;
 	o->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
@@ -161,6 +163,7 @@ static __always_inline struct tcpwait_proc *owner_proc(struct tcpwait_owner *o)
 	if (!p)
 		return NULL;
 	p->cgroup_id = o->cgroup_id;
+	p->netns = o->netns;
 	__builtin_memcpy(p->comm, o->comm, sizeof(p->comm));
 	/* a server's accepted socket is attributed when it first acts on it */
 	if (!(o->flags & TCPWAIT_OWNER_OPEN_COUNTED)) {
@@ -251,9 +254,9 @@ int BPF_PROG(tcpwait_set_state, struct sock *sk, int oldstate, int newstate)
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	if (filter_netns && BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum) != filter_netns)
-		return 0;
 	tuple_from_skc((struct sock_common *)sk, &t);
+	if (filter_netns && t.netns != filter_netns)
+		return 0;
 	/* on the way to CLOSE the kernel has already released the port (inet_num = 0) */
 	t.lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
 	if (!tuple_selected(&t))
@@ -269,14 +272,14 @@ int BPF_PROG(tcpwait_set_state, struct sock *sk, int oldstate, int newstate)
 		if ((newstate == TCP_SYN_SENT || newstate == TCP_FIN_WAIT1 ||
 		     newstate == TCP_LAST_ACK) &&
 		    kscope_task_selected())
-			owner_claim(&fresh);
+			owner_claim(&fresh, t.netns);
 		fresh.state_ts = now;
 		bpf_map_update_elem(&owners, &key, &fresh, BPF_ANY);
 		o = bpf_map_lookup_elem(&owners, &key);
 	} else if (o && !(o->flags & TCPWAIT_OWNER_KNOWN) &&
 		   (newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK) &&
 		   kscope_task_selected()) {
-		owner_claim(o);
+		owner_claim(o, t.netns);
 	}
 	if (filtering_owner() && (!o || !(o->flags & TCPWAIT_OWNER_KNOWN))) {
 		/* not ours, but its entry must not outlive it and mislead a later socket */
@@ -431,13 +434,15 @@ int tcpwait_connect_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	if (!kscope_task_selected())
 		return 0;
-	if (filter_netns && current_netns() != filter_netns)
+	d.netns = current_netns();
+	if (filter_netns && d.netns != filter_netns)
 		return 0;
 	counter_add(TW_CONNECT_EADDRNOTAVAIL);
 	p = proc_get(bpf_get_current_pid_tgid() >> 32);
 	if (p) {
 		p->eaddrnotavail++;
 		p->cgroup_id = bpf_get_current_cgroup_id();
+		p->netns = d.netns;
 		bpf_get_current_comm(p->comm, sizeof(p->comm));
 	}
 	if (!failed_dest(&d))
@@ -450,7 +455,7 @@ int tcpwait_connect_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-/* One record per socket of the namespace the iterator was created in. */
+/* One record per socket of the namespace the iterator was created in (read once per namespace). */
 SEC("iter/tcp")
 int tcpwait_iter(struct bpf_iter__tcp *ctx)
 {

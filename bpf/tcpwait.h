@@ -25,6 +25,8 @@ enum tcpwait_counter {
 struct tcpwait_owner {
 	__u32 tgid;
 	__u32 flags;
+	__u32 netns;
+	__u32 pad;
 	__u64 cgroup_id;
 	__u64 state_ts; /* when the socket entered its current state */
 	__u64 established_ts;
@@ -48,10 +50,15 @@ struct tcpwait_proc {
 	__u64 timewait_entries;
 	__u64 eaddrnotavail;
 	__u64 cgroup_id;
+	__u32 netns; /* the namespace of its sockets (of the last one seen) */
+	__u32 pad;
 	char comm[KSCOPE_COMM_LEN];
 };
 
-/* The 4-tuple of a socket, addresses as IPv6 (IPv4 mapped), ports in host order. */
+/*
+ * The 4-tuple of a socket, addresses as IPv6 (IPv4 mapped), ports in host order, and its
+ * network namespace: two containers' loopback connections have the same four numbers.
+ */
 struct tcpwait_tuple {
 	__u8 laddr[16];
 	__u8 raddr[16];
@@ -59,6 +66,7 @@ struct tcpwait_tuple {
 	__u16 rport;
 	__u16 family;
 	__u16 pad;
+	__u32 netns; /* inode of the socket's network namespace */
 };
 
 /* Owner of a timewait socket, so the socket-table scan can attribute TIME_WAIT. */
@@ -84,12 +92,12 @@ struct tcpwait_sock {
 	__u64 owner_cgroup;
 };
 
-/* Where connect() failed with EADDRNOTAVAIL. */
+/* Where connect() failed with EADDRNOTAVAIL, and in which network namespace. */
 struct tcpwait_dest {
 	__u8 raddr[16];
 	__u16 rport;
 	__u16 family;
-	__u32 pad;
+	__u32 netns;
 };
 
 /* --events: one state change. */

@@ -181,3 +181,70 @@ start() {
 	[ "$(tail -1 "$TMP/gen" | jq .forks)" -eq 40 ]
 	[ "$(jq -s "[.[] | .procs[]? | select(.container == \"${ID:0:12}\") | .forks] | add" "$TMP/out")" -eq 40 ]
 }
+
+@test "tcpwait with no options, started before two containers: each one's TIME_WAIT equals ss in its namespace, exhaustion and EADDRNOTAVAIL under its id" {
+	ctr_need
+	local rts ida idb pa pb line
+	rts=($(ctr_pick 2))
+	"$BUILD/tcpwait" -j 0.5 >"$TMP/out" 2>"$TMP/err" &
+	TOOL_PID=$!
+	wait_for_file "$TMP/out" 10
+	start "${rts[0]}"
+	ida=$ID pa=$CPID
+	start "${rts[1]}"
+	idb=$ID pb=$CPID
+	# the first container runs out: 100 ports, and no reuse of TIME_WAIT ports on loopback
+	# (settings of the container's own namespace, which the test made)
+	nsenter -n -t "$pa" sysctl -qw net.ipv4.ip_local_port_range="40000 40099" \
+		net.ipv4.tcp_tw_reuse=0
+	ctr "${rts[0]}" exec "${NAMES[0]#*:}" tcpchurn -n 160 -k -q -P 7000 >"$TMP/gen.a" || true
+	ctr "${rts[1]}" exec "${NAMES[1]#*:}" tcpchurn -n 300 -P 7000 >"$TMP/gen.b"
+	cat "$TMP/gen.a" "$TMP/gen.b"
+	local ssa ssb
+	ssa=$(nsenter -n -t "$pa" ss -Htan state time-wait | wc -l)
+	ssb=$(nsenter -n -t "$pb" ss -Htan state time-wait | wc -l)
+	# two intervals after the churn, so one holds all of it
+	local n
+	n=$(grep -c '^{' "$TMP/out")
+	for _ in $(seq 100); do [ "$(grep -c '^{' "$TMP/out")" -ge $((n + 2)) ] && break; sleep 0.1; done
+	line=$(grep '"namespaces"' "$TMP/out" | tail -1)
+	kill -INT "$TOOL_PID"
+	wait "$TOOL_PID"
+	TOOL_PID=
+	local fails conns
+	fails=$(tr ' ' '\n' <"$TMP/gen.a" | sed -n 's/^eaddrnotavail=//p')
+	conns=$(tr ' ' '\n' <"$TMP/gen.a" | sed -n 's/^connects=//p')
+	[ "$fails" -gt 0 ] && [ "$ssa" -eq "$conns" ] && [ "$ssb" -eq 300 ]
+	# per namespace: the population equals ss inside it, named by the container's id
+	[ "$(jq ".namespaces[] | select(.container == \"${ida:0:12}\") | .time_wait" <<<"$line")" -eq "$ssa" ]
+	[ "$(jq ".namespaces[] | select(.container == \"${idb:0:12}\") | .time_wait" <<<"$line")" -eq "$ssb" ]
+	[ "$(jq ".namespaces[] | select(.container == \"${ida:0:12}\") | .ports_range" <<<"$line")" -eq 100 ]
+	# the tuple of each, in its own namespace, with its own range
+	jq -e ".tuples[] | select(.container == \"${ida:0:12}\" and .rport == 7000) |
+		.time_wait == $ssa and .ports_range == 100 and .tcp_tw_reuse == 0 and
+		.connect_eaddrnotavail_total == $fails" <<<"$line"
+	jq -e ".tuples[] | select(.container == \"${idb:0:12}\" and .rport == 7000) |
+		.time_wait == $ssb" <<<"$line"
+	# the diagnosis names the container that ran out
+	jq -e ".diagnosis[] | select(startswith(\"${ida:0:12}: \") and contains(\"out of ports\"))" <<<"$line"
+	# its processes' EADDRNOTAVAIL, under its id
+	[ "$(jq -s "[.[] | .procs[]? | select(.container == \"${ida:0:12}\") | .connect_eaddrnotavail] | add" "$TMP/out")" -eq "$fails" ]
+	[ "$(jq -s "[.[] | .procs[]? | select(.container == \"${idb:0:12}\") | .connect_eaddrnotavail] | add" "$TMP/out")" -eq 0 ]
+}
+
+@test "tcpwait --host-netns keeps to the host's namespace; --netns /proc/PID/ns/net to one container's" {
+	ctr_need
+	local rt
+	rt=$(ctr_pick 1)
+	start "$rt"
+	ctr "$rt" exec "${NAMES[0]#*:}" tcpchurn -n 120 -P 7001 >/dev/null
+	local out
+	out=$("$BUILD/tcpwait" --host-netns -j 0.2 1 2>/dev/null | head -1)
+	jq -e "[.namespaces[].netns] == [$(stat -L -c %i /proc/self/ns/net)]" <<<"$out"
+	! jq -e ".tuples[] | select(.container == \"${ID:0:12}\")" <<<"$out"
+	out=$("$BUILD/tcpwait" --netns "/proc/$CPID/ns/net" -j 0.2 1 2>/dev/null | head -1)
+	[ "$(jq .time_wait <<<"$out")" -eq "$(nsenter -n -t "$CPID" ss -Htan state time-wait | wc -l)" ]
+	[ "$(jq .time_wait <<<"$out")" -eq 120 ]
+	run "$BUILD/tcpwait" --netns "/proc/$CPID/ns/net" --host-netns 1
+	[ "$status" -eq 2 ]
+}

@@ -43,7 +43,9 @@ static const struct opt tcpwait_opts[] = {
 	{"rport", 0, OPT_STRING, offsetof(struct tcpwait_config, rports), "PORTS",
 	 "remote ports, e.g. 443"},
 	{"netns", 0, OPT_STRING, offsetof(struct tcpwait_config, netns), "NAME|PATH",
-	 "look into this network namespace (ip netns name or /proc/PID/ns/net)"},
+	 "only this network namespace (ip netns name or /proc/PID/ns/net); default: all"},
+	{"host-netns", 0, OPT_FLAG, offsetof(struct tcpwait_config, host_netns), NULL,
+	 "only tcpwait's own network namespace (the host's)"},
 	{"top", 'n', OPT_INT, offsetof(struct tcpwait_config, top), "N",
 	 "rows per table (default 10)", 1, 100000},
 	{NULL},
@@ -94,67 +96,160 @@ static int sysctls_read(void *ctx)
 	return tw_sysctls_read(ctx);
 }
 
-static void namespace_sysctls(struct tcpwait_state *tw)
-{
-	int err = tw->netns_fd >= 0 ? netns_run_in(tw->netns_fd, sysctls_read, &tw->sys)
-				    : sysctls_read(&tw->sys);
-
-	if (err)
-		out_note("cannot read the namespace's ip_local_port_range; headroom not shown");
-}
+struct ns_scan {
+	struct tcpwait_state *tw;
+	struct tw_ns *ns;
+	int iter_fd;
+};
 
 /* Also inside the namespace: an iterator walks the namespace its creator is in. */
-static int iter_create(void *ctx)
+static int ns_enter_work(void *ctx)
 {
-	struct tcpwait_state *tw = ctx;
-	int fd = bpf_iter_create(bpf_link__fd(tw->skel->links.tcpwait_iter));
+	struct ns_scan *c = ctx;
 
-	return fd < 0 ? -errno : fd;
+	c->ns->sys_ok = !sysctls_read(&c->ns->sys);
+	c->iter_fd = bpf_iter_create(bpf_link__fd(c->tw->skel->links.tcpwait_iter));
+	return c->iter_fd < 0 ? -errno : 0;
+}
+
+/* Read the iterator's records; appends to *buf.  0 or -errno. */
+static int iter_read(int fd, char **buf, size_t *cap, size_t *used)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (*cap - *used < 65536) {
+			char *nbuf = realloc(*buf, *cap + (1 << 20));
+
+			if (!nbuf)
+				return -ENOMEM;
+			*buf = nbuf;
+			*cap += 1 << 20;
+		}
+		n = read(fd, *buf + *used, *cap - *used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : 0;
+		*used += n;
+	}
+}
+
+/*
+ * The container a namespace belongs to, from the cgroup of a process in it.  The host's own
+ * namespace is nobody's container, whatever cgroup tcpwait itself runs in.
+ */
+static void ns_name(struct tcpwait_state *tw, struct tw_ns *ns)
+{
+	char path[4096];
+	struct container c;
+
+	ns->container[0] = '\0';
+	if (!ns->pid || ns->inum == netns_self_inum() ||
+	    !cgroup_path_of_pid(ns->pid, path, sizeof(path)) || !cgroup_parse_container(path, &c))
+		return;
+	if (c.id[0])
+		snprintf(ns->container, sizeof(ns->container), "%.12s", c.id);
+	else
+		snprintf(ns->container, sizeof(ns->container), "pod:%s", c.pod_uid);
+	(void)tw;
+}
+
+/* The namespaces to look into this interval: --netns's, ours with --host-netns, else all. */
+static int ns_collect(struct tcpwait_state *tw, struct netns_found **found)
+{
+	if (tw->netns_fd >= 0 || tw->cfg.host_netns) {
+		*found = calloc(1, sizeof(**found));
+		if (!*found)
+			return -ENOMEM;
+		(*found)[0].inum = tw->home_netns;
+		return 1;
+	}
+	return netns_list(found);
+}
+
+/* One namespace: its settings and its sockets, grouped, appended to tw->scan. */
+static int scan_one(struct tcpwait_state *tw, const struct netns_found *f, struct tw_ns *ns)
+{
+	struct ns_scan c = {.tw = tw, .ns = ns, .iter_fd = -1};
+	struct tw_scan one = {};
+	size_t cap = 0, used = 0;
+	char *buf = NULL;
+	int fd = -1, err;
+
+	ns->inum = f->inum;
+	ns->pid = f->pid;
+	ns_name(tw, ns);
+	if (tw->netns_fd >= 0) {
+		err = netns_run_in(tw->netns_fd, ns_enter_work, &c);
+	} else if (f->inum == netns_self_inum()) {
+		err = ns_enter_work(&c);
+	} else {
+		fd = open(f->path, O_RDONLY | O_CLOEXEC);
+		/* its last process left since the list was made: nothing to count */
+		if (fd < 0)
+			return 0;
+		err = netns_run_in(fd, ns_enter_work, &c);
+		close(fd);
+	}
+	if (err)
+		return err;
+	err = iter_read(c.iter_fd, &buf, &cap, &used);
+	close(c.iter_fd);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	one.socks = (struct tcpwait_sock *)buf;
+	one.n = used / sizeof(struct tcpwait_sock);
+	one.range_low = ns->sys.low;
+	one.range_high = ns->sys.high;
+	err = tw_scan_group(&one);
+	if (!err)
+		err = tw_scan_append(&tw->scan, &one);
+	ns->time_wait = one.time_wait;
+	tw_scan_free(&one);
+	return err;
 }
 
 static int scan_sockets(struct tcpwait_state *tw)
 {
-	size_t cap = 0, used = 0;
-	char *buf = NULL;
-	int fd, err = 0;
-	ssize_t n;
+	struct netns_found *found = NULL;
+	int n, err = 0;
 
-	fd = tw->netns_fd >= 0 ? netns_run_in(tw->netns_fd, iter_create, tw) : iter_create(tw);
-	if (fd < 0) {
-		setup_explain(fd, "read the TCP socket table (iter/tcp)");
-		return fd;
+	n = ns_collect(tw, &found);
+	if (n < 0) {
+		setup_explain(n, "list the network namespaces (/proc/*/ns/net)");
+		return n;
 	}
-	for (;;) {
-		if (cap - used < 65536) {
-			char *nbuf = realloc(buf, cap + (1 << 20));
-
-			if (!nbuf) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = nbuf;
-			cap += 1 << 20;
-		}
-		n = read(fd, buf + used, cap - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : 0;
-			break;
-		}
-		used += n;
+	free(tw->ns);
+	tw->ns = calloc(n ? n : 1, sizeof(*tw->ns));
+	tw->nns = 0;
+	if (!tw->ns) {
+		free(found);
+		return -ENOMEM;
 	}
-	close(fd);
+	for (int i = 0; i < n && !err; i++) {
+		err = scan_one(tw, &found[i], &tw->ns[tw->nns]);
+		if (!err && tw->ns[tw->nns].inum)
+			tw->nns++;
+	}
+	free(found);
 	if (err) {
-		free(buf);
 		setup_explain(err, "read the TCP socket table (iter/tcp)");
 		return err;
 	}
-	tw->scan.socks = (struct tcpwait_sock *)buf;
-	tw->scan.n = used / sizeof(struct tcpwait_sock);
-	tw->scan.range_low = tw->sys.low;
-	tw->scan.range_high = tw->sys.high;
-	return tw_scan_group(&tw->scan);
+	for (size_t i = 0; i < tw->nns; i++) {
+		if (tw->ns[i].inum != tw->home_netns)
+			continue;
+		if (!tw->ns[i].sys_ok && !tw->told_sysctls) {
+			tw->told_sysctls = true;
+			out_note("cannot read the namespace's ip_local_port_range; headroom not "
+				 "shown");
+		}
+		tw->sys = tw->ns[i].sys;
+	}
+	return 0;
 }
 
 static void read_counters(struct tcpwait_state *tw)
@@ -192,6 +287,7 @@ static void proc_sum(struct proc_row *r, const struct tcpwait_proc *vals, int nc
 		if (vals[c].comm[0]) {
 			memcpy(r->comm, vals[c].comm, sizeof(r->comm));
 			r->cgroup_id = vals[c].cgroup_id;
+			r->netns = vals[c].netns;
 		}
 	}
 }
@@ -342,7 +438,6 @@ static int tcpwait_tick(void *ctx)
 	int err;
 
 	tw->last_tick_ns = now;
-	namespace_sysctls(tw);
 	tw_scan_free(&tw->prev_scan);
 	tw->prev_scan = tw->scan;
 	memset(&tw->scan, 0, sizeof(tw->scan));
@@ -386,6 +481,7 @@ static int tcpwait_tick(void *ctx)
 			    tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
 		json_kv_u64(j, "ports_range", tw->sys.usable);
 		json_kv_i64(j, "tcp_tw_reuse", tw->sys.tw_reuse);
+		tcpwait_print_namespaces(tw);
 		json_kv_u64(j, "missed_events", setup_prog_misses(tw->skel->obj));
 		tcpwait_print_diagnosis(tw, tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
 		tcpwait_print_groups_json(tw, secs);
@@ -442,6 +538,7 @@ static int event_print(void *ctx, void *data, size_t size)
 		json_key(j, "comm");
 		json_string_n(j, e->comm, sizeof(e->comm));
 		cgroup_json_fields(j, e->cgroup_id);
+		json_kv_u64(j, "netns", e->t.netns);
 		json_kv_u64(j, "family", e->t.family == AF_INET_ ? 4 : 6);
 		json_kv_string(j, "laddr", l);
 		json_kv_u64(j, "lport", e->t.lport);
@@ -536,6 +633,8 @@ static int tcpwait_configure(struct tcpwait_state *tw)
 
 	if (tw->cfg.ipv4 && tw->cfg.ipv6)
 		opts_die(&tcpwait_tool, "-4 and -6 exclude each other; give neither for both");
+	if (tw->cfg.netns && tw->cfg.host_netns)
+		opts_die(&tcpwait_tool, "--netns and --host-netns exclude each other");
 	if (tw->cfg.netns) {
 		tw->netns_fd = netns_open(tw->cfg.netns, &inum, why, sizeof(why));
 		if (tw->netns_fd < 0)
@@ -543,7 +642,9 @@ static int tcpwait_configure(struct tcpwait_state *tw)
 	} else {
 		inum = netns_self_inum();
 	}
-	skel->rodata->filter_netns = inum;
+	tw->home_netns = inum;
+	/* every namespace unless one was asked for */
+	skel->rodata->filter_netns = tw->cfg.netns || tw->cfg.host_netns ? inum : 0;
 	skel->rodata->filter_family = tw->cfg.ipv4 ? AF_INET_ : tw->cfg.ipv6 ? AF_INET6_ : 0;
 	skel->rodata->filter_tgid = tw->common.pid;
 	skel->rodata->filter_cgroup_id = tw->common.cgroup_id;
@@ -635,7 +736,6 @@ int main(int argc, char **argv)
 	tw.start_ns = tw.last_tick_ns = out_monotonic_ns();
 	if (!tw.cfg.events) {
 		/* the first interval's rates need a starting point */
-		namespace_sysctls(&tw);
 		err = scan_sockets(&tw);
 		if (err)
 			goto cleanup;
@@ -670,6 +770,7 @@ cleanup:
 	free(tw.prev_procs);
 	free(tw.procs_read);
 	snap_free(&tw.procs_snap);
+	free(tw.ns);
 	promrows_free(&tw.prom_rows);
 	cgroup_cache_free();
 	if (tw.netns_fd >= 0)

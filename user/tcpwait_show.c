@@ -17,6 +17,7 @@
 #include "prom.h"
 #include "promrows.h"
 #include "setup.h"
+#include "netns.h"
 #include "table.h"
 #include "tcpwait_table.h"
 #include "tcpwait_show.h"
@@ -36,13 +37,78 @@ static bool proc_active(const struct proc_row *r)
 	       r->delta.passive_closes || r->delta.eaddrnotavail;
 }
 
+const struct tw_ns *tcpwait_ns_find(const struct tcpwait_state *tw, __u32 inum)
+{
+	for (size_t i = 0; i < tw->nns; i++)
+		if (tw->ns[i].inum == inum)
+			return &tw->ns[i];
+	return NULL;
+}
+
+/* the namespace's own settings: port ranges and tcp_tw_reuse are per namespace */
+static const struct tw_sysctls *ns_sys(const struct tcpwait_state *tw, __u32 inum)
+{
+	const struct tw_ns *ns = tcpwait_ns_find(tw, inum);
+
+	return ns && ns->sys_ok ? &ns->sys : &tw->sys;
+}
+
+void tcpwait_json_ns(struct tcpwait_state *tw, __u32 inum)
+{
+	const struct tw_ns *ns = tcpwait_ns_find(tw, inum);
+
+	json_kv_u64(&tw->j, "netns", inum);
+	if (ns && ns->container[0])
+		json_kv_string(&tw->j, "container", ns->container);
+	else
+		json_kv_null(&tw->j, "container");
+}
+
+/* what a table shows for a namespace: its container, "host", or its inode */
+static const char *ns_label(const struct tcpwait_state *tw, __u32 inum, char *buf, size_t len)
+{
+	const struct tw_ns *ns = tcpwait_ns_find(tw, inum);
+
+	if (ns && ns->container[0])
+		snprintf(buf, len, "%s", ns->container);
+	else if (inum == netns_self_inum())
+		snprintf(buf, len, "host");
+	else
+		snprintf(buf, len, "netns:%u", inum);
+	return buf;
+}
+
+void tcpwait_print_namespaces(struct tcpwait_state *tw)
+{
+	struct json *j = &tw->j;
+
+	json_key(j, "namespaces");
+	json_array_begin(j);
+	for (size_t i = 0; i < tw->nns; i++) {
+		const struct tw_ns *ns = &tw->ns[i];
+
+		json_object_begin(j);
+		tcpwait_json_ns(tw, ns->inum);
+		if (ns->pid)
+			json_kv_u64(j, "pid", ns->pid);
+		else
+			json_kv_null(j, "pid");
+		json_kv_u64(j, "time_wait", ns->time_wait);
+		json_kv_u64(j, "ports_range", ns->sys.usable);
+		json_kv_i64(j, "tcp_tw_reuse", ns->sys.tw_reuse);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 static __u32 prev_group_sockets(struct tcpwait_state *tw, const struct tw_group *g)
 {
 	for (size_t i = 0; i < tw->prev_scan.ngroups; i++) {
 		const struct tw_group *p = &tw->prev_scan.groups[i];
 
-		if (p->server == g->server && p->family == g->family && p->port == g->port &&
-		    !memcmp(p->laddr, g->laddr, 16) && !memcmp(p->raddr, g->raddr, 16))
+		if (p->netns == g->netns && p->server == g->server && p->family == g->family &&
+		    p->port == g->port && !memcmp(p->laddr, g->laddr, 16) &&
+		    !memcmp(p->raddr, g->raddr, 16))
 			return p->sockets;
 	}
 	return g->sockets;
@@ -57,6 +123,7 @@ static __u64 group_failures(struct tcpwait_state *tw, const struct tw_group *g)
 	memcpy(d.raddr, g->raddr, 16);
 	d.rport = g->port;
 	d.family = g->family;
+	d.netns = g->netns;
 	bpf_map_lookup_elem(tw->failed_dests_fd, &d, &n);
 	return n;
 }
@@ -72,7 +139,7 @@ int tcpwait_group_cmp_pressure(const void *a, const void *b)
 
 static bool group_pressed(struct tcpwait_state *tw, const struct tw_group *g, __u64 new_failures)
 {
-	return tw_group_pressed(&tw->sys, g, new_failures);
+	return tw_group_pressed(ns_sys(tw, g->netns), g, new_failures);
 }
 
 void tcpwait_print_groups_json(struct tcpwait_state *tw, double secs)
@@ -83,12 +150,14 @@ void tcpwait_print_groups_json(struct tcpwait_state *tw, double secs)
 	json_array_begin(j);
 	for (size_t i = 0; i < tw->scan.ngroups && i < (size_t)tw->cfg.top; i++) {
 		const struct tw_group *g = &tw->scan.groups[i];
+		const struct tw_sysctls *sys = ns_sys(tw, g->netns);
 		char a[64];
 		double eta;
 
 		if (!g->time_wait && !group_pressed(tw, g, 0))
 			continue;
 		json_object_begin(j);
+		tcpwait_json_ns(tw, g->netns);
 		json_kv_string(j, "side", g->server ? "server" : "client");
 		json_kv_string(j, "laddr", tw_addr_str(g->family, g->laddr, a, sizeof(a)));
 		if (g->server)
@@ -108,10 +177,10 @@ void tcpwait_print_groups_json(struct tcpwait_state *tw, double secs)
 			json_kv_null(j, "headroom_pct");
 			json_kv_null(j, "eta_s");
 		} else {
-			json_kv_u64(j, "ports_range", tw->sys.usable);
-			json_kv_double(j, "headroom_pct",
-				       tw_headroom_pct(g->sockets, tw->sys.usable));
-			eta = tw_eta_s(g->sockets, prev_group_sockets(tw, g), tw->sys.usable, secs);
+			json_kv_u64(j, "ports_range", sys->usable);
+			json_kv_i64(j, "tcp_tw_reuse", sys->tw_reuse);
+			json_kv_double(j, "headroom_pct", tw_headroom_pct(g->sockets, sys->usable));
+			eta = tw_eta_s(g->sockets, prev_group_sockets(tw, g), sys->usable, secs);
 			if (eta < 0)
 				json_kv_null(j, "eta_s");
 			else
@@ -128,11 +197,13 @@ void tcpwait_print_groups_table(struct tcpwait_state *tw, double secs)
 {
 	size_t shown = 0, total = 0;
 
-	printf("%-22s %-28s %6s %9s %7s %7s %8s %8s\n", "LOCAL", "REMOTE", "SIDE", "TIME_WAIT",
-	       "IN_USE", "RANGE", "HEADROOM", "FULL_IN");
+	printf("%-12s %-22s %-28s %6s %9s %7s %7s %8s %8s\n", "NETNS", "LOCAL", "REMOTE", "SIDE",
+	       "TIME_WAIT", "IN_USE", "RANGE", "HEADROOM", "FULL_IN");
 	for (size_t i = 0; i < tw->scan.ngroups; i++) {
 		const struct tw_group *g = &tw->scan.groups[i];
+		const struct tw_sysctls *sys = ns_sys(tw, g->netns);
 		char l[80], r[80], a[64], eta_s[16] = "-", head[16] = "-", range[16] = "-";
+		char nsl[96], nss[96];
 		double eta;
 
 		if (!g->time_wait && !group_pressed(tw, g, 0))
@@ -152,16 +223,18 @@ void tcpwait_print_groups_table(struct tcpwait_state *tw, double secs)
 		else
 			snprintf(r, sizeof(r), "%s:%u", a, g->port);
 		if (!g->server) {
-			snprintf(range, sizeof(range), "%u", tw->sys.usable);
+			snprintf(range, sizeof(range), "%u", sys->usable);
 			snprintf(head, sizeof(head), "%.1f%%",
-				 tw_headroom_pct(g->sockets, tw->sys.usable));
-			eta = tw_eta_s(g->sockets, prev_group_sockets(tw, g), tw->sys.usable, secs);
+				 tw_headroom_pct(g->sockets, sys->usable));
+			eta = tw_eta_s(g->sockets, prev_group_sockets(tw, g), sys->usable, secs);
 			if (eta == 0)
 				snprintf(eta_s, sizeof(eta_s), "full");
 			else if (eta > 0)
 				snprintf(eta_s, sizeof(eta_s), "%.0fs", eta);
 		}
-		printf("%-22s %-28s %6s %9u %7u %7s %8s %8s\n", l, r,
+		out_sanitize(nss, sizeof(nss), ns_label(tw, g->netns, nsl, sizeof(nsl)),
+			     sizeof(nsl));
+		printf("%-12.12s %-22s %-28s %6s %9u %7u %7s %8s %8s\n", nss, l, r,
 		       g->server ? "server" : "client", g->time_wait, g->sockets, range, head,
 		       eta_s);
 	}
@@ -183,11 +256,19 @@ void tcpwait_print_diagnosis(struct tcpwait_state *tw, __u64 new_failures)
 
 		if (!group_pressed(tw, g, failures && new_failures ? failures : 0))
 			continue;
-		tw_diagnose(&tw->sys, g, failures, line, sizeof(line));
-		if (json)
-			json_string(&tw->j, line);
+		char full[900], nsl[96];
+
+		tw_diagnose(ns_sys(tw, g->netns), g, failures, line, sizeof(line));
+		/* on a container host, whose namespace it is comes first */
+		if (g->netns != tw->home_netns || tw->nns > 1)
+			snprintf(full, sizeof(full), "%s: %s",
+				 ns_label(tw, g->netns, nsl, sizeof(nsl)), line);
 		else
-			printf("!! %s\n", line);
+			snprintf(full, sizeof(full), "%s", line);
+		if (json)
+			json_string(&tw->j, full);
+		else
+			printf("!! %s\n", full);
 	}
 	if (json)
 		json_array_end(&tw->j);
@@ -258,6 +339,7 @@ void tcpwait_print_procs(struct tcpwait_state *tw, double secs)
 				json_string_n(j, r->comm, sizeof(r->comm));
 			}
 			cgroup_json_fields(j, r->cgroup_id);
+			json_kv_u64(j, "netns", r->netns);
 			json_kv_u64(j, "opens", r->delta.opens);
 			json_kv_u64(j, "active_closes", r->delta.active_closes);
 			json_kv_u64(j, "passive_closes", r->delta.passive_closes);
@@ -365,9 +447,15 @@ static void prom_tuples(struct tcpwait_state *tw, struct prom *p)
 			tw_addr_str(g->family, g->laddr, laddr, sizeof(laddr));
 			tw_addr_str(g->family, g->raddr, raddr, sizeof(raddr));
 			snprintf(port, sizeof(port), "%u", g->port);
+			const struct tw_ns *ns = tcpwait_ns_find(tw, g->netns);
+			char inum[16];
+
+			snprintf(inum, sizeof(inum), "%u", g->netns);
 			struct prom_labels l = {
-				{"side", "laddr", "raddr", g->server ? "lport" : "rport"},
-				{g->server ? "server" : "client", laddr, raddr, port}};
+				{"side", "laddr", "raddr", g->server ? "lport" : "rport", "netns",
+				 "container"},
+				{g->server ? "server" : "client", laddr, raddr, port, inum,
+				 ns && ns->container[0] ? ns->container : ""}};
 
 			prom_sample(p, name, &l, pass ? g->sockets : g->time_wait);
 		}

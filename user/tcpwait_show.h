@@ -30,11 +30,23 @@ struct tcpwait_config {
 	const char *lports;
 	const char *rports;
 	const char *netns;
+	bool host_netns;
 	long top;
+};
+
+/* One network namespace looked into this interval. */
+struct tw_ns {
+	__u32 inum;
+	int pid;	       /* a process in it, 0 when only a name (/run/netns) holds it */
+	char container[80];    /* the container (or pod:<uid>) its processes belong to, or "" */
+	struct tw_sysctls sys; /* its own port range and tcp_tw_reuse */
+	__u32 time_wait;
+	bool sys_ok;
 };
 
 struct proc_row {
 	__u32 tgid;
+	__u32 netns;
 	__u64 cgroup_id;
 	char comm[KSCOPE_COMM_LEN];
 	struct tcpwait_proc now;   /* cumulative, summed over CPUs */
@@ -49,7 +61,11 @@ struct tcpwait_state {
 	int failed_dests_fd;
 	struct common_opts common;
 	struct tcpwait_config cfg;
-	int netns_fd;
+	int netns_fd;	  /* --netns; -1 otherwise */
+	struct tw_ns *ns; /* the namespaces of this interval: one with --netns/--host-netns */
+	size_t nns;
+	__u32 home_netns; /* the namespace of the headline's range: ours, or --netns's */
+	bool told_sysctls;
 	struct events ev;
 	struct json j;
 	struct tw_scan scan, prev_scan;
@@ -69,6 +85,14 @@ struct tcpwait_state {
 	int ncpus;
 	struct plan_item plan;
 };
+
+/* The namespace of a tuple or process (NULL when it was not looked into this interval). */
+const struct tw_ns *tcpwait_ns_find(const struct tcpwait_state *tw, __u32 inum);
+/* JSON's "netns" and "container" keys for a namespace */
+void tcpwait_json_ns(struct tcpwait_state *tw, __u32 inum);
+
+/* JSON's "namespaces": each namespace looked into, its container, TIME_WAIT and settings */
+void tcpwait_print_namespaces(struct tcpwait_state *tw);
 
 /* qsort order of the tuples: client-side ones (whose ports run out) first, then by sockets */
 int tcpwait_group_cmp_pressure(const void *a, const void *b);

@@ -32,6 +32,7 @@ static bool server_side(const struct tw_scan *scan, const struct tcpwait_sock *s
 static void group_key(const struct tw_scan *scan, const struct tcpwait_sock *s, struct tw_group *g)
 {
 	memset(g, 0, sizeof(*g));
+	g->netns = s->t.netns;
 	g->server = server_side(scan, s);
 	g->family = s->t.family;
 	memcpy(g->laddr, s->t.laddr, 16);
@@ -44,6 +45,8 @@ static int group_cmp(const void *a, const void *b)
 	const struct tw_group *x = a, *y = b;
 	int c;
 
+	if (x->netns != y->netns)
+		return x->netns < y->netns ? -1 : 1;
 	if (x->server != y->server)
 		return x->server - y->server;
 	if (x->family != y->family)
@@ -114,6 +117,26 @@ void tw_scan_free(struct tw_scan *scan)
 	scan->groups = NULL;
 	scan->socks = NULL;
 	scan->n = scan->ngroups = 0;
+}
+
+int tw_scan_append(struct tw_scan *all, const struct tw_scan *one)
+{
+	struct tcpwait_sock *socks = realloc(all->socks, (all->n + one->n + 1) * sizeof(*socks));
+	struct tw_group *groups;
+
+	if (!socks)
+		return -ENOMEM;
+	all->socks = socks;
+	groups = realloc(all->groups, (all->ngroups + one->ngroups + 1) * sizeof(*groups));
+	if (!groups)
+		return -ENOMEM;
+	all->groups = groups;
+	memcpy(all->socks + all->n, one->socks, one->n * sizeof(*socks));
+	memcpy(all->groups + all->ngroups, one->groups, one->ngroups * sizeof(*groups));
+	all->n += one->n;
+	all->ngroups += one->ngroups;
+	all->time_wait += one->time_wait;
+	return 0;
 }
 
 int tw_parse_port_range(const char *text, __u32 *low, __u32 *high)

@@ -21,6 +21,7 @@
  * not use up this host's ports, but says the server closes first).
  */
 struct tw_group {
+	__u32 netns; /* the network namespace's inode */
 	bool server;
 	__u16 family;
 	__u8 laddr[16];
@@ -50,6 +51,8 @@ struct tw_scan {
  */
 int tw_scan_group(struct tw_scan *scan);
 void tw_scan_free(struct tw_scan *scan);
+/* Add one namespace's grouped scan to the interval's: its sockets, groups and TIME_WAIT. */
+int tw_scan_append(struct tw_scan *all, const struct tw_scan *one);
 
 /* "32768\t60999" as /proc/sys/net/ipv4/ip_local_port_range prints it */
 int tw_parse_port_range(const char *text, __u32 *low, __u32 *high);

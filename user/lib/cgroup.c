@@ -618,3 +618,24 @@ const char *cgroup_label(__u64 id, char *buf, size_t len)
 	}
 	return buf;
 }
+
+const char *cgroup_path_of_pid(int pid, char *buf, size_t len)
+{
+	char file[64], line[4096];
+	const char *found = NULL;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", pid);
+	f = fopen(file, "r");
+	if (!f)
+		return NULL;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(buf, len, "%s", line + 3);
+		found = buf;
+	}
+	fclose(f);
+	return found;
+}

@@ -41,6 +41,9 @@ __u64 cgroup_id_of_path(const char *path);
 const char *cgroup_path_of_id(__u64 id);
 void cgroup_cache_free(void);
 
+/* The process's cgroup v2 path as /proc/PID/cgroup's "0::" line gives it; NULL when none. */
+const char *cgroup_path_of_pid(int pid, char *buf, size_t len);
+
 /* Pure: read a container id and pod uid out of a cgroup path.  False when there is none. */
 bool cgroup_parse_container(const char *path, struct container *c);
 

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
+#include <ctype.h>
+#include <stdbool.h>
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
@@ -61,4 +65,75 @@ int netns_run_in(int fd, int (*fn)(void *ctx), void *ctx)
 		ret = -errno;
 	close(orig);
 	return ret;
+}
+
+static int netns_add(struct netns_found **list, size_t *n, size_t *cap, __u32 inum, int pid,
+		     const char *path)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*list)[i].inum == inum)
+			return 0;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct netns_found *l = realloc(*list, ncap * sizeof(*l));
+
+		if (!l)
+			return -ENOMEM;
+		*list = l;
+		*cap = ncap;
+	}
+	(*list)[*n].inum = inum;
+	(*list)[*n].pid = pid;
+	snprintf((*list)[*n].path, sizeof((*list)[*n].path), "%s", path);
+	(*n)++;
+	return 0;
+}
+
+static int netns_walk(const char *dirpath, bool pids, struct netns_found **list, size_t *n,
+		      size_t *cap)
+{
+	char path[300];
+	struct dirent *d;
+	struct stat st;
+	DIR *dir = opendir(dirpath);
+	int err = 0;
+
+	if (!dir)
+		return 0;
+	while (!err && (d = readdir(dir))) {
+		if (pids && !isdigit((unsigned char)d->d_name[0]))
+			continue;
+		if (!pids && d->d_name[0] == '.')
+			continue;
+		if (pids)
+			snprintf(path, sizeof(path), "/proc/%s/ns/net", d->d_name);
+		else
+			snprintf(path, sizeof(path), "%s/%s", dirpath, d->d_name);
+		/* a kernel thread has no namespace to show; a process may exit meanwhile */
+		if (stat(path, &st))
+			continue;
+		err = netns_add(list, n, cap, st.st_ino, pids ? atoi(d->d_name) : 0, path);
+	}
+	closedir(dir);
+	return err;
+}
+
+int netns_list(struct netns_found **out)
+{
+	struct netns_found *list = NULL;
+	size_t n = 0, cap = 0;
+	int err;
+
+	/* our own first, then by pid order: a container's first process before its execs */
+	err = netns_add(&list, &n, &cap, netns_self_inum(), getpid(), "/proc/self/ns/net");
+	if (!err)
+		err = netns_walk("/proc", true, &list, &n, &cap);
+	if (!err)
+		err = netns_walk("/run/netns", false, &list, &n, &cap);
+	if (err) {
+		free(list);
+		return err;
+	}
+	*out = list;
+	return n;
 }

@@ -16,4 +16,18 @@ __u32 netns_self_inum(void);
 /* Run fn(ctx) inside the namespace fd, then come back.  Returns fn's result or -errno. */
 int netns_run_in(int fd, int (*fn)(void *ctx), void *ctx);
 
+/* A network namespace found on the host, and how to get into it. */
+struct netns_found {
+	__u32 inum;
+	int pid;       /* the first process found in it; 0 when only a name holds it */
+	char path[64]; /* /proc/PID/ns/net or /run/netns/NAME */
+};
+
+/*
+ * Every network namespace that a process is in (/proc/PID/ns/net) or that `ip netns` holds
+ * by name (/run/netns); a namespace held only by another bind mount is not found.  Returns
+ * how many (*out allocated, free() it), or -errno.
+ */
+int netns_list(struct netns_found **out);
+
 #endif /* KSCOPE_NETNS_H */

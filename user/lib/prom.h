@@ -13,7 +13,7 @@
 #include <linux/types.h>
 #include "kscope.h"
 
-#define PROM_MAX_LABELS 4
+#define PROM_MAX_LABELS 6
 
 struct prom {
 	const char *path;
