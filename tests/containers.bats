@@ -186,7 +186,7 @@ start() {
 	ctr_need
 	local rts ida idb pa pb line
 	rts=($(ctr_pick 2))
-	"$BUILD/tcpwait" -j 0.5 >"$TMP/out" 2>"$TMP/err" &
+	"$BUILD/tcpwait" -n 1000 -j 0.5 >"$TMP/out" 2>"$TMP/err" &
 	TOOL_PID=$!
 	wait_for_file "$TMP/out" 10
 	start "${rts[0]}"

@@ -139,12 +139,13 @@ static int iter_read(int fd, char **buf, size_t *cap, size_t *used)
  * The container a namespace belongs to, from the cgroup of a process in it.  The host's own
  * namespace is nobody's container, whatever cgroup tcpwait itself runs in.
  */
-static void ns_name(struct tcpwait_state *tw, struct tw_ns *ns)
+static void ns_name(struct tw_ns *ns)
 {
-	char path[4096];
+	char path[4096], full[4200];
 	struct container c;
 
 	ns->container[0] = '\0';
+	ns->cgroup_id = 0;
 	if (!ns->pid || ns->inum == netns_self_inum() ||
 	    !cgroup_path_of_pid(ns->pid, path, sizeof(path)) || !cgroup_parse_container(path, &c))
 		return;
@@ -152,7 +153,10 @@ static void ns_name(struct tcpwait_state *tw, struct tw_ns *ns)
 		snprintf(ns->container, sizeof(ns->container), "%.12s", c.id);
 	else
 		snprintf(ns->container, sizeof(ns->container), "pod:%s", c.pod_uid);
-	(void)tw;
+	if (cgroup_root()) {
+		snprintf(full, sizeof(full), "%s%s", cgroup_root(), path);
+		ns->cgroup_id = cgroup_id_of_path(full);
+	}
 }
 
 /* The namespaces to look into this interval: --netns's, ours with --host-netns, else all. */
@@ -179,7 +183,7 @@ static int scan_one(struct tcpwait_state *tw, const struct netns_found *f, struc
 
 	ns->inum = f->inum;
 	ns->pid = f->pid;
-	ns_name(tw, ns);
+	ns_name(ns);
 	if (tw->netns_fd >= 0) {
 		err = netns_run_in(tw->netns_fd, ns_enter_work, &c);
 	} else if (f->inum == netns_self_inum()) {

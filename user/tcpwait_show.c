@@ -58,10 +58,16 @@ void tcpwait_json_ns(struct tcpwait_state *tw, __u32 inum)
 	const struct tw_ns *ns = tcpwait_ns_find(tw, inum);
 
 	json_kv_u64(&tw->j, "netns", inum);
+	if (ns && ns->cgroup_id) {
+		cgroup_json_fields(&tw->j, ns->cgroup_id);
+		return;
+	}
 	if (ns && ns->container[0])
 		json_kv_string(&tw->j, "container", ns->container);
 	else
 		json_kv_null(&tw->j, "container");
+	json_kv_null(&tw->j, "cgroup");
+	json_kv_u64(&tw->j, "cgroup_id", 0);
 }
 
 /* what a table shows for a namespace: its container, "host", or its inode */

@@ -39,6 +39,7 @@ struct tw_ns {
 	__u32 inum;
 	int pid;	       /* a process in it, 0 when only a name (/run/netns) holds it */
 	char container[80];    /* the container (or pod:<uid>) its processes belong to, or "" */
+	__u64 cgroup_id;       /* that container's cgroup, 0 when none */
 	struct tw_sysctls sys; /* its own port range and tcp_tw_reuse */
 	__u32 time_wait;
 	bool sys_ok;
