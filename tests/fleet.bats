@@ -113,7 +113,9 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
 	[ "$(prom_value "$f" kscope_tcpwait_established_seconds_count)" -eq \
 		$((2 * $(kv connects "$churn"))) ]
 	[ "$(prom_value "$f" kscope_tcpwait_ports_range)" -eq 1000 ]
-	grep -q '^kscope_tcpwait_tuple_ports_in_use{side="client",laddr="127.0.0.1",raddr="127.0.0.1",rport="7301"} 1000$' "$f"
+	# the tuple's series names its namespace (and container: none here), so two namespaces'
+	# loopback tuples never make the same series
+	grep -q '^kscope_tcpwait_tuple_ports_in_use{side="client",laddr="127.0.0.1",raddr="127.0.0.1",rport="7301",netns="'"$(stat -L -c %i "/run/netns/$NS")"'",container=""} 1000$' "$f"
 	# every family has its HELP and TYPE, once
 	for name in $(grep -v '^#' "$f" | sed 's/[{ ].*//; s/_bucket$\|_sum$\|_count$//' | sort -u); do
 		[ "$(grep -c "^# TYPE $name " "$f")" -eq 1 ]
