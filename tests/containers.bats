@@ -22,6 +22,8 @@ setup() {
 	TOOL_PID=
 	CGROUPS=()
 	NAMES=()
+	# this file's cgroups, below the shared test top, which other files may be using
+	MINE=containers-$$
 }
 
 teardown() {
@@ -61,12 +63,12 @@ start() {
 	local id uid pod cg want
 	id=$(hex64)
 	uid=$(cat /proc/sys/kernel/random/uuid)
-	pod="kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uid//-/_}.slice"
-	cg=$(cgroup_create "system.slice/docker-$id.scope")
-	CGROUPS+=("$(cgroup2_root)/$CGROUP_TEST_TOP")
+	pod="$MINE/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uid//-/_}.slice"
+	cg=$(cgroup_create "$MINE/system.slice/docker-$id.scope")
+	CGROUPS+=("$(cgroup2_root)/$CGROUP_TEST_TOP/$MINE")
 	want=$(stat -c %i "$cg")
-	[ "$(resolved -c "/$CGROUP_TEST_TOP/system.slice/docker-$id.scope")" = "$want" ]
-	[ "$(resolved -c "$CGROUP_TEST_TOP/system.slice/docker-$id.scope")" = "$want" ]
+	[ "$(resolved -c "/$CGROUP_TEST_TOP/$MINE/system.slice/docker-$id.scope")" = "$want" ]
+	[ "$(resolved -c "$CGROUP_TEST_TOP/$MINE/system.slice/docker-$id.scope")" = "$want" ]
 	[ "$(resolved -c "$cg")" = "$want" ]
 	[ "$(resolved -c "$id")" = "$want" ]
 	[ "$(resolved -c "${id:0:12}")" = "$want" ]
@@ -90,16 +92,16 @@ start() {
 	local a b tool
 	a=c0ffee00000a$(hex64 | cut -c13-64)
 	b=c0ffee00000a$(hex64 | cut -c13-64)
-	cgroup_create "system.slice/docker-$a.scope" >/dev/null
-	cgroup_create "system.slice/libpod-$b.scope" >/dev/null
-	CGROUPS+=("$(cgroup2_root)/$CGROUP_TEST_TOP")
+	cgroup_create "$MINE/system.slice/docker-$a.scope" >/dev/null
+	cgroup_create "$MINE/system.slice/libpod-$b.scope" >/dev/null
+	CGROUPS+=("$(cgroup2_root)/$CGROUP_TEST_TOP/$MINE")
 	for tool in forklat fadvtop tcpwait "netcheck watch"; do
 		run $BUILD/$tool -c c0ffee00000a 1
 		[ "$status" -eq 2 ]
 		grep -q "more than one container (${a:0:12} and ${b:0:12}\|more than one container (${b:0:12} and ${a:0:12}" <<<"${lines[0]}"
 		grep -q "under $(cgroup2_root)" <<<"${lines[0]}"
 		# a longer prefix tells them apart
-		[ "$(resolved -c "${a:0:16}")" = "$(stat -c %i "$(cgroup2_root)/$CGROUP_TEST_TOP/system.slice/docker-$a.scope")" ]
+		[ "$(resolved -c "${a:0:16}")" = "$(stat -c %i "$(cgroup2_root)/$CGROUP_TEST_TOP/$MINE/system.slice/docker-$a.scope")" ]
 		run $BUILD/$tool -c c0ffee 1
 		[ "$status" -eq 2 ]
 		grep -q "at least 12 hex digits" <<<"${lines[0]}"
