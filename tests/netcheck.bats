@@ -312,7 +312,8 @@ watch_served() {
 # (this shell ran too late after the tool's line, more than 30 ms apart at the two ends, as
 # happens when other work loads both cores): then the comparison says nothing either way.
 softirq_window() {
-	local n=0 first soft rest t c v want got diff checked=0
+	local n=0 first soft rest t c v want got diff checked=0 win skew slack missed
+	local rcu_got=0 rcu_want=0 rcu_slack=0
 	rm -f "$TMP"/soft.* "$TMP"/line.* "$TMP"/t.* "$TMP/fifo"
 	mkfifo "$TMP/fifo"
 	"$NETCHECK" watch --json 2 6 >"$TMP/fifo" 2>"$TMP/watch.err" &
@@ -334,6 +335,17 @@ softirq_window() {
 	lag6=$(jq -r --arg t "$(cat "$TMP/t.6")" '($t | tonumber) - .ts' "$TMP/line.6")
 	echo "reads behind the tool's lines: ${lag1} s and ${lag6} s"
 	awk -v a="$lag1" -v b="$lag6" 'BEGIN { d = a - b; exit !(d < 0.03 && d > -0.03) }' || return 2
+	# What the misalignment can explain, and no more: a vector running at R/s gains or loses
+	# R x |lag1 - lag6| (+5 ms for the tool's own read of its per-CPU counts) between the two
+	# windows.  Other load on the host (busy CPUs: SCHED, TIMER, RCU) raises R, so this bound
+	# grows with it, where a fixed 2% failed at 194 of 199 SCHED softirqs on a busy host.
+	win=$(jq -s -r '.[1].ts - .[0].ts' "$TMP/line.1" "$TMP/line.6")
+	skew=$(awk -v a="$lag1" -v b="$lag6" 'BEGIN { d = a - b; if (d < 0) d = -d; print d + 0.005 }')
+	# runs of its programs the kernel skipped (another BPF program on that CPU when the
+	# softirq came: other kscope tools, a busy host), as the tool reports them: the counts
+	# may fall short by that many, never more (DESIGN.md, lib.bash's counted)
+	missed=$(jq '.missed_events // 0' "$TMP/line.7")
+	echo "missed runs reported: $missed"
 	cat "$TMP"/line.{2,3,4,5,6} | jq -s -r '
 		[.[].cpus[]] | group_by(.cpu)[] | .[0].cpu as $c |
 		(.[0].softirqs | keys[]) as $v | "\($c) \($v) \(map(.softirqs[$v]) | add)"' >"$TMP/tool"
@@ -345,25 +357,33 @@ softirq_window() {
 		got=$(awk -v c=$c -v v=$v '$1 == c && $2 == v { print $3 }' "$TMP/tool")
 		[ -n "$got" ] || { echo "no tool count for CPU $c $v"; return 1; }
 		diff=$((got > want ? got - want : want - got))
-		echo "CPU $c $v: tool $got, /proc/softirqs $want"
+		slack=$(awk -v w="$want" -v s="$skew" -v t="$win" 'BEGIN { printf "%d", w * s / t + 2 }')
+		echo "CPU $c $v: tool $got, /proc/softirqs $want (misalignment explains $slack)"
 		if [ "$v" = RCU ]; then
 			# on 6.18 the softirq_entry tracepoint itself fires for fewer RCU softirqs than
 			# /proc/softirqs counts: bpftrace on it runs as short as the tool, by an amount
 			# that grows with the window (docs/netcheck.md; 33 of 42 seen under CI's load).
-			# Never above /proc/softirqs, and not half of it lost.
-			[ "$got" -le $((want + 2)) ] && [ $((got * 2)) -ge "$want" ] || return 1
+			# Not half of it lost, nor half again made up on one CPU (seen: CPU 1 36 above,
+			# CPU 0 38 below, in one 10 s window: the RCU tracepoint is not per-CPU exact),
+			# and over all CPUs never above /proc/softirqs (checked after the loop).
+			[ "$got" -le $((want * 3 / 2 + slack)) ] && [ $((got * 2)) -ge "$want" ] || return 1
+			rcu_got=$((rcu_got + got)) rcu_want=$((rcu_want + want)) rcu_slack=$((rcu_slack + slack))
 			[ "$diff" -le 2 ] || echo "note: CPU $c RCU short by $diff (known, see docs)"
 		elif [ "$want" -ge 100 ]; then
-			[ $((diff * 100)) -le $((want * 2)) ] || return 1
+			[ $((diff * 100)) -le $((want * 2)) ] || [ "$diff" -le "$slack" ] ||
+				{ [ "$got" -lt "$want" ] && [ "$diff" -le $((slack + missed)) ]; } || return 1
 			checked=$((checked + 1))
 		elif [ "$v" = NET_RX ] || [ "$v" = NET_TX ]; then
-			[ "$diff" -le 2 ] || return 1
+			[ "$diff" -le "$slack" ] ||
+				{ [ "$got" -lt "$want" ] && [ "$diff" -le $((slack + missed)) ]; } || return 1
 		else
 			# 2% of under 100 is less than one event: too few to judge
 			[ "$diff" -le 2 ] || echo "note: CPU $c $v differs by $diff (too few to judge)"
 		fi
 	done <"$TMP/truth"
 	[ "$checked" -ge 2 ] || { echo "fewer than 2 busy vectors"; return 1; }
+	echo "RCU over all CPUs: tool $rcu_got, /proc/softirqs $rcu_want"
+	[ "$rcu_got" -le $((rcu_want + rcu_slack)) ] || return 1
 	grep -q "NET_RX" "$TMP/tool"
 }
 
