@@ -190,7 +190,10 @@ start() {
 	rts=($(ctr_pick 2))
 	"$BUILD/tcpwait" -n 1000 -j 0.5 >"$TMP/out" 2>"$TMP/err" &
 	TOOL_PID=$!
+	# and the same as a daemon writes it, to check that the two containers' series differ
+	"$BUILD/tcpwait" --prom-top 1000 --prom-file "$TMP/tw.prom" 0.5 2>"$TMP/prom.err" &
 	wait_for_file "$TMP/out" 10
+	wait_for_file "$TMP/tw.prom" 10
 	start "${rts[0]}"
 	ida=$ID pa=$CPID
 	start "${rts[1]}"
@@ -229,6 +232,13 @@ start() {
 		.time_wait == $ssb" <<<"$line"
 	# the diagnosis names the container that ran out
 	jq -e ".diagnosis[] | select(startswith(\"${ida:0:12}: \") and contains(\"out of ports\"))" <<<"$line"
+	# one series per (namespace, tuple): the same loopback tuple twice, told apart by the
+	# namespace's inode and the container, each with its own namespace's count
+	prom_fresh "$TMP/tw.prom"
+	local series='kscope_tcpwait_tuple_time_wait{side="client",laddr="127.0.0.1",raddr="127.0.0.1",rport="7000"'
+	grep "^${series}" "$TMP/tw.prom"
+	[ "$(prom_value "$TMP/tw.prom" "$series,netns=\"$(stat -L -c %i /proc/$pa/ns/net)\",container=\"${ida:0:12}\"}")" -eq "$ssa" ]
+	[ "$(prom_value "$TMP/tw.prom" "$series,netns=\"$(stat -L -c %i /proc/$pb/ns/net)\",container=\"${idb:0:12}\"}")" -eq "$ssb" ]
 	# its processes' EADDRNOTAVAIL, under its id
 	[ "$(jq -s "[.[] | .procs[]? | select(.container == \"${ida:0:12}\") | .connect_eaddrnotavail] | add" "$TMP/out")" -eq "$fails" ]
 	[ "$(jq -s "[.[] | .procs[]? | select(.container == \"${idb:0:12}\") | .connect_eaddrnotavail] | add" "$TMP/out")" -eq 0 ]

@@ -107,7 +107,27 @@ static int ns_enter_work(void *ctx)
 {
 	struct ns_scan *c = ctx;
 
+	char text[4096];
+	ssize_t n;
+	int fd;
+
 	c->ns->sys_ok = !sysctls_read(&c->ns->sys);
+	/*
+	 * An iterator walks the whole of the kernel's TCP hash tables, which all namespaces
+	 * share, to find this one's sockets (~2.5 ms here): a namespace whose sockstat says it
+	 * holds no TCP socket at all is not walked.
+	 */
+	fd = open("/proc/thread-self/net/sockstat", O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		text[n] = '\0';
+		if (!tw_sockstat_has_tcp(text)) {
+			c->iter_fd = -1;
+			return 0;
+		}
+	}
 	c->iter_fd = bpf_iter_create(bpf_link__fd(c->tw->skel->links.tcpwait_iter));
 	return c->iter_fd < 0 ? -errno : 0;
 }
@@ -198,6 +218,8 @@ static int scan_one(struct tcpwait_state *tw, const struct netns_found *f, struc
 	}
 	if (err)
 		return err;
+	if (c.iter_fd < 0)
+		return 0;
 	err = iter_read(c.iter_fd, &buf, &cap, &used);
 	close(c.iter_fd);
 	if (err) {

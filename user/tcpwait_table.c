@@ -237,6 +237,16 @@ static int read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+int tw_sockstat_has_tcp(const char *text)
+{
+	const char *line = strstr(text, "TCP: ");
+	unsigned int inuse, orphan, tw;
+
+	if (!line || sscanf(line, "TCP: inuse %u orphan %u tw %u", &inuse, &orphan, &tw) != 3)
+		return -1;
+	return inuse || tw;
+}
+
 int tw_sysctls_read(struct tw_sysctls *sys)
 {
 	char buf[4096];

@@ -74,6 +74,13 @@ struct tw_sysctls {
 	__u8 reserved[8192];
 };
 
+/*
+ * From /proc/net/sockstat (of the reader's namespace): whether the namespace holds any TCP
+ * socket ("TCP: inuse N orphan N tw N ...": inuse counts hashed sockets, listeners included;
+ * tw the timewait ones).  1 yes, 0 no, -1 when the text says neither.
+ */
+int tw_sockstat_has_tcp(const char *text);
+
 /* Read them from /proc/sys/net/ipv4 (of the caller's namespace).  Returns 0 or -errno. */
 int tw_sysctls_read(struct tw_sysctls *sys);
 

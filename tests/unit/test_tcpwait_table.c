@@ -32,6 +32,15 @@ static void test_ranges(void)
 	check(!tw_parse_port_range("32768\t60999\n", &lo, &hi) && lo == 32768 && hi == 60999,
 	      "parses the kernel's default range");
 	check(tw_parse_port_range("5000 4000", &lo, &hi) != 0, "rejects an inverted range");
+	check(tw_sockstat_has_tcp(
+		      "sockets: used 0\nTCP: inuse 0 orphan 0 tw 0 alloc 18 mem 160\n") == 0,
+	      "sockstat: a namespace with no TCP socket");
+	check(tw_sockstat_has_tcp(
+		      "sockets: used 3\nTCP: inuse 0 orphan 0 tw 120 alloc 18 mem 1\n") == 1,
+	      "sockstat: only TIME_WAIT sockets left");
+	check(tw_sockstat_has_tcp("TCP: inuse 1 orphan 0 tw 0 alloc 18 mem 160\n") == 1,
+	      "sockstat: a listener");
+	check(tw_sockstat_has_tcp("TCP: something else\n") == -1, "sockstat: unknown text");
 	check_u64(tw_ports_usable(32768, 60999, NULL), 28232, "default range has 28232 ports");
 	/* measured: with 20000-20999 and nothing reserved, exactly 1000 connects succeed */
 	check_u64(tw_ports_usable(20000, 20999, NULL), 1000, "both ends of the range count");
