@@ -20,7 +20,7 @@ setup() {
 }
 
 @test "systemd-analyze verify accepts the unit, instantiated for every tool" {
-	for t in tcpwait mcewatch fadvtop; do
+	for t in tcpwait mcewatch fadvtop forklat netcheck; do
 		u=$BATS_TEST_TMPDIR/kscope@$t.service
 		sed "s#/usr/sbin/#$BUILD/#" "$KSCOPE_ROOT/deploy/kscope@.service" >"$u"
 		MANPATH=$MANDIR run systemd-analyze verify "$u"
@@ -35,7 +35,7 @@ setup() {
 	cmd=$(sed -n 's/^ExecStart=//p' "$u")
 	args=$(sed -n 's/^Environment=KSCOPE_ARGS=//p' "$u")
 	[ "$args" = 15 ]
-	for t in tcpwait mcewatch; do
+	for t in tcpwait mcewatch fadvtop forklat netcheck; do
 		dir=$BATS_TEST_TMPDIR/textfile
 		mkdir -p "$dir"
 		# %i -> the tool, the textfile directory -> ours, the interval -> short, one report
@@ -72,7 +72,12 @@ setup() {
 		    assert cmd[0] == "/usr/sbin/" + c["name"]
 		    i = cmd.index("--prom-file")
 		    assert cmd[i + 1] == "/textfile/kscope-%s.prom" % c["name"]
+		    # the file goes with the pod: preStop removes it
+		    assert c["lifecycle"]["preStop"]["exec"]["command"] == \
+		        ["/bin/rm", "-f", cmd[i + 1]]
 		    print(" ".join(cmd))
+		assert sorted(c["name"] for c in spec["containers"]) == \
+		    ["fadvtop", "forklat", "mcewatch", "netcheck", "tcpwait"]
 	EOF
 	echo "$output"
 	[ "$status" -eq 0 ]

@@ -62,6 +62,12 @@ teardown() {
 	true
 }
 
+# unscope FILE: drop the netns label tcpwait puts on every series, so that samples can be
+# named as the tool's own labels make them
+unscope() {
+	sed -i -E 's/\{netns="[0-9]+",?/{/; s/\{\}//' "$1"
+}
+
 # background PID to stop in teardown
 track() { PIDS+=("$1"); }
 
@@ -104,6 +110,9 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	f=$BATS_TEST_TMPDIR/snap.prom
+	# every series carries the namespace's inode (the two-instance test checks its value)
+	[ "$(grep -v '^#' "$f" | grep -vc "{netns=\"$(stat -L -c %i "/run/netns/$NS")\"")" -eq 0 ]
+	unscope "$f"
 	[ "$(prom_value "$f" kscope_tcpwait_time_wait)" -eq "$truth" ]
 	[ "$(prom_value "$f" kscope_tcpwait_connect_eaddrnotavail_total)" -eq \
 		"$(kv eaddrnotavail "$churn")" ]
@@ -152,6 +161,7 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
 	run promtool check metrics <"$f"
 	echo "$output"
 	[ "$status" -eq 0 ]
+	unscope "$f"
 	# the label value is the tool's escaped comm (\\x0a for the newline), escaped again for
 	# the format: \" and \\ as the exposition format requires, so the line still parses
 	grep -qF 'kscope_tcpwait_process_time_wait{comm="tw\"q\\\\b\\x0ax"} ' "$f"
@@ -180,8 +190,7 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
 	while kill -0 "$churn" 2>/dev/null; do
 		mapfile -t lines <"$DIR/tcpwait.prom"
 		last=${lines[-1]}
-		[[ $last =~ ^kscope_tcpwait_process_time_wait(\{.*\})?\ [0-9]+$ ||
-			$last == "# TYPE kscope_tcpwait_process_time_wait gauge" ]] ||
+		[[ $last =~ ^kscope_tcpwait_last_update_timestamp_seconds\{netns=\"[0-9]+\"\}\ [0-9.]+$ ]] ||
 			{ partial=$((partial + 1)); echo "partial: ...$last"; }
 		reads=$((reads + 1))
 	done
@@ -354,4 +363,79 @@ quiet_run() {
 		[ "$(grep -vc '^Tracing \|^[a-z]*: note: .*\(not measured\|using\)' "$err")" -eq 0 ]
 		! grep -q 'Ctrl-C' "$err"
 	done
+}
+
+# metrics FILE-OR-URL: node_exporter's page, retried until it answers (bounded)
+ne_metrics() {
+	local m
+	for _ in $(seq 100); do
+		m=$(curl -sf "$1") && { echo "$m"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "two instances in one textfile directory: node_exporter serves both, with no collision" {
+	# tcpwait on the host and in the test's namespace; fadvtop twice, told apart by --prom-label
+	T0=$(date +%s)
+	"$TCPWAIT" --prom-file "$DIR/kscope-tcpwait-host.prom" 0.3 >/dev/null 2>&1 &
+	track $!
+	"$TCPWAIT" --netns "$NS" --prom-file "$DIR/kscope-tcpwait-ns.prom" 0.3 >/dev/null 2>&1 &
+	track $!
+	"$FADVTOP" --prom-label instance=a --prom-file "$DIR/kscope-fadvtop-a.prom" 0.3 \
+		>/dev/null 2>&1 &
+	track $!
+	"$FADVTOP" --prom-label instance=b --prom-file "$DIR/kscope-fadvtop-b.prom" 0.3 \
+		>/dev/null 2>&1 &
+	track $!
+	for f in tcpwait-host tcpwait-ns fadvtop-a fadvtop-b; do
+		wait_for_file "$DIR/kscope-$f.prom" 30
+	done
+	port=$(free_port)
+	prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
+		--collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$DIR" >"$BATS_TEST_TMPDIR/ne.log" 2>&1 &
+	track $!
+	metrics=$(ne_metrics "http://127.0.0.1:$port/metrics")
+	cat "$BATS_TEST_TMPDIR/ne.log"
+	grep -q '^node_textfile_scrape_error 0$' <<<"$metrics"
+	! grep -q 'collected before' "$BATS_TEST_TMPDIR/ne.log"
+
+	# each tcpwait's series carry its namespace's inode, as the kernel names it
+	host_ns=$(stat -L -c %i /proc/self/ns/net)
+	test_ns=$(stat -L -c %i "/run/netns/$NS")
+	[ "$host_ns" != "$test_ns" ]
+	run grep -c "^kscope_tcpwait_time_wait{netns=\"$host_ns\"} " <<<"$metrics"
+	[ "$output" -eq 1 ]
+	run grep -c "^kscope_tcpwait_time_wait{netns=\"$test_ns\"} " <<<"$metrics"
+	[ "$output" -eq 1 ]
+	for i in a b; do
+		grep -q "^kscope_fadvtop_missed_events_total{instance=\"$i\"} " <<<"$metrics"
+	done
+	# every file says when it was written: now, give or take the clock's second
+	now=$(date +%s)
+	run grep -c '^kscope_[a-z]*_last_update_timestamp_seconds{' <<<"$metrics"
+	[ "$output" -eq 4 ]
+	grep '^kscope_[a-z]*_last_update_timestamp_seconds{' <<<"$metrics" |
+		awk -v t0="$T0" -v now="$now" '{ if ($2 < t0 || $2 > now + 1) exit 1 }'
+
+	# the control: the same series in two files is what node_exporter refuses, and says so
+	cp "$DIR/kscope-fadvtop-a.prom" "$DIR/kscope-copy.prom"
+	# (node_textfile_scrape_error stays 0 then: the log is where it shows)
+	for _ in $(seq 50); do
+		ne_metrics "http://127.0.0.1:$port/metrics" >/dev/null
+		grep -q 'collected before' "$BATS_TEST_TMPDIR/ne.log" && break
+		sleep 0.1
+	done
+	grep -q 'collected before' "$BATS_TEST_TMPDIR/ne.log"
+}
+
+@test "--prom-label: a bad or reserved name is one line and exit 2" {
+	for bad in x =v 1a=b __a=b comm=x netns=1 a= a-b=c; do
+		run "$TCPWAIT" --prom-file "$DIR/x.prom" --prom-label "$bad" 1 1
+		echo "$bad: $output"
+		[ "$status" -eq 2 ]
+		[[ ${lines[0]} == "tcpwait: invalid --prom-label '$bad': "* ]]
+	done
+	[ ! -e "$DIR/x.prom" ]
 }

@@ -175,7 +175,7 @@ while :; do
 	age=$((now - $(stat -c %Y "$PROM")))
 	[ "$age" -gt 5 ] && stale=1
 	load=-
-	[ -n "$load_metric" ] && load=$(awk -v m="$load_metric" '$1 == m { print $2 }' "$PROM")
+	[ -n "$load_metric" ] && load=$(awk -v m="$load_metric" '$1 == m || index($1, m "{") == 1 { print $2 }' "$PROM")
 	printf '%8d %10d %10d %5d %10d %8d %9d %10s\n' "$t" "$rss" "$hwm" "$fds" \
 		"$(stat -c %s "$PROM")" "$(grep -vc '^#' "$PROM")" "$age" "$load" >>"$proc_table"
 	[ "$t" -ge "$WARMUP" ] && rss_samples+=("$rss")

@@ -45,13 +45,16 @@ static const struct opt common_table[] = {
 	{"no-bpf-stats", 0, OPT_FLAG, offsetof(struct common_opts, no_bpf_stats), NULL,
 	 "leave the kernel's BPF run-time stats off (their clock reads cost every BPF program "
 	 "~140 ns a run here); the cost report then has no BPF time"},
+	{"prom-label", 0, OPT_CUSTOM, offsetof(struct common_opts, prom_label), "NAME=VALUE",
+	 "add this label to every series in --prom-file (repeatable), e.g. instance=blue", 0, 0,
+	 prom_label_parse},
 	{"help", 'h', OPT_FLAG, 0, NULL, "show this help and exit"},
 	{"version", 'V', OPT_FLAG, 0, NULL, "show the version and exit"},
 };
 
 static const unsigned int common_needs[] = {
 	COMMON_PID,  COMMON_CGROUP, COMMON_CONTAINERS, 0, 0, 0, COMMON_PROM,
-	COMMON_PROM, COMMON_EVENTS, COMMON_INTERVAL,   0, 0,
+	COMMON_PROM, COMMON_EVENTS, COMMON_INTERVAL,   COMMON_PROM, 0, 0,
 };
 
 static const struct tool_desc *current_tool;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -112,6 +113,88 @@ int prom_check(const char *path, char *why, size_t why_len)
 	return 0;
 }
 
+static struct {
+	char name[64];
+	char value[256];
+} extra[PROM_MAX_EXTRA];
+static int nextra;
+
+/* the labels kscope's own series use: an extra label of that name would clash with them */
+static const char *const reserved[] = {
+	"le",	    "comm",	 "container", "pod",   "cgroup", "netns",  "advice",
+	"severity", "class",	 "bank",      "cpu",   "label",	 "device", "tracepoint",
+	"vector",   "direction", "side",      "laddr", "raddr",	 "lport",  "rport",
+};
+
+static int label_put(const char *name, const char *value, bool user, char *why, size_t why_len)
+{
+	size_t n = strlen(name);
+
+	if (nextra == PROM_MAX_EXTRA) {
+		snprintf(why, why_len, "at most %d labels", PROM_MAX_EXTRA);
+		return -1;
+	}
+	/* Prometheus' label names: [a-zA-Z_][a-zA-Z0-9_]*, and __ is Prometheus' own */
+	if (!n || n >= sizeof(extra[0].name) || (name[0] >= '0' && name[0] <= '9') ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n ||
+	    !strncmp(name, "__", 2)) {
+		snprintf(why, why_len,
+			 "a label name is letters, digits and _, not starting with a digit or __");
+		return -1;
+	}
+	for (size_t i = 0; user && i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (!strcmp(name, reserved[i])) {
+			snprintf(why, why_len, "'%s' is a label kscope's own series use", name);
+			return -1;
+		}
+	for (int i = 0; i < nextra; i++)
+		if (!strcmp(name, extra[i].name)) {
+			snprintf(why, why_len, "label '%s' given twice", name);
+			return -1;
+		}
+	if (!*value || strlen(value) >= sizeof(extra[0].value)) {
+		snprintf(why, why_len, "the value is empty or longer than %zu bytes",
+			 sizeof(extra[0].value) - 1);
+		return -1;
+	}
+	snprintf(extra[nextra].name, sizeof(extra[0].name), "%s", name);
+	snprintf(extra[nextra].value, sizeof(extra[0].value), "%s", value);
+	nextra++;
+	return 0;
+}
+
+int prom_label_add(const char *name, const char *value, char *why, size_t why_len)
+{
+	return label_put(name, value, true, why, why_len);
+}
+
+int prom_label_tool(const char *name, const char *value)
+{
+	char why[128];
+
+	return label_put(name, value, false, why, sizeof(why));
+}
+
+int prom_label_parse(const char *arg, void *field, char *why, size_t why_len)
+{
+	const char *eq = strchr(arg, '=');
+	char name[64];
+
+	if (!eq) {
+		snprintf(why, why_len, "not NAME=VALUE");
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg < 63 ? eq - arg : 63), arg);
+	if (eq - arg >= (long)sizeof(name)) {
+		snprintf(why, why_len, "the name is longer than %zu bytes", sizeof(name) - 1);
+		return -1;
+	}
+	if (prom_label_add(name, eq + 1, why, why_len))
+		return -1;
+	*(const char **)field = arg;
+	return 0;
+}
+
 int prom_begin(struct prom *p, const char *path)
 {
 	int fd;
@@ -166,11 +249,26 @@ size_t prom_escape(char *out, size_t out_len, const char *in)
 	return o;
 }
 
+static bool labels_have(const struct prom_labels *labels, const char *name)
+{
+	for (int i = 0; labels && i < PROM_MAX_LABELS; i++)
+		if (labels->names[i] && labels->values[i] && !strcmp(labels->names[i], name))
+			return true;
+	return false;
+}
+
 static void labels_write(FILE *f, const struct prom_labels *labels, const char *le)
 {
 	bool any = false;
 	char esc[1024];
 
+	for (int i = 0; i < nextra; i++) {
+		if (labels_have(labels, extra[i].name))
+			continue;
+		prom_escape(esc, sizeof(esc), extra[i].value);
+		fprintf(f, "%s%s=\"%s\"", any ? "," : "{", extra[i].name, esc);
+		any = true;
+	}
 	for (int i = 0; labels && i < PROM_MAX_LABELS; i++) {
 		if (!labels->names[i] || !labels->values[i])
 			continue;
@@ -237,6 +335,26 @@ void prom_histogram(struct prom *p, const char *name, const struct prom_labels *
 	value_write(p->f, cumulative);
 }
 
+/*
+ * Every file ends with when it was written, so a tool that stopped updating it (hung, killed
+ * without its unit's clean-up) shows as stale: time() - this > a few intervals (docs/fleet.md).
+ */
+static void prom_last_update(struct prom *p)
+{
+	const char *tool = out_tool_name();
+	char name[128];
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(name, sizeof(name), "kscope_%.*s_last_update_timestamp_seconds",
+		 (int)strcspn(tool, " "), tool);
+	p->last_family[0] = '\0';
+	prom_family(p, name, "gauge", "When this file was written, in seconds since the epoch.");
+	fputs(name, p->f);
+	labels_write(p->f, NULL, NULL);
+	fprintf(p->f, " %lld.%03ld\n", (long long)now.tv_sec, now.tv_nsec / 1000000);
+}
+
 int prom_commit(struct prom *p)
 {
 	char why[256];
@@ -244,6 +362,7 @@ int prom_commit(struct prom *p)
 
 	/* every tool's file ends with what the tool itself costs */
 	cost_prom(p);
+	prom_last_update(p);
 	if (fflush(p->f) || fsync(fileno(p->f)))
 		err = -errno;
 	if (fclose(p->f) && !err)

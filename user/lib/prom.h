@@ -52,6 +52,19 @@ int prom_commit(struct prom *p);
 void prom_abort(struct prom *p);
 
 /*
+ * Labels on every series of the file, so that two instances writing into one textfile
+ * directory never write the same series (node_exporter drops both files' samples then):
+ * --prom-label NAME=VALUE (prom_label_parse, an OPT_CUSTOM parser) and what a tool adds
+ * itself (tcpwait's netns).  A sample's own label of the same name wins.
+ */
+#define PROM_MAX_EXTRA 4
+int prom_label_parse(const char *arg, void *field, char *why, size_t why_len);
+/* Returns 0, or -1 with a reason in why (a bad or reserved name, too many). */
+int prom_label_add(const char *name, const char *value, char *why, size_t why_len);
+/* A label the tool itself puts on every series (a reserved name: users cannot set it). */
+int prom_label_tool(const char *name, const char *value);
+
+/*
  * A label value: rendered as out_sanitize() renders it for tables (\xNN for bytes that are not
  * printable ASCII), then escaped as the format requires; out always NUL-terminated.
  */
