@@ -62,10 +62,10 @@ teardown() {
 	true
 }
 
-# unscope FILE: drop the netns label tcpwait puts on every series, so that samples can be
+# unscope FILE: drop the scope label tcpwait puts on every series, so that samples can be
 # named as the tool's own labels make them
 unscope() {
-	sed -i -E 's/\{netns="[0-9]+",?/{/; s/\{\}//' "$1"
+	sed -i -E 's/\{scope="[^"]*",?/{/; s/\{\}//' "$1"
 }
 
 # background PID to stop in teardown
@@ -110,8 +110,8 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 	f=$BATS_TEST_TMPDIR/snap.prom
-	# every series carries the namespace's inode (the two-instance test checks its value)
-	[ "$(grep -v '^#' "$f" | grep -vc "{netns=\"$(stat -L -c %i "/run/netns/$NS")\"")" -eq 0 ]
+	# every series says what the instance looks into: this namespace, by its inode
+	[ "$(grep -v '^#' "$f" | grep -vc "{scope=\"netns:$(stat -L -c %i "/run/netns/$NS")\"")" -eq 0 ]
 	unscope "$f"
 	[ "$(prom_value "$f" kscope_tcpwait_time_wait)" -eq "$truth" ]
 	[ "$(prom_value "$f" kscope_tcpwait_connect_eaddrnotavail_total)" -eq \
@@ -190,7 +190,7 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
 	while kill -0 "$churn" 2>/dev/null; do
 		mapfile -t lines <"$DIR/tcpwait.prom"
 		last=${lines[-1]}
-		[[ $last =~ ^kscope_tcpwait_last_update_timestamp_seconds\{netns=\"[0-9]+\"\}\ [0-9.]+$ ]] ||
+		[[ $last =~ ^kscope_tcpwait_last_update_timestamp_seconds\{scope=\"netns:[0-9]+\"\}\ [0-9.]+$ ]] ||
 			{ partial=$((partial + 1)); echo "partial: ...$last"; }
 		reads=$((reads + 1))
 	done
@@ -376,9 +376,12 @@ ne_metrics() {
 }
 
 @test "two instances in one textfile directory: node_exporter serves both, with no collision" {
-	# tcpwait on the host and in the test's namespace; fadvtop twice, told apart by --prom-label
+	# tcpwait over every namespace and in the test's alone; fadvtop twice, told apart by
+	# --prom-label.  TIME_WAIT in the test's namespace: both tcpwaits write its tuple series
+	ip netns exec "$NS" "$GEN/tcpchurn" -m client-close -n 50 -q -P 7340 >/dev/null
 	T0=$(date +%s)
-	"$TCPWAIT" --prom-file "$DIR/kscope-tcpwait-host.prom" 0.3 >/dev/null 2>&1 &
+	# (every tuple: other work on this machine keeps TIME_WAIT of its own)
+	"$TCPWAIT" --prom-top 10000 --prom-file "$DIR/kscope-tcpwait-host.prom" 0.3 >/dev/null 2>&1 &
 	track $!
 	"$TCPWAIT" --netns "$NS" --prom-file "$DIR/kscope-tcpwait-ns.prom" 0.3 >/dev/null 2>&1 &
 	track $!
@@ -401,14 +404,15 @@ ne_metrics() {
 	grep -q '^node_textfile_scrape_error 0$' <<<"$metrics"
 	! grep -q 'collected before' "$BATS_TEST_TMPDIR/ne.log"
 
-	# each tcpwait's series carry its namespace's inode, as the kernel names it
-	host_ns=$(stat -L -c %i /proc/self/ns/net)
+	# each tcpwait's series say what it looks into: every namespace, or the test's by inode
 	test_ns=$(stat -L -c %i "/run/netns/$NS")
-	[ "$host_ns" != "$test_ns" ]
-	run grep -c "^kscope_tcpwait_time_wait{netns=\"$host_ns\"} " <<<"$metrics"
+	run grep -c '^kscope_tcpwait_time_wait{scope="all"} ' <<<"$metrics"
 	[ "$output" -eq 1 ]
-	run grep -c "^kscope_tcpwait_time_wait{netns=\"$test_ns\"} " <<<"$metrics"
+	run grep -c "^kscope_tcpwait_time_wait{scope=\"netns:$test_ns\"} 50\$" <<<"$metrics"
 	[ "$output" -eq 1 ]
+	# the namespace's tuple, from both: two series (node_exporter sorts the labels)
+	run grep -c "^kscope_tcpwait_tuple_time_wait{.*netns=\"$test_ns\",raddr=\"127.0.0.1\",rport=\"7340\",scope=\"\(all\|netns:$test_ns\)\"" <<<"$metrics"
+	[ "$output" -eq 2 ]
 	for i in a b; do
 		grep -q "^kscope_fadvtop_missed_events_total{instance=\"$i\"} " <<<"$metrics"
 	done
@@ -431,7 +435,7 @@ ne_metrics() {
 }
 
 @test "--prom-label: a bad or reserved name is one line and exit 2" {
-	for bad in x =v 1a=b __a=b comm=x netns=1 a= a-b=c; do
+	for bad in x =v 1a=b __a=b comm=x netns=1 scope=x a= a-b=c; do
 		run "$TCPWAIT" --prom-file "$DIR/x.prom" --prom-label "$bad" 1 1
 		echo "$bad: $output"
 		[ "$status" -eq 2 ]

@@ -672,18 +672,18 @@ static int tcpwait_configure(struct tcpwait_state *tw)
 	/* every namespace unless one was asked for */
 	skel->rodata->filter_netns = tw->cfg.netns || tw->cfg.host_netns ? inum : 0;
 	/*
-	 * What the file's figures cover, on every series that has no netns of its own (the
-	 * tuples have): one namespace's inode (as lsns and /proc/PID/ns/net show it) or "all",
-	 * so an instance on the host and one with --netns never write the same series.
+	 * What the instance looks into, on every series: "all" namespaces or one's inode (as lsns
+	 * and /proc/PID/ns/net show it), so that an instance on the host and one with --netns
+	 * never write the same series, not even the tuple series of a namespace both see.
 	 */
 	if (tw->common.prom_file) {
-		char ns[16];
+		char scope[32];
 
 		if (tw->cfg.netns || tw->cfg.host_netns)
-			snprintf(ns, sizeof(ns), "%u", inum);
+			snprintf(scope, sizeof(scope), "netns:%u", inum);
 		else
-			snprintf(ns, sizeof(ns), "all");
-		prom_label_tool("netns", ns);
+			snprintf(scope, sizeof(scope), "all");
+		prom_label_tool("scope", scope);
 	}
 	skel->rodata->filter_family = tw->cfg.ipv4 ? AF_INET_ : tw->cfg.ipv6 ? AF_INET6_ : 0;
 	skel->rodata->filter_tgid = tw->common.pid;

@@ -53,7 +53,7 @@ static const struct opt common_table[] = {
 };
 
 static const unsigned int common_needs[] = {
-	COMMON_PID,  COMMON_CGROUP, COMMON_CONTAINERS, 0, 0, 0, COMMON_PROM,
+	COMMON_PID,  COMMON_CGROUP, COMMON_CONTAINERS, 0,	    0, 0, COMMON_PROM,
 	COMMON_PROM, COMMON_EVENTS, COMMON_INTERVAL,   COMMON_PROM, 0, 0,
 };
 

@@ -58,8 +58,8 @@ struct common_opts {
 	long count;	 /* intervals to print; 0: until SIGINT/SIGTERM */
 	const char *prom_file;
 	long prom_top;
-	long ring_mb;	   /* --ring-mb; 0: events_ring_size() picks */
-	bool no_bpf_stats; /* --no-bpf-stats: cost_start() leaves the BPF run-time stats off */
+	long ring_mb;		/* --ring-mb; 0: events_ring_size() picks */
+	bool no_bpf_stats;	/* --no-bpf-stats: cost_start() leaves the BPF run-time stats off */
 	const char *prom_label; /* the last --prom-label; all of them are in prom.c's list */
 	/* positionals left over when the tool takes free arguments (tool_desc.free_args) */
 	int nargs;

@@ -121,9 +121,9 @@ static int nextra;
 
 /* the labels kscope's own series use: an extra label of that name would clash with them */
 static const char *const reserved[] = {
-	"le",	    "comm",	 "container", "pod",   "cgroup", "netns",  "advice",
-	"severity", "class",	 "bank",      "cpu",   "label",	 "device", "tracepoint",
-	"vector",   "direction", "side",      "laddr", "raddr",	 "lport",  "rport",
+	"le",	 "comm",  "container", "pod",	"cgroup", "netns",	"advice", "severity",
+	"class", "bank",  "cpu",       "label", "device", "tracepoint", "vector", "direction",
+	"side",	 "laddr", "raddr",     "lport", "rport",  "scope",
 };
 
 static int label_put(const char *name, const char *value, bool user, char *why, size_t why_len)

@@ -55,7 +55,7 @@ void prom_abort(struct prom *p);
  * Labels on every series of the file, so that two instances writing into one textfile
  * directory never write the same series (node_exporter drops both files' samples then):
  * --prom-label NAME=VALUE (prom_label_parse, an OPT_CUSTOM parser) and what a tool adds
- * itself (tcpwait's netns).  A sample's own label of the same name wins.
+ * itself (tcpwait's scope).  A sample's own label of the same name wins.
  */
 #define PROM_MAX_EXTRA 4
 int prom_label_parse(const char *arg, void *field, char *why, size_t why_len);
