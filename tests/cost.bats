@@ -24,7 +24,7 @@ start() {
 	"$@" >"$OUT" 2>"$ERR" &
 	TOOL_PID=$!
 	for _ in $(seq 100); do
-		ls -l /proc/"$TOOL_PID"/fd 2>/dev/null | grep -q bpf_link && return 0
+		readlink /proc/"$TOOL_PID"/fd/* 2>/dev/null | grep -q bpf_link && return 0
 		sleep 0.1
 	done
 	return 1
@@ -49,12 +49,13 @@ bpftool_sum() {
 
 @test "forklat's summary says what its programs cost during a fork storm, as bpftool reads them" {
 	start "$BUILD/forklat" -j 10
-	ids=$(prog_ids_of "$TOOL_PID")
+	mapfile -t ids < <(prog_ids_of "$TOOL_PID")
+	[ ${#ids[@]} -gt 0 ]
 	run "$GEN/forkgen" --forks 2000 --via vfork
 	[ "$status" -eq 0 ]
 	forks=$(jq .forks <<<"$output")
-	runs=$(bpftool_sum run_cnt $ids)
-	ns=$(bpftool_sum run_time_ns $ids)
+	runs=$(bpftool_sum run_cnt "${ids[@]}")
+	ns=$(bpftool_sum run_time_ns "${ids[@]}")
 	stop
 	cost=$(jq -c 'select(.event == "summary") | .cost' "$OUT")
 	echo "bpftool: $runs runs $ns ns; forkgen: $forks forks; summary: $cost"
@@ -71,10 +72,11 @@ bpftool_sum() {
 	[ -d /sys/kernel/tracing/events/ras/mc_event ] || skip "no ras:mc_event here"
 	PROM=$BATS_TEST_TMPDIR/m.prom
 	start "$BUILD/mcewatch" --prom-file "$PROM" 0.2
-	ids=$(prog_ids_of "$TOOL_PID")
+	mapfile -t ids < <(prog_ids_of "$TOOL_PID")
+	[ ${#ids[@]} -gt 0 ]
 	wait_for_file "$PROM" 10
 	prom_fresh "$PROM"
-	[ "$(bpftool_sum run_cnt $ids)" -eq 0 ]
+	[ "$(bpftool_sum run_cnt "${ids[@]}")" -eq 0 ]
 	[ "$(prom_value "$PROM" kscope_mcewatch_bpf_runs_total)" = 0 ]
 	[ "$(prom_value "$PROM" kscope_mcewatch_bpf_seconds_total)" = 0 ]
 	# loading BTF and the programs takes ~0.1 s of CPU; idling adds next to nothing
@@ -84,10 +86,10 @@ bpftool_sum() {
 
 @test "--no-bpf-stats: the tool does not turn the stats on (it holds no bpf-stats fd)" {
 	start "$BUILD/mcewatch" -j 1
-	ls -l /proc/"$TOOL_PID"/fd | grep -q 'anon_inode:bpf-stats'
+	readlink /proc/"$TOOL_PID"/fd/* | grep -q 'anon_inode:bpf-stats'
 	stop
 	start "$BUILD/mcewatch" -j --no-bpf-stats 1
-	! ls -l /proc/"$TOOL_PID"/fd | grep -q 'anon_inode:bpf-stats'
+	[ "$(readlink /proc/"$TOOL_PID"/fd/* | grep -c 'anon_inode:bpf-stats')" -eq 0 ]
 	stop
 	jq -e 'select(.event == "summary") | .cost | has("bpf_seconds")' "$OUT"
 }

@@ -30,8 +30,7 @@ start() {
 	"$@" >"$OUT" 2>"$ERR" &
 	TOOL_PID=$!
 	for _ in $(seq 100); do
-		[ -n "$(prog_ids_of "$TOOL_PID")" ] && grep -q 'link' <(ls -l /proc/"$TOOL_PID"/fd) &&
-			return 0
+		readlink /proc/"$TOOL_PID"/fd/* 2>/dev/null | grep -q bpf_link && return 0
 		sleep 0.1
 	done
 	return 1
@@ -76,10 +75,9 @@ summary() { jq -c 'select(.event == "summary")' "$OUT"; }
 	gen=$output
 	stop
 	wait "$CAT_PID"
-	OUT=$BATS_TEST_TMPDIR/piped
 	pid=$(kv pid "$gen")
-	s=$(summary)
-	printed=$(jq -c "select(.pid == $pid and .advice)" "$OUT" | wc -l)
+	s=$(jq -c 'select(.event == "summary")' "$BATS_TEST_TMPDIR/piped")
+	printed=$(jq -c "select(.pid == $pid and .advice)" "$BATS_TEST_TMPDIR/piped" | wc -l)
 	lost=$(jq .lost_events <<<"$s")
 	missed=$(jq .missed_events <<<"$s")
 	echo "printed $printed lost $lost missed $missed, truth $(kv calls "$gen") in $(kv ns "$gen") ns"
