@@ -32,7 +32,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/te
 BPF_HEADERS := $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h
 LIB_HEADERS := $(wildcard user/lib/*.h) $(wildcard bpf/*.h)
 
-.PHONY: all tools generators static unit test demo bench deps vmlinux fuzz vmtest clean format \
+.PHONY: all tools generators static unit test demo bench deps deps-build vmlinux fuzz vmtest clean format \
 	install deb soak
 # a recipe that fails or is interrupted (bpftool gen skeleton > $@) leaves no truncated target
 # behind for .SECONDARY to keep
@@ -88,16 +88,28 @@ $(BUILD)/static-tools/%: tools/%.c $(wildcard tools/*.h) | $(BUILD)/static-tools
 $(BUILD)/unit/%: tests/unit/%.c $(patsubst user/%.c,$(BUILD)/mod/%.o,$(MOD_SRCS)) $(BUILD)/libkscope.a | $(BUILD)/unit
 	$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit $^ $(LIBS) -o $@
 
-# deps installs what a fresh Debian machine lacks and mounts tracefs; it is the first step
-# of demo and test so that the README's two commands work with nothing installed by hand.
+# deps-build installs what building and running needs, deps what the tests and benchmarks need
+# too (tools/deps.sh), and both mount tracefs: the first step of demo and test, so that the
+# README's two commands work with nothing installed by hand.  The tests load BPF programs
+# and make namespaces and cgroups: as another user, test says to run it as root.
 deps:
-	tools/deps.sh
+	tools/deps.sh test
 
-demo: deps
+deps-build:
+	tools/deps.sh build
+
+# both load BPF programs: as another user they say so (and what to run) before anything else
+ROOT_CHECK = @[ "$$(id -u)" -eq 0 ] || { echo "make $@: loads BPF programs and creates network namespaces: run it as root (sudo make $@)" >&2; exit 1; }
+
+demo:
+	$(ROOT_CHECK)
+	tools/deps.sh build
 	$(MAKE) all
 	tools/demo.sh
 
-test: deps
+test:
+	$(ROOT_CHECK)
+	tools/deps.sh test
 	$(MAKE) all unit static
 	tests/run
 

@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
-# Install what a fresh Debian machine lacks for building, testing and benchmarking kscope,
-# and mount tracefs (libbpf attaches tracepoints through it). Safe to run again: it only
-# touches what is missing.
+# Install what a fresh Debian machine lacks, and mount tracefs (libbpf attaches tracepoints
+# through it). Safe to run again: it only touches what is missing.
+#
+# Usage: tools/deps.sh [build|test]
+#   build  what building and running the tools needs (make, make demo): the compiler, libbpf,
+#          bpftool, libelf, and iproute2 for the demo's namespace
+#   test   that and what the tests and benchmarks need (make test, make bench, make soak):
+#          bats, the independent tools the tests compare with, the anchors the benchmarks
+#          measure against, the fleet tests' real components (Prometheus, node_exporter) and
+#          the container runtimes of tests/containers.bats (the default)
+# As root it installs; as another user it says what is missing and the command to run.
 set -euo pipefail
 
-# build; test tools; the anchors the benchmarks compare with; the fleet tests' real components
-# and the container runtimes of tests/containers.bats (dockerd is started by the tests)
-packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc bats python3-jsonschema
-	  iproute2 strace jq ethtool util-linux
-	  libbpf-tools bpftrace
-	  prometheus prometheus-node-exporter mandoc lintian man-db curl python3-yaml
-	  podman runc docker.io busybox-static)
+what=${1:-test}
+build=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc iproute2)
+test=(bats python3-jsonschema strace jq ethtool util-linux
+      libbpf-tools bpftrace
+      prometheus prometheus-node-exporter mandoc lintian man-db curl python3-yaml
+      podman runc docker.io busybox-static)
+case $what in
+build) packages=("${build[@]}") ;;
+test) packages=("${build[@]}" "${test[@]}") ;;
+*)
+	echo "usage: tools/deps.sh [build|test]" >&2
+	exit 2
+	;;
+esac
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -18,7 +33,8 @@ done
 
 if [ ${#missing[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "deps: missing packages: ${missing[*]}; run as root (sudo make ...) to install them" >&2
+		echo "deps: missing packages: ${missing[*]}" >&2
+		echo "deps: install them as root: sudo tools/deps.sh $what (or run this make as root)" >&2
 		exit 1
 	fi
 	echo "deps: installing ${missing[*]}"
