@@ -116,10 +116,17 @@ start() {
 	root=$(cgroup2_root)
 	[ -n "$root" ] || skip "no cgroup v2 hierarchy"
 	# a private mount namespace without the cgroup2 mount, like a container without /sys/fs/cgroup
-	run unshare -m --propagation private sh -c "umount -l '$root' && exec '$BUILD/forklat' -C -j 0.1 3"
+	# forks go on until forklat has ended, so its intervals have rows
+	run unshare -m --propagation private sh -c "umount -l '$root' || exit 9
+		'$BUILD/forklat' -C -j 0.1 3 & f=\$!
+		while kill -0 \$f 2>/dev/null; do '$GEN/forkgen' --forks 5 >/dev/null; done
+		wait \$f"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(grep -c 'no cgroup v2 hierarchy is mounted here' <<<"$output")" -eq 1 ]
+	# rows carry the cgroup id, and no container
+	grep '^{' <<<"$output" | jq -se '[.[] | .procs[]?] | length > 0 and
+		all(.[]; .container == null and .cgroup == null and .cgroup_id > 0)'
 }
 
 @test "fadvtop -C and -c ID in real containers: each container's calls equal its generator's" {
