@@ -32,7 +32,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/te
 BPF_HEADERS := $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h
 LIB_HEADERS := $(wildcard user/lib/*.h) $(wildcard bpf/*.h)
 
-.PHONY: all tools generators static unit test demo bench deps deps-build vmlinux fuzz vmtest clean format \
+.PHONY: all tools generators static unit test test-hostile demo bench deps deps-build vmlinux fuzz vmtest clean format \
 	install deb soak
 # a recipe that fails or is interrupted (bpftool gen skeleton > $@) leaves no truncated target
 # behind for .SECONDARY to keep
@@ -112,6 +112,11 @@ test:
 	tools/deps.sh test
 	$(MAKE) all unit static
 	tests/run
+
+# the same suite with a kscope already running and both CPUs busy (tests/hostile says how)
+test-hostile: deps
+	$(MAKE) all unit static
+	tests/hostile
 
 bench: deps
 	$(MAKE) all
