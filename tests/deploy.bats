@@ -98,3 +98,36 @@ setup() {
 		[ -e "$KSCOPE_ROOT/$f" ] || { echo "Dockerfile copies missing $f"; return 1; }
 	done
 }
+
+@test "the DaemonSet is valid against Kubernetes' own schema (kubernetes-models, offline)" {
+	command -v npm >/dev/null && command -v node >/dev/null ||
+		skip "no npm here (nodejs): nothing validates Kubernetes manifests without it"
+	# npm's registry, once: the package bundles the API's OpenAPI schema, so no cluster is asked
+	dir=$BUILD/npm-k8s
+	if [ ! -d "$dir/node_modules/kubernetes-models" ]; then
+		mkdir -p "$dir"
+		(cd "$dir" && npm install --no-audit --no-fund --silent kubernetes-models@5.1.0) ||
+			skip "npm install kubernetes-models failed (no registry?)"
+	fi
+	cp "$KSCOPE_ROOT/tests/k8s/check.mjs" "$dir/check.mjs"
+	json=$BATS_TEST_TMPDIR/ds.json
+	python3 -c 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))' \
+		"$KSCOPE_ROOT/deploy/kscope-daemonset.yaml" >"$json"
+	run node "$dir/check.mjs" <"$json"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "valid: DaemonSet kscope" ]
+	# the control: a string where the schema wants an array, and one where it wants a bool
+	python3 - "$json" >"$BATS_TEST_TMPDIR/bad.json" <<-'PY'
+		import json, sys
+		d = json.load(open(sys.argv[1]))
+		spec = d["spec"]["template"]["spec"]
+		spec["containers"][0]["lifecycle"]["preStop"]["exec"]["command"] = "rm"
+		spec["hostPID"] = "yes"
+		print(json.dumps(d))
+	PY
+	run node "$dir/check.mjs" <"$BATS_TEST_TMPDIR/bad.json"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"preStop/exec/command must be array"*"hostPID must be boolean"* ]]
+}
