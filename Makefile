@@ -114,7 +114,9 @@ test:
 	tests/run
 
 # the same suite with a kscope already running and both CPUs busy (tests/hostile says how)
-test-hostile: deps
+test-hostile:
+	$(ROOT_CHECK)
+	tools/deps.sh test
 	$(MAKE) all unit static
 	tests/hostile
 
