@@ -246,3 +246,134 @@ prom_sum() {
 	done
 	promtool check metrics <"$TMP/snap.prom"
 }
+
+# private_bin: the tools and forkgen copied where an unprivileged user can run them
+private_bin() {
+	mkdir -p "$TMP/bin"
+	cp "$BUILD"/{tcpwait,forklat,fadvtop,mcewatch,netcheck} "$GEN/forkgen" "$TMP/bin/"
+	chmod 755 "$TMP" "$TMP/bin"
+}
+
+# as_caps USER CAPS CMD...: exec CMD (so in a subshell: run, &, $(...)) as USER (nobody or root) with only CAPS (setpriv's
+# "+bpf,+perfmon" form) in its effective, permitted, inheritable and ambient sets
+as_caps() {
+	local user=$1 caps=$2
+	shift 2
+	if [ "$user" = root ]; then
+		exec setpriv --inh-caps=-all,"$caps" --ambient-caps="$caps" --bounding-set=-all,"$caps" "$@"
+	else
+		exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,"$caps" \
+			--ambient-caps="$caps" "$@"
+	fi
+}
+
+@test "non-root with CAP_BPF+CAP_PERFMON: tracefs is found, and the sentence names CAP_DAC_READ_SEARCH" {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	private_bin
+	local t
+	for t in "${TOOLS[@]}"; do
+		# shellcheck disable=SC2046
+		run as_caps nobody +bpf,+perfmon timeout 30 "$TMP/bin/$t" $(tool_args "$t") 0.2 1
+		echo "$t: exit $status: $output"
+		[ "$status" -eq 1 ]
+		# tracefs is mounted: the old access() check called it missing
+		[[ $output != *"not mounted"* ]]
+		[[ $output == *"CAP_DAC_READ_SEARCH"* ]]
+		[ "${#lines[@]}" -eq 1 ]
+	done
+}
+
+# forks_as USER CAPS: forklat under those credentials counts forkgen's forks exactly (in a
+# cgroup of its own: the table keeps the top 10 processes, and others fork here too)
+forks_as() {
+	local cg
+	cg=$(cgroup_create "hostile-caps")
+	CGROUPS+=("$cg")
+	as_caps "$1" "$2" "$TMP/bin/forklat" -c "$cg" -j 0.2 >"$TMP/fl.out" 2>"$TMP/fl.err" &
+	local fl=$! i
+	PIDS+=($fl)
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^Tracing' "$TMP/fl.err" && break
+		kill -0 "$fl" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q '^Tracing' "$TMP/fl.err" || {
+		echo "forklat as $1 with $2 did not start: $(cat "$TMP/fl.err")" >&2
+		return 1
+	}
+	in_cgroup "$cg" "$TMP/bin/forkgen" --forks 50 >"$TMP/gen"
+	local pid want
+	pid=$(jq -s 'last.pid' "$TMP/gen")
+	want=$(jq -s 'last.forks' "$TMP/gen")
+	for ((i = 0; i < 50; i++)); do
+		[ "$(jq -s --argjson p "$pid" '[.[] | select(.procs) | .procs[] |
+			select(.pid == $p) | .forks] | add // 0' "$TMP/fl.out")" -eq "$want" ] && break
+		sleep 0.1
+	done
+	kill -INT "$fl"
+	wait "$fl"
+	got=$(jq -s --argjson p "$pid" '[.[] | select(.procs) | .procs[] | select(.pid == $p) |
+		.forks] | add // 0' "$TMP/fl.out")
+	echo "forklat as $1 with $2: $got forks of forkgen's $want"
+	[ "$got" -eq "$want" ]
+}
+
+@test "uid 0 with only CAP_BPF+CAP_PERFMON: forklat loads (no module-BTF search) and counts exactly" {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	private_bin
+	forks_as root +bpf,+perfmon
+}
+
+@test "non-root with CAP_BPF+CAP_PERFMON+CAP_DAC_READ_SEARCH: every tool runs, forklat counts exactly" {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	private_bin
+	local t
+	for t in "${TOOLS[@]}"; do
+		# shellcheck disable=SC2046
+		run as_caps nobody +bpf,+perfmon,+dac_read_search timeout 30 "$TMP/bin/$t" \
+			$(tool_args "$t") 0.2 1
+		echo "$t: exit $status: $output" | head -5
+		[ "$status" -eq 0 ]
+	done
+	forks_as nobody +bpf,+perfmon,+dac_read_search
+}
+
+@test "capsh: uid 0 without CAP_SYS_ADMIN and the rest, only CAP_BPF+CAP_PERFMON, runs forklat" {
+	command -v capsh >/dev/null || skip "no capsh"
+	private_bin
+	local drop
+	# every capability of the bounding set but the two
+	drop=$(capsh --print | sed -n 's/^Bounding set =//p' | tr ',' '\n' |
+		grep -vx 'cap_bpf\|cap_perfmon' | paste -sd,)
+	run capsh --drop="$drop" -- -c "grep CapEff /proc/self/status; \
+		timeout 30 '$TMP/bin/forklat' 0.2 1 >/dev/null"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the effective set really was the two: bits 38 and 39
+	[[ $output == *"CapEff:	000000c000000000"* ]]
+}
+
+@test "SIGHUP ends a run like SIGTERM: exit 0, the summary printed, nothing left loaded" {
+	local t pid ids rc
+	for t in forklat tcpwait mcewatch; do
+		"$BUILD/$t" -j 10 >"$TMP/$t.out" 2>"$TMP/$t.err" &
+		pid=$!
+		PIDS+=($pid)
+		for ((i = 0; i < 300; i++)); do
+			ids=$(prog_ids_of "$pid")
+			[ -n "$ids" ] && grep -q 'Tracing\|Watching\|^$' "$TMP/$t.err" && break
+			[ -n "$ids" ] && [ "$t" = tcpwait ] && break
+			sleep 0.1
+		done
+		[ -n "$ids" ]
+		sleep 0.5
+		kill -HUP "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		echo "$t: exit $rc"
+		[ "$rc" -eq 0 ]
+		jq -e 'select(.event == "summary")' "$TMP/$t.out" >/dev/null
+		# shellcheck disable=SC2086
+		progs_gone $ids
+	done
+}

@@ -395,7 +395,7 @@ int main(int argc, char **argv)
 	if (setup_check())
 		return 1;
 
-	c.skel = fadvtop__open();
+	c.skel = fadvtop__open_opts(setup_open_opts());
 	if (!c.skel) {
 		setup_explain(-errno, "open the BPF object");
 		return 1;

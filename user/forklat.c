@@ -602,7 +602,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	skel = forklat__open();
+	skel = forklat__open_opts(setup_open_opts());
 	if (!skel) {
 		setup_explain(-errno, "open the BPF programs");
 		goto cleanup;

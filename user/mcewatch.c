@@ -472,7 +472,7 @@ static int run_live(const struct common_opts *common)
 
 	if (setup_check())
 		return 1;
-	skel = mcewatch__open();
+	skel = mcewatch__open_opts(setup_open_opts());
 	if (!skel) {
 		setup_explain(-errno, "open the BPF object");
 		return 1;

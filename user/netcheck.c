@@ -509,7 +509,7 @@ static int watch_main(int argc, char **argv)
 		out_error("could not count the possible CPUs (/sys/devices/system/cpu/possible)");
 		goto cleanup;
 	}
-	w->skel = netcheck__open();
+	w->skel = netcheck__open_opts(setup_open_opts());
 	if (!w->skel) {
 		setup_explain(-errno, "open the BPF object");
 		goto cleanup;

@@ -744,7 +744,7 @@ int main(int argc, char **argv)
 	tw.ncpus = libbpf_num_possible_cpus();
 	json_init(&tw.j, stdout);
 
-	tw.skel = tcpwait__open();
+	tw.skel = tcpwait__open_opts(setup_open_opts());
 	if (!tw.skel) {
 		setup_explain(-errno, "open the BPF programs");
 		return 1;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "out.h"
@@ -14,11 +15,13 @@ bool probe_tracepoint(const char *category, const char *name)
 {
 	const char *tracefs = setup_tracefs();
 	char path[512];
+	struct stat st;
 
 	if (!tracefs)
 		return false;
 	snprintf(path, sizeof(path), "%s/events/%s/%s", tracefs, category, name);
-	return !access(path, F_OK);
+	/* stat, not access(): access() drops the capabilities a non-root tool runs with */
+	return !stat(path, &st);
 }
 
 static struct btf *vmlinux_btf(void)
@@ -91,13 +94,14 @@ static bool kprobes_available(void)
 {
 	const char *tracefs = setup_tracefs();
 	char path[512];
+	struct stat st;
 
-	if (!access("/sys/bus/event_source/devices/kprobe/type", F_OK))
+	if (!stat("/sys/bus/event_source/devices/kprobe/type", &st))
 		return true;
 	if (!tracefs)
 		return false;
 	snprintf(path, sizeof(path), "%s/kprobe_events", tracefs);
-	return !access(path, F_OK);
+	return !stat(path, &st);
 }
 
 static bool kallsyms_has(const char *func)

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -38,6 +40,28 @@ static bool privileged(void)
 	return has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON);
 }
 
+static bool has_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	return has_cap(data, CAP_SYS_ADMIN);
+}
+
+const struct bpf_object_open_opts *setup_open_opts(void)
+{
+	static struct bpf_object_open_opts opts = {.sz = sizeof(opts)};
+
+	if (!has_sys_admin() && !opts.btf_custom_path) {
+		opts.btf_custom_path = "/sys/kernel/btf/vmlinux";
+		out_debug("no CAP_SYS_ADMIN: kernel modules' BTF cannot be listed, CO-RE uses "
+			  "vmlinux's only");
+	}
+	return &opts;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (!out_verbose())
@@ -47,16 +71,28 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+#ifndef TRACEFS_MAGIC
+#define TRACEFS_MAGIC 0x74726163
+#endif
+
+/*
+ * Whether dir is a tracefs mount: statfs, not access(), which checks the real uid without
+ * capabilities and says "missing" for a 0700 directory a CAP_DAC_READ_SEARCH process reads.
+ */
+static bool is_tracefs(const char *dir)
+{
+	struct statfs sfs;
+
+	return !statfs(dir, &sfs) && sfs.f_type == TRACEFS_MAGIC;
+}
+
 const char *setup_tracefs(void)
 {
 	static const char *const dirs[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
-	char events[64];
 
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(events, sizeof(events), "%s/events", dirs[i]);
-		if (!access(events, F_OK))
+	for (size_t i = 0; i < 2; i++)
+		if (is_tracefs(dirs[i]))
 			return dirs[i];
-	}
 	/* a fresh host may have tracefs unmounted; libbpf needs it to attach tracepoints */
 	mkdir(dirs[0], 0700);
 	if (mount("tracefs", dirs[0], "tracefs", 0, NULL))
@@ -65,13 +101,31 @@ const char *setup_tracefs(void)
 	return dirs[0];
 }
 
+/* libbpf reads each tracepoint's id below events/; the directory is 0700 root by default */
+static int tracefs_readable(const char *tracefs)
+{
+	char events[64];
+	int fd;
+
+	snprintf(events, sizeof(events), "%s/events", tracefs);
+	fd = open(events, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 int setup_check(void)
 {
+	const char *tracefs;
+	int err;
+
 	/* from the start: a SIGINT during loading still ends in a clean detach */
 	loop_signals();
 	libbpf_set_print(libbpf_print);
 	if (!privileged()) {
-		out_error("needs root, or the capabilities CAP_BPF and CAP_PERFMON, to load BPF "
+		out_error("needs root, or the capabilities CAP_BPF, CAP_PERFMON and "
+			  "CAP_DAC_READ_SEARCH, to load BPF "
 			  "programs: run it with sudo");
 		return -1;
 	}
@@ -80,10 +134,20 @@ int setup_check(void)
 			  "CO-RE programs need a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 		return -1;
 	}
-	if (!setup_tracefs()) {
+	tracefs = setup_tracefs();
+	if (!tracefs) {
 		out_error("tracefs is not mounted and could not be mounted (%s): run 'mount -t "
 			  "tracefs tracefs /sys/kernel/tracing' and try again",
 			  strerror(errno));
+		return -1;
+	}
+	err = tracefs_readable(tracefs);
+	if (err == -EACCES || err == -EPERM) {
+		out_error(
+			"tracefs at %s is mounted but this user cannot read it (it is mode 0700): "
+			"without root, the tools need CAP_DAC_READ_SEARCH besides CAP_BPF and "
+			"CAP_PERFMON to find the tracepoints",
+			tracefs);
 		return -1;
 	}
 	return 0;

@@ -13,6 +13,14 @@
 /* Returns 0, or -1 after out_error() has said why; the tool exits 1. */
 int setup_check(void);
 
+/*
+ * Options for <tool>__open_opts().  Without CAP_SYS_ADMIN the kernel does not list module BTFs
+ * (EPERM), and libbpf fails a CO-RE relocation whose type vmlinux lacks (forklat's pre-6.2
+ * mm_rss_stat) while it looks for it in modules; naming vmlinux's BTF explicitly makes libbpf
+ * search vmlinux only, which is where every kscope type lives.
+ */
+const struct bpf_object_open_opts *setup_open_opts(void);
+
 /* Mount point of tracefs, mounting it at /sys/kernel/tracing when needed; NULL if impossible. */
 const char *setup_tracefs(void);
 
