@@ -211,10 +211,24 @@ static int scan_one(struct tcpwait_state *tw, const struct netns_found *f, struc
 	} else {
 		fd = open(f->path, O_RDONLY | O_CLOEXEC);
 		/* its last process left since the list was made: nothing to count */
-		if (fd < 0)
+		if (fd < 0 && errno != EACCES && errno != EPERM)
 			return 0;
-		err = netns_run_in(fd, ns_enter_work, &c);
-		close(fd);
+		err = fd < 0 ? -errno : netns_run_in(fd, ns_enter_work, &c);
+		if (fd >= 0)
+			close(fd);
+		/* entering another namespace needs CAP_SYS_ADMIN (and the process's ns file,
+		 * ptrace access): without them tcpwait still reads its own */
+		if (err == -EPERM || err == -EACCES) {
+			if (!tw->told_netns_perm)
+				out_note(
+					"cannot enter other network namespaces (%s): only this one "
+					"is "
+					"read; root (CAP_SYS_ADMIN, CAP_SYS_PTRACE) reads them all",
+					strerror(-err));
+			tw->told_netns_perm = true;
+			ns->inum = 0;
+			return 0;
+		}
 	}
 	if (err)
 		return err;

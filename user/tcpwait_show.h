@@ -67,6 +67,7 @@ struct tcpwait_state {
 	size_t nns;
 	__u32 home_netns; /* the namespace of the headline's range: ours, or --netns's */
 	bool told_sysctls;
+	bool told_netns_perm; /* said once: other namespaces cannot be entered */
 	struct events ev;
 	struct json j;
 	struct tw_scan scan, prev_scan;
