@@ -242,7 +242,7 @@ start() {
 	# one series per (namespace, tuple): the same loopback tuple twice, told apart by the
 	# namespace's inode and the container, each with its own namespace's count
 	prom_fresh "$TMP/tw.prom"
-	local series='kscope_tcpwait_tuple_time_wait{side="client",laddr="127.0.0.1",raddr="127.0.0.1",rport="7000"'
+	local series='kscope_tcpwait_tuple_time_wait{scope="all",side="client",laddr="127.0.0.1",raddr="127.0.0.1",rport="7000"'
 	grep "^${series}" "$TMP/tw.prom"
 	[ "$(prom_value "$TMP/tw.prom" "$series,netns=\"$(stat -L -c %i /proc/$pa/ns/net)\",container=\"${ida:0:12}\"}")" -eq "$ssa" ]
 	[ "$(prom_value "$TMP/tw.prom" "$series,netns=\"$(stat -L -c %i /proc/$pb/ns/net)\",container=\"${idb:0:12}\"}")" -eq "$ssb" ]
