@@ -41,7 +41,7 @@ hex64() {
 
 # resolved TOOLARGS...: the cgroup id a tool resolved its -c to (its -v line), or its error
 resolved() {
-	run "$BUILD/forklat" -v "$@" 0.05 1
+	run "$BUILD/netcheck" watch -v "$@" 0.05 1
 	[ "$status" -eq 0 ] || {
 		echo "$output"
 		return 1
@@ -72,7 +72,7 @@ start() {
 	[ "$(resolved -c "$cg")" = "$want" ]
 	[ "$(resolved -c "$id")" = "$want" ]
 	[ "$(resolved -c "${id:0:12}")" = "$want" ]
-	[ "$(resolved -c "${id:0:12}" -C)" = "$want" ]
+	[ "$(resolved -j -c "${id:0:12}")" = "$want" ]
 	# a process's own line in /proc/PID/cgroup, taken as it is
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec sleep 30' "$cg" &
 	local p=$!
@@ -92,7 +92,8 @@ start() {
 	local a b tool
 	a=c0ffee00000a$(hex64 | cut -c13-64)
 	b=c0ffee00000a$(hex64 | cut -c13-64)
-	cgroup_create "$MINE/system.slice/docker-$a.scope" >/dev/null
+	local want
+	want=$(stat -c %i "$(cgroup_create "$MINE/system.slice/docker-$a.scope")")
 	cgroup_create "$MINE/system.slice/libpod-$b.scope" >/dev/null
 	CGROUPS+=("$(cgroup2_root)/$CGROUP_TEST_TOP/$MINE")
 	for tool in forklat fadvtop tcpwait "netcheck watch"; do
@@ -100,8 +101,6 @@ start() {
 		[ "$status" -eq 2 ]
 		grep -q "more than one container (${a:0:12} and ${b:0:12}\|more than one container (${b:0:12} and ${a:0:12}" <<<"${lines[0]}"
 		grep -q "under $(cgroup2_root)" <<<"${lines[0]}"
-		# a longer prefix tells them apart
-		[ "$(resolved -c "${a:0:16}")" = "$(stat -c %i "$(cgroup2_root)/$CGROUP_TEST_TOP/$MINE/system.slice/docker-$a.scope")" ]
 		run $BUILD/$tool -c c0ffee 1
 		[ "$status" -eq 2 ]
 		grep -q "at least 12 hex digits" <<<"${lines[0]}"
@@ -109,6 +108,8 @@ start() {
 		[ "$status" -eq 2 ]
 		grep -q "'0123456789abcdef0123': no cgroup below $(cgroup2_root) has that path, nor names that container id" <<<"${lines[0]}"
 	done
+	# a longer prefix tells them apart
+	[ "$(resolved -c "${a:0:16}")" = "$want" ]
 }
 
 @test "-C with no cgroup v2 mount in sight says once that containers cannot be named" {

@@ -180,6 +180,7 @@ void tcpwait_print_groups_json(struct tcpwait_state *tw, double secs)
 		json_kv_u64(j, "ports_in_use", g->sockets);
 		if (g->server) {
 			json_kv_null(j, "ports_range");
+			json_kv_null(j, "tcp_tw_reuse");
 			json_kv_null(j, "headroom_pct");
 			json_kv_null(j, "eta_s");
 		} else {
