@@ -32,7 +32,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/te
 BPF_HEADERS := $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h
 LIB_HEADERS := $(wildcard user/lib/*.h) $(wildcard bpf/*.h)
 
-.PHONY: all tools generators static unit test test-hostile demo bench deps deps-build vmlinux fuzz vmtest clean format \
+.PHONY: all tools generators static unit test test-hostile check-asan demo bench deps deps-build vmlinux fuzz vmtest clean format \
 	install deb soak
 # a recipe that fails or is interrupted (bpftool gen skeleton > $@) leaves no truncated target
 # behind for .SECONDARY to keep
@@ -119,6 +119,13 @@ test-hostile:
 	tools/deps.sh test
 	$(MAKE) all unit static
 	tests/hostile
+
+# the tools and unit tests with ASan+UBSan in build-asan/, the suites against them; any
+# sanitizer report fails it (tests/check-asan)
+check-asan:
+	$(ROOT_CHECK)
+	tools/deps.sh test
+	tests/check-asan
 
 bench: deps
 	$(MAKE) all

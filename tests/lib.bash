@@ -2,7 +2,8 @@
 # removes, and the check that a tool left nothing attached.  Load with: load lib
 
 KSCOPE_ROOT=${KSCOPE_ROOT:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}
-BUILD=$KSCOPE_ROOT/build
+# KSCOPE_BUILD: another build of the same tree (tests/check-asan: build-asan)
+BUILD=${KSCOPE_BUILD:-$KSCOPE_ROOT/build}
 GEN=$BUILD/tools
 
 # --- time limits and leftover processes ------------------------------------------------------
