@@ -32,6 +32,7 @@
 #include "probe.h"
 #include "setup.h"
 #include "fadvtop_show.h"
+#include "table.h"
 
 static struct config cfg = {
 	.top = 10,
@@ -124,7 +125,7 @@ static void epoch_wait(void)
 
 static struct row *taken_find(struct ctx *c, size_t sorted, const struct fadv_key *key)
 {
-	struct row *r = bsearch(key, c->taken, sorted, sizeof(*r), fadvtop_key_cmp);
+	struct row *r = table_find(key, c->taken, sorted, sizeof(*r), fadvtop_key_cmp);
 	size_t i;
 
 	for (i = sorted; !r && i < c->ntaken; i++)
@@ -173,7 +174,7 @@ static int batches_take(struct ctx *c)
 		fadv_val_add_batch(&r->val, b);
 	}
 	free(items);
-	qsort(c->taken, c->ntaken, sizeof(*c->taken), fadvtop_key_cmp);
+	table_sort(c->taken, c->ntaken, sizeof(*c->taken), fadvtop_key_cmp);
 	if (!c->recycled_said && c->skel->bss->fadv_threads_made > FADV_MAX_INFLIGHT) {
 		out_note("more than %d threads called fadvise: their records were recycled, and a "
 			 "recycled thread's calls of its last interval may be missing",
@@ -194,7 +195,7 @@ static void batches_add(struct ctx *c, struct snap *s)
 	struct row *r;
 
 	for (i = 0; i < c->ntaken; i++) {
-		r = bsearch(&c->taken[i].key, s->rows, s->nrows, sizeof(*r), fadvtop_key_cmp);
+		r = table_find(&c->taken[i].key, s->rows, s->nrows, sizeof(*r), fadvtop_key_cmp);
 		if (!r)
 			continue;
 		fadv_val_add(&r->val, &c->taken[i].val);
@@ -222,8 +223,8 @@ static int snap_read(struct ctx *c, struct snap *s)
 		snap_free(s);
 		return err;
 	}
-	qsort(s->rows, s->nrows, sizeof(*s->rows), fadvtop_key_cmp);
-	qsort(s->waits, s->nwaits, sizeof(*s->waits), fadvtop_wkey_cmp);
+	table_sort(s->rows, s->nrows, sizeof(*s->rows), fadvtop_key_cmp);
+	table_sort(s->waits, s->nwaits, sizeof(*s->waits), fadvtop_wkey_cmp);
 	batches_add(c, s);
 	return 0;
 }

@@ -121,8 +121,8 @@ static struct group *groups_build(struct ctx *c, const struct snap *cur, const s
 		return NULL;
 	}
 	for (i = 0; i < cur->nrows; i++) {
-		const struct row *p = bsearch(&cur->rows[i].key, prev->rows, prev->nrows,
-					      sizeof(*prev->rows), fadvtop_key_cmp);
+		const struct row *p = table_find(&cur->rows[i].key, prev->rows, prev->nrows,
+						 sizeof(*prev->rows), fadvtop_key_cmp);
 		struct row *d = &deltas[nd];
 
 		d->key = cur->rows[i].key;
@@ -158,8 +158,8 @@ static struct wrow *waits_build(const struct snap *cur, const struct snap *prev,
 	if (!w)
 		return NULL;
 	for (i = 0; i < cur->nwaits; i++) {
-		const struct wrow *p = bsearch(&cur->waits[i].key, prev->waits, prev->nwaits,
-					       sizeof(*p), fadvtop_wkey_cmp);
+		const struct wrow *p = table_find(&cur->waits[i].key, prev->waits, prev->nwaits,
+						  sizeof(*p), fadvtop_wkey_cmp);
 		__u64 ns = cur->waits[i].val.wait_ns, cnt = cur->waits[i].val.count;
 
 		if (p && p->val.count <= cnt) {
@@ -616,7 +616,7 @@ static void prom_rows(struct ctx *c, struct prom *p, const struct group *g, size
 	if (!pg)
 		return;
 	if (np)
-		qsort(pg, np, sizeof(*pg), prom_group_cmp);
+		table_sort(pg, np, sizeof(*pg), prom_group_cmp);
 	shown = np;
 	if (np > (size_t)c->common.prom_top) {
 		shown = c->common.prom_top;
@@ -706,7 +706,7 @@ int fadvtop_report(struct ctx *c, const struct snap *cur, const struct snap *pre
 	r.waits = waits_build(cur, prev, &r.nwaits);
 	if (!r.waits)
 		goto out;
-	qsort(r.waits, r.nwaits, sizeof(*r.waits), wait_cmp);
+	table_sort(r.waits, r.nwaits, sizeof(*r.waits), wait_cmp);
 	ndiag = diagnose(c, &r, diag, 3);
 	if (c->common.json)
 		report_json(c, &r, diag, ndiag);

@@ -331,7 +331,7 @@ static size_t stats_read(struct forklat_state *fl)
 			continue;
 		fl->cur[n++].key = key;
 	}
-	qsort(fl->cur, n, sizeof(*fl->cur), entry_cmp);
+	table_sort(fl->cur, n, sizeof(*fl->cur), entry_cmp);
 	return n;
 }
 
@@ -421,7 +421,7 @@ static int tick(void *ctx)
 
 	for (size_t i = 0; i < n; i++) {
 		struct entry *e = &fl->cur[i];
-		struct entry *p = bsearch(e, fl->prev, fl->nprev, sizeof(*e), entry_cmp);
+		struct entry *p = table_find(e, fl->prev, fl->nprev, sizeof(*e), entry_cmp);
 		struct forklat_stats d;
 
 		forklat_stats_delta(&e->s, p ? &p->s : NULL, &d);

@@ -272,8 +272,8 @@ void mcewatch_summary(struct mcewatch_state *st, __u64 lost, __u64 missed)
 	ctx_read(&end);
 	ctx_rates(&st->start, &end, &avg);
 	secs = end.t_ns > st->start.t_ns ? (end.t_ns - st->start.t_ns) / 1e9 : 0;
-	qsort(st->by_cpu, st->n_cpu, sizeof(st->by_cpu[0]), cmp_key_count);
-	qsort(st->by_bank, st->n_bank, sizeof(st->by_bank[0]), cmp_key_count);
+	table_sort(st->by_cpu, st->n_cpu, sizeof(st->by_cpu[0]), cmp_key_count);
+	table_sort(st->by_bank, st->n_bank, sizeof(st->by_bank[0]), cmp_key_count);
 	if (st->common->json) {
 		summary_json(st, secs, lost, missed);
 		return;

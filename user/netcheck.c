@@ -26,6 +26,7 @@
 #include "netcheck_audit.h"
 #include "netcheck_ethtool.h"
 #include "netcheck_watch.h"
+#include "table.h"
 
 /* ---------------------------------------------------------------- audit */
 
@@ -282,7 +283,7 @@ static int snapshot_read(struct watch *w, struct snapshot *s)
 		proc_sum(&s->procs[s->nprocs].v, percpu, w->ncpus);
 		s->nprocs++;
 	}
-	qsort(s->procs, s->nprocs, sizeof(*s->procs), cmp_pid);
+	table_sort(s->procs, s->nprocs, sizeof(*s->procs), cmp_pid);
 
 	fd = bpf_map__fd(skel->maps.netcheck_irqs);
 	kp = NULL;
@@ -322,7 +323,7 @@ static int snapshot_read(struct watch *w, struct snapshot *s)
 			is->total_ns += irqs[c].ns;
 		}
 	}
-	qsort(s->irqs, s->nirqs, sizeof(*s->irqs), cmp_irq);
+	table_sort(s->irqs, s->nirqs, sizeof(*s->irqs), cmp_irq);
 
 	fd = bpf_map__fd(skel->maps.netcheck_napis);
 	cap = 0;
@@ -344,7 +345,7 @@ static int snapshot_read(struct watch *w, struct snapshot *s)
 			continue;
 		s->napis[s->nnapis++].key = nkey;
 	}
-	qsort(s->napis, s->nnapis, sizeof(*s->napis), cmp_napi);
+	table_sort(s->napis, s->nnapis, sizeof(*s->napis), cmp_napi);
 cleanup:
 	free(percpu);
 	free(irqs);
@@ -393,7 +394,7 @@ static void snapshot_diff(struct watch *w, struct snapshot *d, const struct snap
 	}
 	for (size_t i = 0; i < cur->nprocs; i++) {
 		const struct proc_snap *b =
-			bsearch(&cur->procs[i], base->procs, base->nprocs, sizeof(*b), cmp_pid);
+			table_find(&cur->procs[i], base->procs, base->nprocs, sizeof(*b), cmp_pid);
 
 		d->procs[d->nprocs] = cur->procs[i];
 		if (b && b->v.calls <= cur->procs[i].v.calls)
@@ -404,7 +405,7 @@ static void snapshot_diff(struct watch *w, struct snapshot *d, const struct snap
 	}
 	for (size_t i = 0; i < cur->nirqs; i++) {
 		const struct irq_snap *b =
-			bsearch(&cur->irqs[i], base->irqs, base->nirqs, sizeof(*b), cmp_irq);
+			table_find(&cur->irqs[i], base->irqs, base->nirqs, sizeof(*b), cmp_irq);
 		struct irq_snap *is = &d->irqs[d->nirqs];
 
 		*is = cur->irqs[i];
@@ -426,7 +427,7 @@ static void snapshot_diff(struct watch *w, struct snapshot *d, const struct snap
 	}
 	for (size_t i = 0; i < cur->nnapis; i++) {
 		const struct napi_snap *b =
-			bsearch(&cur->napis[i], base->napis, base->nnapis, sizeof(*b), cmp_napi);
+			table_find(&cur->napis[i], base->napis, base->nnapis, sizeof(*b), cmp_napi);
 		struct napi_snap *n = &d->napis[d->nnapis];
 
 		*n = cur->napis[i];

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "netcheck_iface.h"
 #include "netcheck_sysfs.h"
+#include "table.h"
 
 #define MAX_IRQS 64
 
@@ -62,7 +63,7 @@ int netcheck_iface_list(struct netcheck_audit *a, char ***out)
 			n++;
 	}
 	closedir(dir);
-	qsort(names, n, sizeof(*names), strcmp_ptr);
+	table_sort(names, n, sizeof(*names), strcmp_ptr);
 	*out = names;
 	return n;
 }

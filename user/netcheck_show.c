@@ -179,7 +179,7 @@ static void print_table(struct watch *w, struct snapshot *d, bool summary)
 	else
 		printf("\n");
 
-	qsort(d->procs, d->nprocs, sizeof(*d->procs), cmp_proc_calls);
+	table_sort(d->procs, d->nprocs, sizeof(*d->procs), cmp_proc_calls);
 	shown = d->nprocs < (size_t)w->cfg.top ? d->nprocs : (size_t)w->cfg.top;
 	printf("%-7s %-16s %8s %6s %7s %7s %7s %7s %9s %9s\n", "PID", "COMM", "EPOLL", "SLEPT",
 	       "T=-1", "T=0", "T>0", "EV/CALL", "IN-CALL", "WAKE-RUN");
@@ -226,7 +226,7 @@ static void print_table(struct watch *w, struct snapshot *d, bool summary)
 		       (unsigned long long)cpu->napi_full);
 	}
 
-	qsort(d->irqs, d->nirqs, sizeof(*d->irqs), cmp_irq_total);
+	table_sort(d->irqs, d->nirqs, sizeof(*d->irqs), cmp_irq_total);
 	if (d->nirqs)
 		printf("\n%-5s %-24s %9s %9s  %s\n", "IRQ", "NAME", "COUNT", "TIME", "BY CPU");
 	for (size_t i = 0; i < d->nirqs && i < 5; i++) {

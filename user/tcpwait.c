@@ -30,6 +30,7 @@
 #include "tcpwait.skel.h"
 
 #include "tcpwait_show.h"
+#include "table.h"
 
 static const struct opt tcpwait_opts[] = {
 	{"events", 'e', OPT_FLAG, offsetof(struct tcpwait_config, events), NULL,
@@ -313,7 +314,7 @@ static struct proc_row *proc_find(struct proc_row *rows, size_t n, __u32 tgid)
 {
 	struct proc_row key = {.tgid = tgid};
 
-	return n ? bsearch(&key, rows, n, sizeof(key), proc_tgid_cmp) : NULL;
+	return n ? table_find(&key, rows, n, sizeof(key), proc_tgid_cmp) : NULL;
 }
 
 static void proc_sum(struct proc_row *r, const struct tcpwait_proc *vals, int ncpus)
@@ -408,7 +409,7 @@ static void read_procs(struct tcpwait_state *tw)
 		snap_delta(&r->delta.opens, &r->now.opens, old ? &old->now.opens : NULL,
 			   TCPWAIT_PROC_COUNTERS);
 	}
-	qsort(tw->procs, tw->nprocs, sizeof(*tw->procs), proc_tgid_cmp);
+	table_sort(tw->procs, tw->nprocs, sizeof(*tw->procs), proc_tgid_cmp);
 	for (size_t s = 0; s < tw->scan.n; s++) {
 		const struct tcpwait_sock *sk = &tw->scan.socks[s];
 		struct proc_row *r;
@@ -422,7 +423,8 @@ static void read_procs(struct tcpwait_state *tw)
 	procs_unattributed(tw);
 	tw->procs_read = malloc(tw->nprocs * sizeof(*tw->procs) + 1);
 	if (tw->procs_read) {
-		memcpy(tw->procs_read, tw->procs, tw->nprocs * sizeof(*tw->procs));
+		if (tw->nprocs)
+			memcpy(tw->procs_read, tw->procs, tw->nprocs * sizeof(*tw->procs));
 		tw->nprocs_read = tw->nprocs;
 	}
 	promrows_begin(&tw->prom_rows);
@@ -484,8 +486,8 @@ static int tcpwait_tick(void *ctx)
 	err = scan_sockets(tw);
 	if (err)
 		return 1;
-	qsort(tw->scan.groups, tw->scan.ngroups, sizeof(*tw->scan.groups),
-	      tcpwait_group_cmp_pressure);
+	table_sort(tw->scan.groups, tw->scan.ngroups, sizeof(*tw->scan.groups),
+		   tcpwait_group_cmp_pressure);
 	read_counters(tw);
 	read_procs(tw);
 	if (tw->cfg.lifetime)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "tcpwait_table.h"
+#include "table.h"
 
 #define AF_INET_ 2
 
@@ -90,7 +91,7 @@ int tw_scan_group(struct tw_scan *scan)
 		}
 		n++;
 	}
-	qsort(keys, n, sizeof(*keys), group_cmp);
+	table_sort(keys, n, sizeof(*keys), group_cmp);
 
 	/* merge runs of equal keys in place */
 	scan->ngroups = 0;
@@ -131,8 +132,11 @@ int tw_scan_append(struct tw_scan *all, const struct tw_scan *one)
 	if (!groups)
 		return -ENOMEM;
 	all->groups = groups;
-	memcpy(all->socks + all->n, one->socks, one->n * sizeof(*socks));
-	memcpy(all->groups + all->ngroups, one->groups, one->ngroups * sizeof(*groups));
+	/* an empty namespace has no arrays at all: memcpy() takes no NULL, even for 0 bytes */
+	if (one->n)
+		memcpy(all->socks + all->n, one->socks, one->n * sizeof(*socks));
+	if (one->ngroups)
+		memcpy(all->groups + all->ngroups, one->groups, one->ngroups * sizeof(*groups));
 	all->n += one->n;
 	all->ngroups += one->ngroups;
 	all->time_wait += one->time_wait;

@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "json.h"
 #include "out.h"
+#include "table.h"
 
 struct cgroup_entry {
 	__u64 id;
@@ -341,7 +342,7 @@ static struct cgroup_entry *entry_find(struct cgroup_entry *e, size_t n, __u64 i
 {
 	struct cgroup_entry key = {.id = id};
 
-	return n ? bsearch(&key, e, n, sizeof(key), entry_cmp) : NULL;
+	return n ? table_find(&key, e, n, sizeof(key), entry_cmp) : NULL;
 }
 
 /*
@@ -362,7 +363,7 @@ static void cache_rescan(void)
 	if (root)
 		cache_walk(root, rel, sizeof(rel), 0);
 	if (cache.n)
-		qsort(cache.entries, cache.n, sizeof(cache.entries[0]), entry_cmp);
+		table_sort(cache.entries, cache.n, sizeof(cache.entries[0]), entry_cmp);
 	nnew = cache.n;
 	/* newest knowledge first: old entries are sorted by id, and ids grow with time */
 	for (size_t i = nold; i-- > 0;) {
@@ -381,7 +382,7 @@ static void cache_rescan(void)
 	}
 	free(old);
 	if (cache.n)
-		qsort(cache.entries, cache.n, sizeof(cache.entries[0]), entry_cmp);
+		table_sort(cache.entries, cache.n, sizeof(cache.entries[0]), entry_cmp);
 }
 
 static const char *cache_find(__u64 id)
@@ -430,7 +431,7 @@ static const char *cache_open_id(__u64 id)
 		return NULL;
 	cache_add(id, full + rlen);
 	if (cache.n > 1)
-		qsort(cache.entries, cache.n, sizeof(cache.entries[0]), entry_cmp);
+		table_sort(cache.entries, cache.n, sizeof(cache.entries[0]), entry_cmp);
 	return cache_find(id);
 }
 

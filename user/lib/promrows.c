@@ -5,6 +5,7 @@
 #include "hist.h"
 #include "out.h"
 #include "promrows.h"
+#include "table.h"
 
 /* the bound on distinct retired (comm, container) pairs; past it, one row takes the rest */
 #define PROMROWS_MAX_RETIRED 1024
@@ -105,7 +106,7 @@ static size_t rows_collect(struct promrows *r, int sort_by, size_t top)
 	}
 	sort_by_value = sort_by;
 	if (n)
-		qsort(r->out, n, sizeof(*r->out), row_cmp);
+		table_sort(r->out, n, sizeof(*r->out), row_cmp);
 	/*
 	 * Keep the top rows that are not "other" in front; everything else goes into one
 	 * "other" row, so that no two series carry the same labels.
