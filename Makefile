@@ -146,8 +146,9 @@ fuzz: $(FUZZ_TARGETS)
 		$$t -max_total_time=$(FUZZ_SECONDS) $$t.corpus || exit 1; done
 
 # Guest kernels under QEMU (tests/vm/): the static binaries and generators, booted and checked.
-vmtest: static generators
-	tests/vm/run $(VMTEST)
+# then kscope@.service under a real systemd: a cached Debian root with the .deb (tests/vm/systemd)
+vmtest: static generators deb
+	tests/vm/run $(VMTEST); s=$$?; tests/vm/systemd || s=1; exit $$s
 
 PREFIX ?= /usr/local
 DESTDIR ?=
