@@ -377,3 +377,56 @@ forks_as() {
 		progs_gone $ids
 	done
 }
+
+# bad_arg TOOL ARGS...: one line and the usage hint, exit 2, nothing loaded; LINE is the line
+bad_arg() {
+	local t=$1
+	shift
+	no_bpf_calls timeout 20 "$BUILD/$t" "$@"
+	[ "$NO_BPF_STATUS" -eq 2 ] || {
+		echo "$t $*: exit $NO_BPF_STATUS" >&2
+		return 1
+	}
+	run timeout 20 "$BUILD/$t" "$@"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ ${lines[1]} == "Try '$t"*"--help'"* ]]
+	LINE=${lines[0]}
+	echo "$t $*: $LINE"
+}
+
+@test "bad numbers and names: overflow, a cgroup file, a FIFO, a kernel thread, --json=1, raw bytes" {
+	# 1e300 ms became a threshold of 0 in nanoseconds and printed every fork
+	bad_arg forklat --min-ms 1e300 0.2 1
+	[[ $LINE == *"must be at most"* ]]
+	# a file inside a cgroup is not a cgroup (it matched nothing, silently)
+	bad_arg forklat -c "$(cgroup2_root)/cgroup.procs" 0.2 1
+	[[ $LINE == *"not a cgroup v2 directory"* ]]
+	# a FIFO for --netns blocked in open() until a signal
+	mkfifo "$TMP/fifo"
+	bad_arg tcpwait --netns "$TMP/fifo" 0.2 1
+	[[ $LINE == *"not a network namespace"* ]]
+	# pid 2 is kthreadd: accepted before, and nothing was ever shown
+	bad_arg tcpwait -p 2 0.2 1
+	[[ $LINE == *"kernel thread"* ]]
+	bad_arg forklat --json=1 0.2 1
+	[ "$LINE" = "forklat: option '--json' takes no value" ]
+	# a newline and an escape sequence in the argument stay on the one line, rendered
+	bad_arg tcpwait -p "$(printf '1\n2\033[31m')"
+	[ "$LINE" = 'tcpwait: invalid --pid '\''1\x0a2\x1b[31m'\'': not a process id' ]
+	bad_arg netcheck audit ''
+	mkdir "$TMP/empty"
+	bad_arg netcheck audit --root "$TMP/empty"
+	[[ $LINE == *"no sys/ or proc/"* ]]
+}
+
+@test "a pid with a leading 0 is decimal, not octal" {
+	sleep 60 &
+	local p=$!
+	PIDS+=($p)
+	# before: 0NNNN was octal, a different pid or no number at all
+	run timeout 30 "$BUILD/forklat" -p "0$p" -j 0.2 1
+	echo "$output" | tail -3
+	[ "$status" -eq 0 ]
+	run timeout 30 "$BUILD/forklat" -p "0$p" -v 0.2 1
+	[ "$status" -eq 0 ]
+}

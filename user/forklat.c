@@ -41,8 +41,9 @@ struct config {
 };
 
 static const struct opt options[] = {
+	/* at most a day: the kernel side compares nanoseconds in a u64 */
 	{"min-ms", 0, OPT_DOUBLE, offsetof(struct config, min_ms), "MS",
-	 "print each call slower than MS ms as it returns"},
+	 "print each call slower than MS ms as it returns", 0, 86400000},
 	{"top", 'n', OPT_INT, offsetof(struct config, top), "N",
 	 "rows in the table of slowest forkers (default 10)", 1, 10000},
 	{"hists", 0, OPT_INT, offsetof(struct config, hists), "N",

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -114,6 +115,15 @@ static void audit_print_table(const struct netcheck_audit *a)
 	       out_verbose() ? "" : "; -v explains every row");
 }
 
+static bool root_has(const char *root, const char *dir)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", root, dir);
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
 static int audit_main(int argc, char **argv)
 {
 	struct audit_cfg cfg = {.root = "/"};
@@ -135,6 +145,12 @@ static int audit_main(int argc, char **argv)
 			cfg.root, strerror(errno));
 		return 1;
 	}
+	/* a tree with neither is a wrong path, not a host whose every setting is n/a */
+	if (!live && !root_has(cfg.root, "sys") && !root_has(cfg.root, "proc"))
+		opts_die(&audit_tool, "invalid --root '%s': no sys/ or proc/ below it", cfg.root);
+	for (int i = 0; i < a.nifaces; i++)
+		if (!a.ifaces[i][0])
+			opts_die(&audit_tool, "an interface name must not be empty");
 	if (netcheck_audit_run(&a)) {
 		for (int i = 0; i < a.nifaces; i++) {
 			char path[512];

@@ -95,6 +95,7 @@ static int resolve_dir(const char *root, const char *path, __u64 *id, int *level
 {
 	char real[PATH_MAX];
 	struct statfs sfs;
+	struct stat st;
 	size_t rlen = strlen(root);
 
 	if (!realpath(path, real)) {
@@ -102,7 +103,7 @@ static int resolve_dir(const char *root, const char *path, __u64 *id, int *level
 		return -1;
 	}
 	if (statfs(real, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC || strncmp(real, root, rlen) ||
-	    (real[rlen] && real[rlen] != '/')) {
+	    (real[rlen] && real[rlen] != '/') || stat(real, &st) || !S_ISDIR(st.st_mode)) {
 		snprintf(why, why_len, "not a cgroup v2 directory (the v2 hierarchy is at %s)",
 			 root);
 		return -1;

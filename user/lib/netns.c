@@ -25,7 +25,8 @@ int netns_open(const char *arg, __u32 *inum, char *why, size_t why_len)
 		snprintf(path, sizeof(path), "%s", arg);
 	else
 		snprintf(path, sizeof(path), "/run/netns/%s", arg);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO given by mistake must not block the open until a signal */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		snprintf(why, why_len, "%s: %s", path,
 			 errno == ENOENT ? "no such network namespace" : strerror(errno));

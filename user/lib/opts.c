@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "cgroup.h"
 #include "opts.h"
 #include "out.h"
@@ -61,13 +62,17 @@ static const struct tool_desc *current_tool;
 
 void opts_die(const struct tool_desc *tool, const char *fmt, ...)
 {
+	char msg[1024], safe[4096];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", tool->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", tool->name);
+	/* the message quotes what was typed: a newline or an escape byte stays on one line,
+	 * harmless, as in the tables */
+	out_sanitize(safe, sizeof(safe), msg, sizeof(msg));
+	fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", tool->name, safe,
+		tool->name);
 	exit(2);
 }
 
@@ -184,9 +189,31 @@ static int parse_long(const char *arg, long *v)
 {
 	char *end;
 
+	/* base 10: "-p 010" is pid 10, not octal 8 */
 	errno = 0;
-	*v = strtol(arg, &end, 0);
+	*v = strtol(arg, &end, 10);
 	return errno || end == arg || *end ? -1 : 0;
+}
+
+/* PF_KTHREAD in /proc/PID/stat's flags (the 9th field, after "(comm)") */
+static bool pid_is_kthread(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long flags;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return false;
+	return flags & 0x00200000; /* PF_KTHREAD */
 }
 
 /* Store arg into the option's field; on failure write the reason to why. */
@@ -215,8 +242,9 @@ static int opts_store(const struct opt_ref *ref, const char *arg, char *why, siz
 		*(long *)field = v;
 		return 0;
 	case OPT_UINT64:
+		/* decimal, or hex with 0x; never octal */
 		errno = 0;
-		u = strtoull(arg, &end, 0);
+		u = strtoull(arg, &end, strncasecmp(arg, "0x", 2) ? 10 : 16);
 		if (errno || end == arg || *end || arg[0] == '-') {
 			snprintf(why, why_len, "not a non-negative whole number");
 			return -1;
@@ -232,6 +260,10 @@ static int opts_store(const struct opt_ref *ref, const char *arg, char *why, siz
 		d = strtod(arg, &end);
 		if (errno || end == arg || *end || !isfinite(d) || d < 0) {
 			snprintf(why, why_len, "not a non-negative number");
+			return -1;
+		}
+		if (o->max && d > o->max) {
+			snprintf(why, why_len, "must be at most %ld", o->max);
 			return -1;
 		}
 		*(double *)field = d;
@@ -257,6 +289,12 @@ static int opts_store(const struct opt_ref *ref, const char *arg, char *why, siz
 		}
 		if (kill(v, 0) && errno == ESRCH) {
 			snprintf(why, why_len, "no such process");
+			return -1;
+		}
+		if (pid_is_kthread(v)) {
+			snprintf(why, why_len,
+				 "a kernel thread, which forks, connects and advises "
+				 "nothing a tool here traces");
 			return -1;
 		}
 		*(pid_t *)field = v;
@@ -344,6 +382,17 @@ void opts_parse(const struct tool_desc *tool, int argc, char **argv, struct comm
 			    (tool->common & COMMON_INTERVAL))
 				opts_die(tool, "invalid interval '%s': a number of seconds above 0",
 					 arg);
+			/* "--json=1": getopt reports the flag's short name, which misleads */
+			if (!strncmp(arg, "--", 2) && strchr(arg, '=')) {
+				size_t len = strchr(arg, '=') - arg - 2;
+
+				for (int i = 0; i < n; i++)
+					if (refs[i].opt->type == OPT_FLAG &&
+					    strlen(refs[i].opt->name) == len &&
+					    !strncmp(refs[i].opt->name, arg + 2, len))
+						opts_die(tool, "option '--%s' takes no value",
+							 refs[i].opt->name);
+			}
 			if (optopt && optopt < OPTS_LONG_BASE)
 				opts_die(tool, "unknown option '-%c'", optopt);
 			opts_die(tool, "unknown option '%s'", arg);
