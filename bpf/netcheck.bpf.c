@@ -26,13 +26,26 @@ struct netcheck_thread {
 	__u8 slept;
 };
 
-/* Threads inside an epoll_wait call; bounded, a thread killed mid-call ages out. */
+/*
+ * A thread's epoll_wait call in flight (enter_ns 0: none), in task-local storage: the
+ * context-switch and wakeup hooks, which run for every task on the host, find it through the
+ * task pointer they are given instead of hashing a thread id, and a call no longer costs an
+ * insert and a delete.  The kernel frees it with the task.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, NETCHECK_MAX_THREADS);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct netcheck_thread);
 } netcheck_threads SEC(".maps");
+
+/* the task's call in flight, or NULL */
+static __always_inline struct netcheck_thread *thread_in_call(struct task_struct *task)
+{
+	struct netcheck_thread *t = bpf_task_storage_get(&netcheck_threads, task, 0, 0);
+
+	return t && t->enter_ns ? t : NULL;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
@@ -83,14 +96,18 @@ static struct netcheck_napi zero_napi;
 
 static __always_inline int epoll_enter(__s64 timeout_ms)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct netcheck_thread t = {};
+	struct netcheck_thread *t;
 
 	if (!kscope_task_selected())
 		return 0;
-	t.enter_ns = bpf_ktime_get_ns();
-	t.timeout_ms = timeout_ms;
-	bpf_map_update_elem(&netcheck_threads, &tid, &t, BPF_ANY);
+	t = bpf_task_storage_get(&netcheck_threads, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
+		return 0;
+	t->wakeup_ns = 0;
+	t->timeout_ms = timeout_ms;
+	t->slept = 0;
+	t->enter_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -136,13 +153,13 @@ static __always_inline struct netcheck_proc *proc_get(__u32 tgid)
 static __always_inline int epoll_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id, tgid = id >> 32;
+	__u32 tgid = id >> 32;
 	struct netcheck_thread *t;
 	struct netcheck_proc *p;
 	__u64 now = bpf_ktime_get_ns();
 
 	/* calls already running when netcheck started have no entry and are not counted */
-	t = bpf_map_lookup_elem(&netcheck_threads, &tid);
+	t = thread_in_call(bpf_get_current_task_btf());
 	if (!t)
 		return 0;
 	p = proc_get(tgid);
@@ -165,7 +182,7 @@ static __always_inline int epoll_exit(long ret)
 		p->events_hist[kscope_hist_slot(ret)]++;
 	}
 out:
-	bpf_map_delete_elem(&netcheck_threads, &tid);
+	t->enter_ns = 0;
 	return 0;
 }
 
@@ -209,17 +226,16 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(netcheck_sched_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next)
 {
-	__u32 prev_tid = BPF_CORE_READ(prev, pid), next_tid = BPF_CORE_READ(next, pid);
 	struct netcheck_thread *t;
 	struct netcheck_proc *p;
 	__u64 now, delta;
 	__u32 tgid;
 
-	t = bpf_map_lookup_elem(&netcheck_threads, &prev_tid);
+	t = thread_in_call(prev);
 	if (t && task_state(prev) != 0)
 		t->slept = 1;
 
-	t = bpf_map_lookup_elem(&netcheck_threads, &next_tid);
+	t = thread_in_call(next);
 	if (!t || !t->wakeup_ns)
 		return 0;
 	now = bpf_ktime_get_ns();
@@ -243,10 +259,9 @@ int BPF_PROG(netcheck_sched_switch, bool preempt, struct task_struct *prev,
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(netcheck_sched_wakeup, struct task_struct *task)
 {
-	__u32 tid = BPF_CORE_READ(task, pid);
 	struct netcheck_thread *t;
 
-	t = bpf_map_lookup_elem(&netcheck_threads, &tid);
+	t = thread_in_call(task);
 	if (t && t->slept)
 		t->wakeup_ns = bpf_ktime_get_ns();
 	return 0;
