@@ -121,3 +121,16 @@ summary() { jq -c 'select(.event == "summary")' "$OUT"; }
 	[ "$lost" -gt 0 ]
 	[ $((printed + lost + missed)) -eq "$(kv calls "$gen")" ]
 }
+
+@test "--ring-mb: only with a stream, 1 to 1024 MiB; otherwise one line and exit 2" {
+	for tool in tcpwait fadvtop forklat; do
+		run "$BUILD/$tool" --ring-mb 4 1 1
+		[ "$status" -eq 2 ]
+		[[ ${lines[0]} == *"--ring-mb only makes sense with"* ]]
+	done
+	for v in 0 1025 abc; do
+		run "$BUILD/tcpwait" --events --ring-mb "$v"
+		[ "$status" -eq 2 ]
+		[[ ${lines[0]} == *"invalid --ring-mb '$v'"* ]]
+	done
+}
