@@ -428,7 +428,7 @@ int tcpwait_connect_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct tcpwait_dest d = {};
 	struct tcpwait_proc *p;
-	__u64 one = 1, *n;
+	__u64 zero = 0, *n;
 
 	if (ctx->ret != -EADDRNOTAVAIL)
 		return 0;
@@ -440,18 +440,26 @@ int tcpwait_connect_exit(struct trace_event_raw_sys_exit *ctx)
 	counter_add(TW_CONNECT_EADDRNOTAVAIL);
 	p = proc_get(bpf_get_current_pid_tgid() >> 32);
 	if (p) {
-		p->eaddrnotavail++;
+		/* threads of one process fail on both CPUs at once */
+		__sync_fetch_and_add(&p->eaddrnotavail, 1);
 		p->cgroup_id = bpf_get_current_cgroup_id();
 		p->netns = d.netns;
 		bpf_get_current_comm(p->comm, sizeof(p->comm));
 	}
 	if (!failed_dest(&d))
 		return 0;
+	/*
+	 * Insert zero if absent, then add: two CPUs failing towards a new destination at once
+	 * both see no entry, and with insert-one the second insert failed (-EEXIST), its count
+	 * lost (3999 of 4000).
+	 */
 	n = bpf_map_lookup_elem(&failed_dests, &d);
+	if (!n) {
+		bpf_map_update_elem(&failed_dests, &d, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&failed_dests, &d);
+	}
 	if (n)
 		__sync_fetch_and_add(n, 1);
-	else
-		bpf_map_update_elem(&failed_dests, &d, &one, BPF_NOEXIST);
 	return 0;
 }
 
