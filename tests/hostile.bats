@@ -430,3 +430,23 @@ bad_arg() {
 	run timeout 30 "$BUILD/forklat" -p "0$p" -v 0.2 1
 	[ "$status" -eq 0 ]
 }
+
+@test "mcewatch interrupted before its first interval: the peak is not 0 below a positive average" {
+	"$BUILD/mcewatch" 30 >"$TMP/out" 2>"$TMP/err" &
+	local pid=$! i
+	PIDS+=($pid)
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^Watching' "$TMP/err" "$TMP/out" && break
+		sleep 0.1
+	done
+	sleep 1
+	kill -INT "$pid"
+	wait "$pid"
+	grep context "$TMP/out"
+	# "context: 9483 csw/s average (peak 9483), 1210 intr/s average (peak 1210)"
+	read -r csw cswpeak intr intrpeak < <(sed -nE \
+		's/.*context: ([0-9]+) csw\/s average \(peak ([0-9]+)\), ([0-9]+) intr\/s average \(peak ([0-9]+)\).*/\1 \2 \3 \4/p' \
+		"$TMP/out")
+	[ "$csw" -gt 0 ] && [ "$cswpeak" -ge "$csw" ]
+	[ "$intr" -gt 0 ] && [ "$intrpeak" -ge "$intr" ]
+}
