@@ -177,7 +177,23 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
 	counted "$sum" "$truth" "$missed"
 }
 
+# prom_complete FILE T0: FILE read once (open, read to the end, as node_exporter does) is a
+# complete tcpwait file: whatever series come first, a complete file ends with the last_update
+# line (docs/fleet.md), whose value is a time after T0 with three decimals (prom.c), so a read
+# cut inside the number fails too
+prom_complete() {
+	local lines last=
+	mapfile -t lines <"$1"
+	[ ${#lines[@]} -eq 0 ] || last=${lines[-1]}
+	[[ $last =~ ^kscope_tcpwait_last_update_timestamp_seconds\{scope=\"netns:[0-9]+\"\}\ ([0-9]+)\.[0-9]{3}$ ]] &&
+		[ "${BASH_REMATCH[1]}" -ge "$2" ] && [ "${BASH_REMATCH[1]}" -le $(($2 + 600)) ] && return 0
+	echo "partial: ...$last"
+	return 1
+}
+
 @test "readers never see a partial file, and no temp file is left after SIGTERM" {
+	local t0
+	t0=$(date +%s)
 	"$TCPWAIT" --netns "$NS" --prom-file "$DIR/tcpwait.prom" 0.1 >/dev/null 2>&1 &
 	TOOL_PID=$!
 	track "$TOOL_PID"
@@ -186,18 +202,31 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
 	churn=$!
 	# read as node_exporter does (open, read to the end) while the tool rewrites the file ten
 	# times a second; mapfile is a builtin, so reads are quick enough to land mid-write
-	local lines partial=0 reads=0 last
+	# t0: before the tool started, so every file it writes is stamped at or after it
+	local partial=0 reads=0
 	while kill -0 "$churn" 2>/dev/null; do
-		mapfile -t lines <"$DIR/tcpwait.prom"
-		last=${lines[-1]}
-		[[ $last =~ ^kscope_tcpwait_last_update_timestamp_seconds\{scope=\"netns:[0-9]+\"\}\ [0-9.]+$ ]] ||
-			{ partial=$((partial + 1)); echo "partial: ...$last"; }
+		prom_complete "$DIR/tcpwait.prom" "$t0" || partial=$((partial + 1))
 		reads=$((reads + 1))
 	done
 	wait "$churn"
 	echo "reads=$reads partial=$partial"
 	[ "$reads" -gt 100 ]
 	[ "$partial" -eq 0 ]
+	# the control: the check calls a cut of a complete file partial wherever it falls (every
+	# 13th byte, and each of the last 40: inside the final line), short of the final newline
+	local content n cuts=0
+	content=$(<"$DIR/tcpwait.prom")
+	printf '%s\n' "$content" >"$BATS_TEST_TMPDIR/full.prom"
+	prom_complete "$BATS_TEST_TMPDIR/full.prom" "$t0"
+	for ((n = 0; n < ${#content}; n += (n < ${#content} - 40 ? 13 : 1))); do
+		printf '%s' "${content:0:n}" >"$BATS_TEST_TMPDIR/cut.prom"
+		if prom_complete "$BATS_TEST_TMPDIR/cut.prom" "$t0" >/dev/null; then
+			echo "a cut at byte $n of ${#content} passed as complete"
+			return 1
+		fi
+		cuts=$((cuts + 1))
+	done
+	echo "cuts judged partial: $cuts of a ${#content}-byte file"
 	kill -TERM "$TOOL_PID"
 	wait "$TOOL_PID"
 	# only the file itself: the temp files (.tcpwait.prom.XXXXXX) were renamed over it
