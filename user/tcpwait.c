@@ -476,6 +476,7 @@ static int tcpwait_tick(void *ctx)
 	double secs = (now - tw->last_tick_ns) / 1e9;
 	struct json *j = &tw->j;
 	long long tw_change;
+	__u64 missed;
 	char clock[16];
 	int err;
 
@@ -548,6 +549,15 @@ static int tcpwait_tick(void *ctx)
 		       tcpwait_counter_delta(tw, TW_CLOSES_ACTIVE) / secs,
 		       tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL) / secs,
 		       (unsigned long long)tw->counters[TW_CONNECT_EADDRNOTAVAIL], tw->sys.usable);
+		/* in the interval they happen, not only at exit: a count of this interval may
+		 * fall short by that many */
+		missed = setup_prog_misses(tw->skel->obj);
+		if (missed > tw->prev_missed)
+			printf("!! %llu runs of tcpwait's programs skipped by the kernel this "
+			       "interval "
+			       "(recursion): counts above may fall short by that many\n",
+			       (unsigned long long)(missed - tw->prev_missed));
+		tw->prev_missed = missed;
 		tcpwait_print_diagnosis(tw, tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
 		tcpwait_print_groups_table(tw, secs);
 		tcpwait_print_procs(tw, secs);
@@ -667,16 +677,26 @@ static void print_summary(struct tcpwait_state *tw)
 		       (unsigned long long)missed);
 }
 
-static int tcpwait_configure(struct tcpwait_state *tw)
+/*
+ * Bad input is exit 2 before anything else, privileges included: as non-root, --netns bogus,
+ * -4 -6 and --lport 0 were answered with "needs root".
+ */
+static void tcpwait_validate(struct tcpwait_state *tw)
 {
-	struct tcpwait *skel = tw->skel;
-	__u32 inum;
+	__u8 ports[8192];
 	char why[256];
+	__u32 inum;
 
 	if (tw->cfg.ipv4 && tw->cfg.ipv6)
 		opts_die(&tcpwait_tool, "-4 and -6 exclude each other; give neither for both");
 	if (tw->cfg.netns && tw->cfg.host_netns)
 		opts_die(&tcpwait_tool, "--netns and --host-netns exclude each other");
+	if (tw->common.ring_mb && !tw->cfg.events)
+		opts_die(&tcpwait_tool, "--ring-mb only makes sense with --events");
+	if (tw->cfg.lports && opts_parse_ports(tw->cfg.lports, ports, why, sizeof(why)))
+		opts_die(&tcpwait_tool, "invalid --lport '%s': %s", tw->cfg.lports, why);
+	if (tw->cfg.rports && opts_parse_ports(tw->cfg.rports, ports, why, sizeof(why)))
+		opts_die(&tcpwait_tool, "invalid --rport '%s': %s", tw->cfg.rports, why);
 	if (tw->cfg.netns) {
 		tw->netns_fd = netns_open(tw->cfg.netns, &inum, why, sizeof(why));
 		if (tw->netns_fd < 0)
@@ -685,6 +705,12 @@ static int tcpwait_configure(struct tcpwait_state *tw)
 		inum = netns_self_inum();
 	}
 	tw->home_netns = inum;
+}
+
+static int tcpwait_configure(struct tcpwait_state *tw)
+{
+	struct tcpwait *skel = tw->skel;
+	__u32 inum = tw->home_netns;
 	/* every namespace unless one was asked for */
 	skel->rodata->filter_netns = tw->cfg.netns || tw->cfg.host_netns ? inum : 0;
 	/*
@@ -711,8 +737,6 @@ static int tcpwait_configure(struct tcpwait_state *tw)
 		     (bool *)&skel->rodata->filter_lports_on);
 	config_ports(tw->cfg.rports, "rport", skel->rodata->filter_rports,
 		     (bool *)&skel->rodata->filter_rports_on);
-	if (tw->common.ring_mb && !tw->cfg.events)
-		opts_die(&tcpwait_tool, "--ring-mb only makes sense with --events");
 	if (!tw->cfg.events)
 		bpf_map__set_max_entries(skel->maps.events, 4096);
 	else if (events_ring_size(skel->maps.events, sizeof(struct tcpwait_event),
@@ -755,6 +779,7 @@ int main(int argc, char **argv)
 	int err = 1;
 
 	opts_parse(&tcpwait_tool, argc, argv, &tw.common, &tw.cfg);
+	tcpwait_validate(&tw);
 	if (setup_check())
 		return 1;
 	tw.ncpus = libbpf_num_possible_cpus();

@@ -68,6 +68,7 @@ struct tcpwait_state {
 	__u32 home_netns; /* the namespace of the headline's range: ours, or --netns's */
 	bool told_sysctls;
 	bool told_netns_perm; /* said once: other namespaces cannot be entered */
+	__u64 prev_missed;    /* the programs' recursion_misses at the last interval */
 	struct events ev;
 	struct json j;
 	struct tw_scan scan, prev_scan;
