@@ -27,6 +27,9 @@ const volatile bool child_side = true; /* time to the child's first run and exec
 
 /* Bumped by the loader every interval: max_ns is per interval. */
 __u64 forklat_gen = 0;
+/* calls counted before any row: the rows' sum falls short of these when the LRU evicts */
+__u64 forklat_forks_total = 0;
+__u64 forklat_errors_total = 0;
 /* Set by the loader before attaching: children born earlier are not ours to time. */
 __u64 forklat_since_ns = 0;
 
@@ -243,6 +246,11 @@ static __always_inline int call_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	now = bpf_ktime_get_ns();
 	d = now - in->start_ns;
+	/* table-free: what the stats rows miss when the LRU evicts them is told from these */
+	if (ret < 0)
+		__sync_fetch_and_add(&forklat_errors_total, 1);
+	else
+		__sync_fetch_and_add(&forklat_forks_total, 1);
 	s = stats_get(row_key(id));
 	if (!s)
 		goto out;

@@ -38,6 +38,10 @@ struct forklat_ptcopy {
  * the previous read, so nothing is lost between reading and resetting.  max_ns belongs to the
  * generation max_gen (the loader bumps forklat_gen each interval).
  */
+/* the counters of struct forklat_stats: forks..sum_ns, and pt_ns..child_execs */
+#define FORKLAT_COUNTERS_A 3
+#define FORKLAT_COUNTERS_B 6
+
 struct forklat_stats {
 	__u64 forks;  /* calls that created a task */
 	__u64 errors; /* calls that returned an error */

@@ -258,6 +258,31 @@ gen_traced() {
 	rows "$TMP/out" "$loop" | jq -e 'all(.[]; .child_run_us > 0 and .child_exec_us >= .child_run_us)'
 }
 
+@test "short-lived forkers overflow the table: rows plus the unattributed count are every fork" {
+	[ -n "$(cgroup2_root)" ] || skip "no cgroup v2 hierarchy"
+	cg=$(cgroup_create "kscope-test-forklat-churn-$$")
+	CGROUPS+=("$cg")
+	mkfifo "$TMP/go"
+	# each iteration: bash forks a sh, which forks once for its background job; 2 per turn,
+	# from 151 processes, against a table shrunk to 32 rows (10240 would take 10000 forkers)
+	bash -c 'echo $$ >"$2/cgroup.procs"; read -r _ <"$1"
+		for ((i = 0; i < 150; i++)); do /bin/sh -c "/bin/true & wait"; done' _ "$TMP/go" "$cg" &
+	loop=$!
+	KSCOPE_TABLE_ROWS=32 start_forklat -j -n 10000 -c "$cg" 2
+	echo go >"$TMP/go"
+	wait "$loop"
+	stop_forklat
+	jq -c "{forks, unattributed, missed_events, rows: ([.procs[]?.forks] | add)}" "$TMP/out"
+	summary=$(grep '"summary"' "$TMP/out")
+	# the table-free figures are the loop's
+	[ "$(grep -v '"summary"' "$TMP/out" | jq -s '[.[].forks] | add')" -eq 300 ]
+	[ "$(jq .forks <<<"$summary")" -eq 300 ]
+	# the table overflowed, and what its rows miss is counted, not dropped
+	[ "$(jq .unattributed.forks <<<"$summary")" -gt 0 ]
+	[ $(($(jq -s '[.[].procs[]?.forks] | add' "$TMP/out") + $(jq .unattributed.forks \
+		<<<"$summary"))) -eq 300 ]
+}
+
 @test "fork, vfork, clone and clone3 are each counted" {
 	for via in fork vfork clone clone3; do
 		gen_traced --forks 25 --via "$via"

@@ -28,6 +28,7 @@
 #include "promrows.h"
 #include "probe.h"
 #include "setup.h"
+#include "snap.h"
 #include "table.h"
 #include "forklat.h"
 #include "forklat_report.h"
@@ -95,6 +96,10 @@ struct forklat_state {
 	struct forklat_row *rows;
 	__u64 start_ns, last_tick_ns;
 	__u64 total_forks, total_errors;
+	struct snap snap; /* the stats map as last read */
+	/* forks and errors in no row (evicted before read): this interval's, and since start */
+	struct snap_unattributed unattr_forks, unattr_errors;
+	__u64 unattributed_forks, unattributed_errors;
 	struct events ev;
 	__u64 slow_events;
 	__u64 misses_reported;
@@ -215,6 +220,27 @@ static const char *row_name(struct forklat_state *fl, const struct forklat_row *
 	return buf;
 }
 
+/* calls in no row: their process's row was evicted (LRU) before the interval's read */
+static void unattributed_json(struct json *j, __u64 forks, __u64 errors)
+{
+	json_key(j, "unattributed");
+	json_object_begin(j);
+	json_kv_u64(j, "forks", forks);
+	json_kv_u64(j, "errors", errors);
+	json_object_end(j);
+}
+
+static void unattributed_line(struct forklat_state *fl)
+{
+	if (!fl->unattributed_forks && !fl->unattributed_errors)
+		return;
+	printf("%llu forks and %llu failed calls in no row above: more than %u processes forked "
+	       "between two reads, and the kernel's table evicted their rows\n",
+	       (unsigned long long)fl->unattributed_forks,
+	       (unsigned long long)fl->unattributed_errors,
+	       bpf_map__max_entries(fl->skel->maps.stats));
+}
+
 static void print_table(struct forklat_state *fl, struct forklat_row *rows, size_t shown, size_t n,
 			double secs)
 {
@@ -246,6 +272,7 @@ static void print_table(struct forklat_state *fl, struct forklat_row *rows, size
 		print_mem_cols(r);
 	}
 	table_more(stdout, shown, n);
+	unattributed_line(fl);
 	for (size_t i = 0; i < shown && i < (size_t)fl->cfg->hists; i++) {
 		printf("\n%s (pid %u): fork latency\n", row_name(fl, &rows[i], name, sizeof(name)),
 		       rows[i].pid);
@@ -274,6 +301,7 @@ static void print_json(struct forklat_state *fl, struct forklat_row *rows, size_
 	json_kv_string(&j, "pt_copy_source", fl->pt_source);
 	json_kv_u64(&j, "forks", forks);
 	json_kv_u64(&j, "errors", errors);
+	unattributed_json(&j, fl->unattributed_forks, fl->unattributed_errors);
 	json_key(&j, "procs");
 	json_array_begin(&j);
 	for (size_t i = 0; i < shown; i++) {
@@ -310,6 +338,7 @@ static void print_json_summary(struct forklat_state *fl)
 	json_kv_string(&j, "pt_copy_source", fl->pt_source);
 	json_kv_u64(&j, "forks", fl->total_forks);
 	json_kv_u64(&j, "errors", fl->total_errors);
+	unattributed_json(&j, fl->unattr_forks.missing, fl->unattr_errors.missing);
 	if (fl->stream)
 		json_kv_u64(&j, "slow_forks", fl->slow_events);
 	else
@@ -321,19 +350,18 @@ static void print_json_summary(struct forklat_state *fl)
 /* Read the whole stats map into fl->cur, sorted by key; returns the number of entries. */
 static size_t stats_read(struct forklat_state *fl)
 {
-	int fd = bpf_map__fd(fl->skel->maps.stats);
-	__u64 key, next, *prev_key = NULL;
-	size_t n = 0;
+	struct snap *s = &fl->snap;
 
-	while (n < FORKLAT_MAX_ROWS && !bpf_map_get_next_key(fd, prev_key, &next)) {
-		key = next;
-		prev_key = &key;
-		if (bpf_map_lookup_elem(fd, &key, &fl->cur[n].s))
-			continue;
-		fl->cur[n++].key = key;
+	if (snap_read(s, bpf_map__fd(fl->skel->maps.stats), sizeof(__u64),
+		      sizeof(struct forklat_stats), bpf_map__max_entries(fl->skel->maps.stats)))
+		return 0;
+	for (size_t i = 0; i < s->n; i++) {
+		memcpy(&fl->cur[i].key, snap_key(s, i), sizeof(fl->cur[i].key));
+		memcpy(&fl->cur[i].s, snap_value(s, i), sizeof(fl->cur[i].s));
 	}
-	table_sort(fl->cur, n, sizeof(*fl->cur), entry_cmp);
-	return n;
+	/* numeric order, for bsearch with entry_cmp */
+	table_sort(fl->cur, s->n, sizeof(*fl->cur), entry_cmp);
+	return s->n;
 }
 
 static void misses_check(struct forklat_state *fl)
@@ -440,6 +468,13 @@ static int tick(void *ctx)
 		prom_add(fl, &e->s, false);
 		fl->cur[kept++] = *e;
 	}
+	/* the rows' sum is what the table kept; the BPF side's totals are every call */
+	fl->unattributed_forks =
+		snap_unattributed(&fl->unattr_forks, fl->skel->bss->forklat_forks_total, forks);
+	fl->unattributed_errors =
+		snap_unattributed(&fl->unattr_errors, fl->skel->bss->forklat_errors_total, errors);
+	forks += fl->unattributed_forks;
+	errors += fl->unattributed_errors;
 	fl->total_forks += forks;
 	fl->total_errors += errors;
 	swap = fl->prev;
@@ -463,7 +498,8 @@ static int tick(void *ctx)
 	misses_check(fl);
 	if (fl->common->json)
 		print_json(fl, fl->rows, shown, secs, forks, errors);
-	else if (nrows || fl->common->timestamp)
+	else if (nrows || fl->unattributed_forks || fl->unattributed_errors ||
+		 fl->common->timestamp)
 		print_table(fl, fl->rows, shown, nrows, secs);
 	return 0;
 }
@@ -678,6 +714,7 @@ int main(int argc, char **argv)
 
 	/* children born before this are not ours to time */
 	skel->bss->forklat_since_ns = out_monotonic_ns();
+	snap_rows_cap(skel->maps.stats);
 
 	err = forklat__load(skel);
 	if (err) {
@@ -737,6 +774,7 @@ cleanup:
 	free(fl.prev);
 	free(fl.cur);
 	free(fl.rows);
+	snap_free(&fl.snap);
 	promrows_free(&fl.prom_rows);
 	return err;
 }

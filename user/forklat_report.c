@@ -4,30 +4,24 @@
 #include <string.h>
 #include "forklat_report.h"
 #include "out.h"
+#include "snap.h"
 
 #define MIB (1024ull * 1024)
 
 void forklat_stats_delta(const struct forklat_stats *cur, const struct forklat_stats *prev,
 			 struct forklat_stats *out)
 {
-	/* forks and errors only grow while the row lives: going back means a new row */
-	bool restarted = !prev || cur->forks < prev->forks || cur->errors < prev->errors ||
-			 cur->child_runs < prev->child_runs;
+	/* the library's rule over the counters' two runs and the histogram */
+	bool restarted = !prev || snap_went_back(&cur->forks, &prev->forks, FORKLAT_COUNTERS_A) ||
+			 snap_went_back(&cur->pt_ns, &prev->pt_ns, FORKLAT_COUNTERS_B) ||
+			 snap_went_back(cur->slots, prev->slots, HIST_SLOTS);
 
 	*out = *cur;
 	if (restarted)
 		return;
-	out->forks = cur->forks - prev->forks;
-	out->errors = cur->errors - prev->errors;
-	out->sum_ns = cur->sum_ns - prev->sum_ns;
-	out->pt_ns = cur->pt_ns - prev->pt_ns;
-	out->pte_ns = cur->pte_ns - prev->pte_ns;
-	out->child_run_ns = cur->child_run_ns - prev->child_run_ns;
-	out->child_runs = cur->child_runs - prev->child_runs;
-	out->child_exec_ns = cur->child_exec_ns - prev->child_exec_ns;
-	out->child_execs = cur->child_execs - prev->child_execs;
-	for (int i = 0; i < HIST_SLOTS; i++)
-		out->slots[i] = cur->slots[i] - prev->slots[i];
+	snap_delta(&out->forks, &cur->forks, &prev->forks, FORKLAT_COUNTERS_A);
+	snap_delta(&out->pt_ns, &cur->pt_ns, &prev->pt_ns, FORKLAT_COUNTERS_B);
+	snap_delta(out->slots, cur->slots, prev->slots, HIST_SLOTS);
 }
 
 void forklat_row_fill(struct forklat_row *row, __u64 key, const struct forklat_stats *cur,

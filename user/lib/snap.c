@@ -143,12 +143,18 @@ void snap_free(struct snap *s)
 	memset(s, 0, sizeof(*s));
 }
 
+bool snap_went_back(const __u64 *cur, const __u64 *prev, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cur[i] < prev[i])
+			return true;
+	return false;
+}
+
 bool snap_delta(__u64 *out, const __u64 *cur, const __u64 *prev, size_t n)
 {
-	bool restarted = !prev;
+	bool restarted = !prev || snap_went_back(cur, prev, n);
 
-	for (size_t i = 0; i < n && !restarted; i++)
-		restarted = cur[i] < prev[i];
 	for (size_t i = 0; i < n; i++)
 		out[i] = restarted ? cur[i] : cur[i] - prev[i];
 	return restarted && prev;

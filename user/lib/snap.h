@@ -58,6 +58,8 @@ void snap_free(struct snap *s);
  * when any counter went backwards (the row restarted).  Returns true for a restart.
  */
 bool snap_delta(__u64 *out, const __u64 *cur, const __u64 *prev, size_t n);
+/* The rule's test, for values whose counters lie in more than one run: any cur[i] < prev[i]. */
+bool snap_went_back(const __u64 *cur, const __u64 *prev, size_t n);
 
 /*
  * Fold rows (n of size bytes) that share the __u64 at cgroup_offset into the first of them,
