@@ -153,15 +153,19 @@ static __always_inline struct netcheck_proc *proc_get(__u32 tgid)
 static __always_inline int epoll_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
+	__u32 tgid = id >> 32, zero = 0;
 	struct netcheck_thread *t;
 	struct netcheck_proc *p;
+	struct netcheck_cpu *c;
 	__u64 now = bpf_ktime_get_ns();
 
 	/* calls already running when netcheck started have no entry and are not counted */
 	t = thread_in_call(bpf_get_current_task_btf());
 	if (!t)
 		return 0;
+	c = bpf_map_lookup_elem(&netcheck_cpus, &zero);
+	if (c)
+		c->epoll_calls++;
 	p = proc_get(tgid);
 	if (!p)
 		goto out;

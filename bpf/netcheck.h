@@ -20,6 +20,9 @@
  * timeout_hist holds positive timeouts in ms (log2 slots); blocking (-1) and busy polling (0)
  * calls are counted apart because they are the two settings a benchmark has to choose between.
  */
+/* the counters of struct netcheck_proc: the __u64s from calls on */
+#define NETCHECK_PROC_COUNTERS (8 + 3 * HIST_SLOTS)
+
 struct netcheck_proc {
 	char comm[KSCOPE_COMM_LEN];
 	__u64 calls;			/* calls that returned */
@@ -44,6 +47,8 @@ struct netcheck_cpu {
 	__u64 napi_polls;
 	__u64 napi_work; /* packets handled by those polls */
 	__u64 napi_full; /* polls that used their whole budget: more was waiting */
+	/* epoll_wait calls that returned, apart from the per-process table (which evicts) */
+	__u64 epoll_calls;
 };
 
 /* Per CPU copy of one IRQ's count and time (key: irq number). */

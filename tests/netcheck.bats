@@ -23,6 +23,7 @@ teardown() {
 	[ -n "$WPID" ] && kill -TERM "$WPID" 2>/dev/null && wait "$WPID" 2>/dev/null
 	[ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
 	[ -n "$NS" ] && netns_delete "$NS"
+	[ -n "${CG:-}" ] && cgroup_delete "$CG"
 	rm -rf "$TMP"
 }
 
@@ -265,6 +266,40 @@ watch_served() {
 	# every epoll_wait and every event the server counted, no more
 	[ "$(jq .calls <<<"$p")" -eq "$(server_kv epoll_waits)" ]
 	[ "$(jq .events <<<"$p")" -eq "$(server_kv events)" ]
+}
+
+@test "watch: one-call processes overflow the process table: rows plus unattributed are every call" {
+	[ -x "$EPB" ] || skip "build/tools/epollbench is not built"
+	[ -n "$(cgroup2_root)" ] || skip "no cgroup v2 hierarchy"
+	CG=$(cgroup_create "kscope-test-netcheck-churn-$$")
+	mkfifo "$TMP/go"
+	# 300 processes of one epoll_wait each against a table shrunk to 32 rows (1024 would
+	# take thousands of processes): the BPF side counts every call apart from the table
+	bash -c 'echo $$ >"$2/cgroup.procs"; read -r _ <"$1"; exec "$3" once -n 300' \
+		_ "$TMP/go" "$CG" "$EPB" >"$TMP/once" &
+	loop=$!
+	KSCOPE_TABLE_ROWS=32 watch_start --json -c "$CG" 1
+	echo go >"$TMP/go"
+	wait "$loop"
+	# one more interval after the last call, so the intervals hold every call too
+	n=$(wc -l <"$TMP/watch")
+	for ((i = 0; i < 50; i++)); do
+		[ "$(wc -l <"$TMP/watch")" -gt "$n" ] && break
+		sleep 0.1
+	done
+	watch_stop
+	cat "$TMP/once"
+	calls=$(sed -n 's/^epoll_waits=//p' "$TMP/once")
+	[ "$calls" -eq 300 ]
+	summary=$(tail -n 1 "$TMP/watch")
+	jq -c '{event, unattributed, rows: ([.procs[].calls] | add)}' "$TMP/watch"
+	# the table overflowed, and what its rows miss is counted, not dropped
+	[ "$(jq .unattributed.calls <<<"$summary")" -gt 0 ]
+	[ $(($(jq '[.procs[].calls] | add // 0' <<<"$summary") + \
+		$(jq .unattributed.calls <<<"$summary"))) -eq "$calls" ]
+	# and so do the intervals'
+	[ "$(jq -s '[.[] | select(.event == "interval") | ([.procs[].calls] | add // 0) +
+		.unattributed.calls] | add' "$TMP/watch")" -eq "$calls" ]
 }
 
 @test "watch: one connection, blocking epoll_wait: calls, events, sleeps equal the server's counts" {

@@ -16,6 +16,10 @@
  *   epollbench client [-a ADDR] [-P PORT] [-c CONNS] [-n REQUESTS] [-s SIZE]
  *       CONNS connections, each with one request in flight until REQUESTS were answered in
  *       all; prints requests, elapsed_ns, ns_per_request.
+ *   epollbench once [-n PROCESSES]
+ *       PROCESSES short-lived processes one after another, each making one epoll_wait call
+ *       (timeout 0) and exiting: churn for a tracer's per-process table; prints processes and
+ *       epoll_waits (the calls that returned).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,6 +34,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,7 +73,8 @@ static void usage(void)
 		"usage: epollbench server [-a ADDR] [-P PORT] [-t TIMEOUT_MS] [-m MAXEVENTS] "
 		"[-n REQUESTS] [-s SIZE] [-W WORK_US] [-w]\n"
 		"       epollbench client [-a ADDR] [-P PORT] [-c CONNS] [-n REQUESTS] [-s "
-		"SIZE]\n");
+		"SIZE]\n"
+		"       epollbench once [-n PROCESSES]\n");
 	exit(2);
 }
 
@@ -324,16 +330,45 @@ static int client(void)
 	return 0;
 }
 
+static int once(void)
+{
+	long calls = 0;
+
+	for (long i = 0; i < requests; i++) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			perror("epollbench: fork");
+			return 1;
+		}
+		if (pid == 0) {
+			struct epoll_event ev;
+			int ep = epoll_create1(0);
+
+			_exit(ep < 0 || epoll_wait(ep, &ev, 1, 0) < 0);
+		}
+		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status))
+			calls++;
+	}
+	printf("processes=%ld\nepoll_waits=%ld\n", requests, calls);
+	return calls == requests ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
-	bool is_server;
+	bool is_server, is_once = false;
 	int c;
 
 	gen_bound_lifetime("epollbench");
 	if (argc < 2)
 		usage();
+	if (!strcmp(argv[1], "once"))
+		is_once = true;
 	if (!strcmp(argv[1], "server"))
 		is_server = true;
+	else if (is_once)
+		is_server = false;
 	else if (!strcmp(argv[1], "client"))
 		is_server = false;
 	else
@@ -375,5 +410,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	if (is_once)
+		return once();
 	return is_server ? server() : client();
 }

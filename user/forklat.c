@@ -437,7 +437,7 @@ static int prom_write(struct forklat_state *fl)
 static int tick(void *ctx)
 {
 	struct forklat_state *fl = ctx;
-	__u64 now = out_monotonic_ns(), gen, forks = 0, errors = 0;
+	__u64 now = out_monotonic_ns(), gen, forks = 0, errors = 0, total_forks, total_errors;
 	double secs = (now - fl->last_tick_ns) / 1e9;
 	size_t n, nrows = 0, kept = 0, shown;
 	struct entry *swap;
@@ -446,6 +446,9 @@ static int tick(void *ctx)
 	/* calls returning from now on write max_ns of the next interval */
 	gen = fl->skel->bss->forklat_gen;
 	fl->skel->bss->forklat_gen = gen + 1;
+	/* the totals before the rows: see snap_unattributed */
+	total_forks = fl->skel->bss->forklat_forks_total;
+	total_errors = fl->skel->bss->forklat_errors_total;
 	n = stats_read(fl);
 
 	for (size_t i = 0; i < n; i++) {
@@ -469,10 +472,8 @@ static int tick(void *ctx)
 		fl->cur[kept++] = *e;
 	}
 	/* the rows' sum is what the table kept; the BPF side's totals are every call */
-	fl->unattributed_forks =
-		snap_unattributed(&fl->unattr_forks, fl->skel->bss->forklat_forks_total, forks);
-	fl->unattributed_errors =
-		snap_unattributed(&fl->unattr_errors, fl->skel->bss->forklat_errors_total, errors);
+	fl->unattributed_forks = snap_unattributed(&fl->unattr_forks, total_forks, forks);
+	fl->unattributed_errors = snap_unattributed(&fl->unattr_errors, total_errors, errors);
 	forks += fl->unattributed_forks;
 	errors += fl->unattributed_errors;
 	fl->total_forks += forks;

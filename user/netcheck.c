@@ -22,6 +22,7 @@
 #include "probe.h"
 #include "out.h"
 #include "setup.h"
+#include "snap.h"
 #include "netcheck.h"
 #include "netcheck.skel.h"
 #include "netcheck_audit.h"
@@ -263,13 +264,12 @@ static int snapshot_read(struct watch *w, struct snapshot *s)
 	int fd, err = 0;
 	__u32 key, next, *kp = NULL;
 	struct netcheck_napi_key nkey, nnext, *nkp = NULL;
-	struct netcheck_proc *percpu = calloc(w->ncpus, sizeof(*percpu));
 	struct netcheck_irq *irqs = calloc(w->ncpus, sizeof(*irqs));
 	__u32 zero = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->cpus = calloc(w->ncpus, sizeof(*s->cpus));
-	if (!percpu || !irqs || !s->cpus) {
+	if (!irqs || !s->cpus) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -277,28 +277,21 @@ static int snapshot_read(struct watch *w, struct snapshot *s)
 	if (err)
 		goto cleanup;
 
-	fd = bpf_map__fd(skel->maps.netcheck_procs);
-	cap = 0;
-	while (!bpf_map_get_next_key(fd, kp, &next)) {
-		key = next;
-		kp = &key;
-		if (bpf_map_lookup_elem(fd, &key, percpu))
-			continue; /* evicted between the two calls */
-		if (s->nprocs == cap) {
-			struct proc_snap *tmp;
-
-			cap = cap ? cap * 2 : 64;
-			tmp = realloc(s->procs, cap * sizeof(*tmp));
-			if (!tmp) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			s->procs = tmp;
-		}
-		s->procs[s->nprocs].pid = key;
-		proc_sum(&s->procs[s->nprocs].v, percpu, w->ncpus);
-		s->nprocs++;
+	err = snap_read(&w->procs_snap, bpf_map__fd(skel->maps.netcheck_procs), sizeof(__u32),
+			snap_percpu_size(sizeof(struct netcheck_proc)),
+			bpf_map__max_entries(skel->maps.netcheck_procs));
+	if (err)
+		goto cleanup;
+	s->procs = calloc(w->procs_snap.n + 1, sizeof(*s->procs));
+	if (!s->procs) {
+		err = -ENOMEM;
+		goto cleanup;
 	}
+	for (size_t i = 0; i < w->procs_snap.n; i++) {
+		memcpy(&s->procs[i].pid, snap_key(&w->procs_snap, i), sizeof(__u32));
+		proc_sum(&s->procs[i].v, snap_value(&w->procs_snap, i), w->ncpus);
+	}
+	s->nprocs = w->procs_snap.n;
 	table_sort(s->procs, s->nprocs, sizeof(*s->procs), cmp_pid);
 
 	fd = bpf_map__fd(skel->maps.netcheck_irqs);
@@ -363,26 +356,8 @@ static int snapshot_read(struct watch *w, struct snapshot *s)
 	}
 	table_sort(s->napis, s->nnapis, sizeof(*s->napis), cmp_napi);
 cleanup:
-	free(percpu);
 	free(irqs);
 	return err;
-}
-
-static void proc_sub(struct netcheck_proc *d, const struct netcheck_proc *b)
-{
-	d->calls -= b->calls;
-	d->errors -= b->errors;
-	d->events -= b->events;
-	d->timeout_block -= b->timeout_block;
-	d->timeout_zero -= b->timeout_zero;
-	d->slept -= b->slept;
-	d->incall_ns -= b->incall_ns;
-	d->wake_ns -= b->wake_ns;
-	for (int i = 0; i < HIST_SLOTS; i++) {
-		d->timeout_hist[i] -= b->timeout_hist[i];
-		d->events_hist[i] -= b->events_hist[i];
-		d->wake_hist[i] -= b->wake_hist[i];
-	}
 }
 
 /*
@@ -390,9 +365,30 @@ static void proc_sub(struct netcheck_proc *d, const struct netcheck_proc *b)
  * within the interval; an entry the LRU evicted and re-created would go negative, so it is
  * taken whole instead.
  */
+/* epoll_wait calls counted apart from the process table, summed over the CPUs */
+static __u64 snapshot_calls(const struct snapshot *s, int ncpus)
+{
+	__u64 n = 0;
+
+	for (int c = 0; s->cpus && c < ncpus; c++)
+		n += s->cpus[c].epoll_calls;
+	return n;
+}
+
+static __u64 rows_calls(const struct snapshot *s)
+{
+	__u64 n = 0;
+
+	for (size_t i = 0; i < s->nprocs; i++)
+		n += s->procs[i].v.calls;
+	return n;
+}
+
 static void snapshot_diff(struct watch *w, struct snapshot *d, const struct snapshot *cur,
 			  const struct snapshot *base)
 {
+	__u64 calls, rows;
+
 	memset(d, 0, sizeof(*d));
 	d->cpus = calloc(w->ncpus, sizeof(*d->cpus));
 	d->procs = calloc(cur->nprocs + 1, sizeof(*d->procs));
@@ -413,12 +409,16 @@ static void snapshot_diff(struct watch *w, struct snapshot *d, const struct snap
 			table_find(&cur->procs[i], base->procs, base->nprocs, sizeof(*b), cmp_pid);
 
 		d->procs[d->nprocs] = cur->procs[i];
-		if (b && b->v.calls <= cur->procs[i].v.calls)
-			proc_sub(&d->procs[d->nprocs].v, &b->v);
+		snap_delta(&d->procs[d->nprocs].v.calls, &cur->procs[i].v.calls,
+			   b ? &b->v.calls : NULL, NETCHECK_PROC_COUNTERS);
 		if (d->procs[d->nprocs].v.calls || d->procs[d->nprocs].v.wake_hist[0] ||
 		    d->procs[d->nprocs].v.wake_ns)
 			d->nprocs++;
 	}
+	/* the calls no row holds: rows the LRU evicted before this read, whatever they had */
+	calls = snapshot_calls(d, w->ncpus);
+	rows = rows_calls(d);
+	d->unattributed_calls = calls > rows ? calls - rows : 0;
 	for (size_t i = 0; i < cur->nirqs; i++) {
 		const struct irq_snap *b =
 			table_find(&cur->irqs[i], base->irqs, base->nirqs, sizeof(*b), cmp_irq);
@@ -481,6 +481,12 @@ static int report(struct watch *w, const struct snapshot *base, bool summary, __
 		out_error("out of memory while building the report");
 		return 1;
 	}
+	/* an interval's share: what rises above the high mark since start (snap.h) */
+	if (base == &w->prev)
+		d.unattributed_calls = snap_unattributed(
+			&w->unattr,
+			snapshot_calls(&w->cur, w->ncpus) - snapshot_calls(&w->start, w->ncpus),
+			rows_calls(&d));
 	/* a daemon's output is the file, to the end: its last version has the totals */
 	if (w->common.prom_file)
 		err = netcheck_prom_report(w, &d);
@@ -544,6 +550,7 @@ static int watch_main(int argc, char **argv)
 		bpf_program__set_autoload(w->skel->progs.netcheck_napi_poll, false);
 		out_note("no napi:napi_poll tracepoint: the NAPI columns stay empty");
 	}
+	snap_rows_cap(w->skel->maps.netcheck_procs);
 	err = netcheck__load(w->skel);
 	if (err) {
 		setup_explain(err, "load the BPF programs");
@@ -589,6 +596,7 @@ cleanup:
 	snapshot_free(&w->prev);
 	snapshot_free(&w->cur);
 	cost_exit();
+	snap_free(&w->procs_snap);
 	netcheck__destroy(w->skel);
 	free(w);
 	return err;

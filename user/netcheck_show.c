@@ -74,6 +74,11 @@ static void print_json(struct watch *w, struct snapshot *d, bool summary, __u64 
 		json_summary_counts(j, elapsed_ms / 1e3, 0, setup_prog_misses(w->obj));
 	else
 		json_kv_double(j, "interval_s", elapsed_ms / 1e3);
+	/* epoll_wait calls whose process rows the kernel's table evicted before a read */
+	json_key(j, "unattributed");
+	json_object_begin(j);
+	json_kv_u64(j, "calls", d->unattributed_calls);
+	json_object_end(j);
 	json_key(j, "procs");
 	json_array_begin(j);
 	for (size_t i = 0; i < d->nprocs; i++) {
@@ -209,6 +214,12 @@ static void print_table(struct watch *w, struct snapshot *d, bool summary)
 		}
 	}
 	table_more(stdout, shown, d->nprocs);
+	if (d->unattributed_calls)
+		printf("%llu epoll_wait calls in no row above: more than %u processes called "
+		       "between two reads, and the kernel's table evicted their rows\n",
+		       (unsigned long long)d->unattributed_calls,
+		       bpf_map__max_entries(
+			       bpf_object__find_map_by_name(w->obj, "netcheck_procs")));
 
 	printf("\n%-4s %8s %9s %8s %9s %8s %9s %8s %8s %6s\n", "CPU", "HARDIRQ", "HIRQ-TIME",
 	       "NET_RX", "RX-TIME", "NET_TX", "TX-TIME", "NAPI", "PKT/POLL", "FULL");

@@ -10,6 +10,7 @@
 #include "json.h"
 #include "opts.h"
 #include "netcheck.h"
+#include "snap.h"
 
 struct watch_cfg {
 	bool hist;
@@ -41,6 +42,7 @@ struct snapshot {
 	size_t nirqs;
 	struct napi_snap *napis;
 	size_t nnapis;
+	__u64 unattributed_calls; /* in a difference: epoll_wait calls in no process row */
 };
 
 struct watch {
@@ -50,6 +52,8 @@ struct watch {
 	struct bpf_object *obj; /* netcheck_show.c's way to the BPF side: no skeleton there */
 	int ncpus;
 	struct snapshot prev, cur, start;
+	struct snap procs_snap; /* the process map as last read */
+	struct snap_unattributed unattr; /* epoll_wait calls in no process row */
 	struct json j;
 	char irq_names[NETCHECK_MAX_IRQS][40];
 };

@@ -48,5 +48,11 @@ int main(void)
 	/* an event counted before its owner's row had it: the share never goes negative */
 	check_u64(snap_unattributed(&u, 250, 20), 0, "a late attribution takes nothing back");
 	check_u64(u.missing, 10, "but the running total is exact");
+	/* rows read after the total hold 5 events it lacks; the next total has them */
+	u = (struct snap_unattributed){0};
+	check_u64(snap_unattributed(&u, 100, 100), 0, "fresh: rows account for everything");
+	check_u64(snap_unattributed(&u, 100, 5), 0, "rows ahead of the total: no share");
+	check_u64(snap_unattributed(&u, 110, 5), 0, "the total catching up: no share either");
+	check_u64(snap_unattributed(&u, 150, 10), 30, "then a real shortfall: its share");
 	return check_done();
 }

@@ -196,7 +196,9 @@ __u64 snap_unattributed(struct snap_unattributed *u, __u64 total, __u64 rows_del
 
 	u->attributed += rows_delta;
 	missing = total > u->attributed ? total - u->attributed : 0;
-	share = missing > u->missing ? missing - u->missing : 0;
+	share = missing > u->high ? missing - u->high : 0;
+	if (missing > u->high)
+		u->high = missing;
 	u->missing = missing;
 	return share;
 }

@@ -72,12 +72,15 @@ size_t snap_fold(void *rows, size_t n, size_t size, size_t cgroup_offset,
 /*
  * What a table-free total says happened less what the rows account for, since start: the
  * counts of rows the kernel evicted before they were read, and of events with no known owner.
- * One per counter.  Reads race with events (and a tool may attribute an event later than it
- * counts it), so an interval's share is never negative; missing is exact once events settle.
+ * One per counter.  Read the total before the rows: an event between the two reads then
+ * shows in the rows first and dips the difference, and an interval's share is only what
+ * rises above the highest difference seen, so such a dip and its recovery report nothing.
+ * missing is exact once events settle.
  */
 struct snap_unattributed {
 	__u64 attributed; /* sum of all row deltas since start */
 	__u64 missing;	  /* total - attributed at the last call */
+	__u64 high;	  /* the highest missing so far: what the shares add up to */
 };
 /* This interval's rise in the unattributed count, given the total and this interval's rows. */
 __u64 snap_unattributed(struct snap_unattributed *u, __u64 total, __u64 rows_delta);
