@@ -274,3 +274,21 @@ check_row() {
 	check_row "$(jq -c "select(.event == \"summary\") | .rows[] | select(.pid == $pid)" "$TMP/out")" \
 		"$TMP/gen.s"
 }
+
+@test "fadvtop: the table's DONTNEED column is a rate per second in intervals, a count in the totals" {
+	local cg
+	cg=$(new_cgroup "system.slice/docker-$(hex64).scope")
+	start_fadvtop -c "$cg" 1
+	in_cgroup "$cg" "$FADVGEN" -a dontneed -n 300 -f "$TMP/dn.log" >"$TMP/gen"
+	sleep 1.2
+	stop_fadvtop
+	cat "$TMP/out"
+	[ "$(gen_field "$TMP/gen" dontneed)" -eq 300 ]
+	# intervals: both columns per second, labelled so
+	grep -q '^CONTAINER .* CALLS/s  *DONTNEED/s ' "$TMP/out"
+	# the totals: counts, and the DONTNEED count is the generator's
+	sed -n '/^Totals over/,$p' "$TMP/out" >"$TMP/totals"
+	grep -q '^CONTAINER .* CALLS  *DONTNEED  ' "$TMP/totals"
+	awk -v want=300 '$2 == "-" || $2 ~ /^[0-9]+$/ { if ($4 == want && $5 == want) ok = 1 }
+		END { exit !ok }' "$TMP/totals"
+}

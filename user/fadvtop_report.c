@@ -47,6 +47,11 @@ void fadv_val_delta(struct fadv_val *out, const struct fadv_val *cur, const stru
 		out->hist[i] = diff(cur->hist[i], prev->hist[i]);
 }
 
+bool fadv_wait_resolved(bool exact, __u64 wait_ns, double secs)
+{
+	return exact || wait_ns >= FADV_ESTIMATE_MIN_NS_PER_S * (secs > 0 ? secs : 1);
+}
+
 void fadv_val_add(struct fadv_val *dst, const struct fadv_val *src)
 {
 	int i;

@@ -56,4 +56,14 @@ const char *fadv_count(char *buf, size_t len, double v);
 int fadv_diagnose(const struct fadv_cg_sum *sums, size_t n, double secs,
 		  char (*lines)[FADV_LINE_LEN], int max);
 
+/*
+ * Whether a (waiter, holder) row of the period is worth a line.  Each wait is timed by two
+ * clock reads of ~120-160 ns here (kvm-clock), and an estimated row's holder is a guess from
+ * the last contended taker: below 1 us of waiting per second of the period such a row says
+ * nothing the timing itself could not have made.  Rows with the lock's recorded owner are
+ * exact and always kept.
+ */
+#define FADV_ESTIMATE_MIN_NS_PER_S 1000
+bool fadv_wait_resolved(bool exact, __u64 wait_ns, double secs);
+
 #endif /* FADVTOP_REPORT_H */

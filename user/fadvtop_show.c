@@ -150,7 +150,8 @@ static struct group *groups_build(struct ctx *c, const struct snap *cur, const s
 }
 
 /* Lock waits of the period, per (waiter, holder) pair. */
-static struct wrow *waits_build(const struct snap *cur, const struct snap *prev, size_t *n)
+static struct wrow *waits_build(const struct snap *cur, const struct snap *prev, double secs,
+				size_t *n)
 {
 	struct wrow *w = calloc(cur->nwaits ? cur->nwaits : 1, sizeof(*w));
 	size_t i, k = 0;
@@ -166,7 +167,7 @@ static struct wrow *waits_build(const struct snap *cur, const struct snap *prev,
 			ns -= p->val.wait_ns;
 			cnt -= p->val.count;
 		}
-		if (!cnt)
+		if (!cnt || !fadv_wait_resolved(cur->waits[i].key.exact, ns, secs))
 			continue;
 		w[k] = cur->waits[i];
 		w[k].val.wait_ns = ns;
@@ -432,9 +433,9 @@ static void report_table(struct ctx *c, struct report *r, char (*diag)[FADV_LINE
 	       fadv_count(d, sizeof(d), all.calls[FADV_DONTNEED] / secs),
 	       out_duration(e, sizeof(e), all.total_ns / secs), a);
 	/* the totals are counts; an interval shows rates */
-	printf("%-20s %7s %-13s %8s %9s %8s %5s %7s\n", "CONTAINER", "PID", "COMM",
-	       r->summary ? "CALLS" : "CALLS/s", "DONTNEED", "AVG", "LOCK%",
-	       r->summary ? "DROPPED" : "DROP/s");
+	printf("%-20s %7s %-13s %8s %10s %8s %5s %7s\n", "CONTAINER", "PID", "COMM",
+	       r->summary ? "CALLS" : "CALLS/s", r->summary ? "DONTNEED" : "DONTNEED/s", "AVG",
+	       "LOCK%", r->summary ? "DROPPED" : "DROP/s");
 	for (i = 0; i < shown; i++) {
 		struct group *g = &r->groups[i];
 		__u64 calls = fadv_val_calls(&g->v);
@@ -454,7 +455,7 @@ static void report_table(struct ctx *c, struct report *r, char (*diag)[FADV_LINE
 			count_or_rate(drop, sizeof(drop), g->v.pages_dropped, div);
 		else
 			snprintf(drop, sizeof(drop), "-");
-		printf("%-20.20s %7s %-13.13s %8s %9s %8s %5s %7s\n", safe, pid, comm,
+		printf("%-20.20s %7s %-13.13s %8s %10s %8s %5s %7s\n", safe, pid, comm,
 		       count_or_rate(a, sizeof(a), calls, div),
 		       count_or_rate(b, sizeof(b), g->v.calls[FADV_DONTNEED], div),
 		       out_duration(d, sizeof(d), calls ? g->v.total_ns / calls : 0), lock, drop);
@@ -703,7 +704,7 @@ int fadvtop_report(struct ctx *c, const struct snap *cur, const struct snap *pre
 	c->common.containers = containers;
 	if (!r.cgs)
 		goto out;
-	r.waits = waits_build(cur, prev, &r.nwaits);
+	r.waits = waits_build(cur, prev, r.secs, &r.nwaits);
 	if (!r.waits)
 		goto out;
 	table_sort(r.waits, r.nwaits, sizeof(*r.waits), wait_cmp);

@@ -146,6 +146,13 @@ static void test_diagnose(void)
 	      "no claim about dropped pages when they are not traced");
 
 	check(fadv_diagnose(s, 0, 1.0, lines, 3) == 0, "nothing to say about nothing");
+
+	/* the doc's example: "(unknown) 335 ns 1 estimated" in a 1 s period */
+	check(!fadv_wait_resolved(false, 335, 1.0),
+	      "an estimated row of 335 ns/s: below resolution");
+	check(fadv_wait_resolved(false, 4000, 1.0), "an estimated row of 4 us/s: shown");
+	check(!fadv_wait_resolved(false, 4000, 5.0), "the same 4 us over 5 s: 0.8 us/s, below");
+	check(fadv_wait_resolved(true, 335, 1.0), "the lock's recorded owner: exact, always shown");
 }
 
 int main(void)
