@@ -15,8 +15,6 @@
 #include "kscope.bpf.h"
 #include "tcpwait.h"
 
-#define AF_INET 2
-#define AF_INET6 10
 #define IPPROTO_TCP 6
 #define EADDRNOTAVAIL 99
 
@@ -110,7 +108,7 @@ static __always_inline void tuple_from_skc(struct sock_common *skc, struct tcpwa
 	t->family = BPF_CORE_READ(skc, skc_family);
 	t->lport = BPF_CORE_READ(skc, skc_num);
 	t->rport = bpf_ntohs(BPF_CORE_READ(skc, skc_dport));
-	if (t->family == AF_INET) {
+	if (t->family == TCPWAIT_AF_INET) {
 		bpf_core_read(t->laddr, 4, &skc->skc_rcv_saddr);
 		bpf_core_read(t->raddr, 4, &skc->skc_daddr);
 	} else {
@@ -121,7 +119,7 @@ static __always_inline void tuple_from_skc(struct sock_common *skc, struct tcpwa
 
 static __always_inline bool tuple_selected(const struct tcpwait_tuple *t)
 {
-	if (t->family != AF_INET && t->family != AF_INET6)
+	if (t->family != TCPWAIT_AF_INET && t->family != TCPWAIT_AF_INET6)
 		return false;
 	if (filter_family && t->family != filter_family)
 		return false;
@@ -409,14 +407,14 @@ static __always_inline bool failed_dest(struct tcpwait_dest *d)
 	if (bpf_probe_read_user(&sa6.sin6_family, sizeof(sa6.sin6_family), uaddr))
 		return false;
 	d->family = sa6.sin6_family;
-	if (d->family == AF_INET) {
+	if (d->family == TCPWAIT_AF_INET) {
 		if (bpf_probe_read_user(&sa4, sizeof(sa4), uaddr))
 			return false;
 		d->rport = bpf_ntohs(sa4.sin_port);
 		__builtin_memcpy(d->raddr, &sa4.sin_addr, 4);
 		return true;
 	}
-	if (d->family != AF_INET6 || bpf_probe_read_user(&sa6, sizeof(sa6), uaddr))
+	if (d->family != TCPWAIT_AF_INET6 || bpf_probe_read_user(&sa6, sizeof(sa6), uaddr))
 		return false;
 	d->rport = bpf_ntohs(sa6.sin6_port);
 	__builtin_memcpy(d->raddr, &sa6.sin6_addr, 16);

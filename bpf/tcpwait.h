@@ -5,9 +5,17 @@
 
 #include "kscope.h"
 
+/*
+ * The kernel's values both sides need, defined once here: vmlinux.h has no AF_* macros, and
+ * the user side's modules compare socket states read by the iterator.
+ */
+#define TCPWAIT_AF_INET 2
+#define TCPWAIT_AF_INET6 10
+#define TCPWAIT_STATE_FIN_WAIT2 5
 /* A state that the kernel never reports through inet_sock_set_state: the event stream
  * synthesises it when a closing socket hands over to its timewait socket. */
 #define TCPWAIT_STATE_TIME_WAIT 6
+#define TCPWAIT_STATE_LISTEN 10
 
 enum tcpwait_counter {
 	TW_OPENS_ACTIVE,     /* CLOSE -> SYN_SENT: connect() */

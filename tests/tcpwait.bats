@@ -258,6 +258,19 @@ ss_time_wait() {
 	[[ $output == *"needs root"* ]]
 }
 
+@test "without privileges, a bad option is still one line and exit 2, not 'needs root'" {
+	local args
+	for args in "--netns no-such-netns-here" "-4 -6" "--lport 0" "--rport 70000" \
+		"--netns $NS --host-netns" "--ring-mb 2"; do
+		# shellcheck disable=SC2086
+		run setpriv --reuid=65534 --regid=65534 --clear-groups "$TCPWAIT" $args 1 1
+		echo "$args: $status ${lines[0]}"
+		[ "$status" -eq 2 ]
+		[[ ${lines[0]} == "tcpwait: "* ]]
+		[[ $output != *"needs root"* ]]
+	done
+}
+
 @test "after SIGINT, no tcpwait BPF program remains loaded" {
 	"$TCPWAIT" --netns "$NS" 0.2 >"$OUT" 2>"$ERR" &
 	TOOL_PID=$!

@@ -414,7 +414,7 @@ static void read_procs(struct tcpwait_state *tw)
 		const struct tcpwait_sock *sk = &tw->scan.socks[s];
 		struct proc_row *r;
 
-		if (!sk->is_timewait || sk->state != TCP_STATE_TIME_WAIT || !sk->owner_tgid)
+		if (!sk->is_timewait || sk->state != TCPWAIT_STATE_TIME_WAIT || !sk->owner_tgid)
 			continue;
 		r = proc_find(tw->procs, tw->nprocs, sk->owner_tgid);
 		if (r)
@@ -591,7 +591,7 @@ static int event_print(void *ctx, void *data, size_t size)
 		json_string_n(j, e->comm, sizeof(e->comm));
 		cgroup_json_fields(j, e->cgroup_id);
 		json_kv_u64(j, "netns", e->t.netns);
-		json_kv_u64(j, "family", e->t.family == AF_INET_ ? 4 : 6);
+		json_kv_u64(j, "family", e->t.family == TCPWAIT_AF_INET ? 4 : 6);
 		json_kv_string(j, "laddr", l);
 		json_kv_u64(j, "lport", e->t.lport);
 		json_kv_string(j, "raddr", r);
@@ -727,7 +727,9 @@ static int tcpwait_configure(struct tcpwait_state *tw)
 			snprintf(scope, sizeof(scope), "all");
 		prom_label_tool("scope", scope);
 	}
-	skel->rodata->filter_family = tw->cfg.ipv4 ? AF_INET_ : tw->cfg.ipv6 ? AF_INET6_ : 0;
+	skel->rodata->filter_family = tw->cfg.ipv4   ? TCPWAIT_AF_INET
+				      : tw->cfg.ipv6 ? TCPWAIT_AF_INET6
+						     : 0;
 	skel->rodata->filter_tgid = tw->common.pid;
 	skel->rodata->filter_cgroup_id = tw->common.cgroup_id;
 	skel->rodata->filter_cgroup_level = tw->common.cgroup_level;

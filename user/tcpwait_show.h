@@ -18,8 +18,6 @@
 #include "tcpwait.h"
 #include "tcpwait_table.h"
 
-#define AF_INET_ 2
-#define AF_INET6_ 10
 #define MAX_PROCS 8192
 
 struct tcpwait_config {

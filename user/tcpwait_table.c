@@ -9,8 +9,6 @@
 #include "tcpwait_table.h"
 #include "table.h"
 
-#define AF_INET_ 2
-
 static bool port_bit(const __u8 *bitmap, __u16 port)
 {
 	return bitmap[port / 8] & (1 << (port % 8));
@@ -69,7 +67,7 @@ int tw_scan_group(struct tw_scan *scan)
 	memset(scan->listening, 0, sizeof(scan->listening));
 	scan->time_wait = 0;
 	for (size_t i = 0; i < scan->n; i++)
-		if (!scan->socks[i].is_timewait && scan->socks[i].state == TCP_STATE_LISTEN)
+		if (!scan->socks[i].is_timewait && scan->socks[i].state == TCPWAIT_STATE_LISTEN)
 			scan->listening[scan->socks[i].t.lport / 8] |=
 				1 << (scan->socks[i].t.lport % 8);
 
@@ -79,14 +77,14 @@ int tw_scan_group(struct tw_scan *scan)
 	for (size_t i = 0; i < scan->n; i++) {
 		const struct tcpwait_sock *s = &scan->socks[i];
 
-		if (!s->is_timewait && s->state == TCP_STATE_LISTEN)
+		if (!s->is_timewait && s->state == TCPWAIT_STATE_LISTEN)
 			continue;
 		group_key(scan, s, &keys[n]);
 		keys[n].sockets = 1;
-		if (s->is_timewait && s->state == TCP_STATE_TIME_WAIT) {
+		if (s->is_timewait && s->state == TCPWAIT_STATE_TIME_WAIT) {
 			keys[n].time_wait = 1;
 			scan->time_wait++;
-		} else if (s->is_timewait && s->state == TCP_STATE_FIN_WAIT2) {
+		} else if (s->is_timewait && s->state == TCPWAIT_STATE_FIN_WAIT2) {
 			keys[n].fin_wait2 = 1;
 		}
 		n++;
@@ -209,7 +207,7 @@ double tw_eta_s(__u32 in_use, __u32 prev_in_use, __u32 usable, double interval_s
 
 const char *tw_addr_str(__u16 family, const __u8 *addr, char *buf, size_t len)
 {
-	if (!inet_ntop(family == AF_INET_ ? AF_INET : AF_INET6, addr, buf, len))
+	if (!inet_ntop(family == TCPWAIT_AF_INET ? AF_INET : AF_INET6, addr, buf, len))
 		snprintf(buf, len, "?");
 	return buf;
 }
@@ -219,7 +217,7 @@ bool tw_addr_is_loopback(__u16 family, const __u8 *addr)
 	static const __u8 v6_loopback[16] = {[15] = 1};
 	static const __u8 v4_mapped[12] = {[10] = 0xff, [11] = 0xff};
 
-	if (family == AF_INET_)
+	if (family == TCPWAIT_AF_INET)
 		return addr[0] == 127;
 	if (!memcmp(addr, v6_loopback, 16))
 		return true;

@@ -11,9 +11,6 @@
 #include <linux/types.h>
 #include "tcpwait.h"
 
-#define TCP_STATE_TIME_WAIT 6
-#define TCP_STATE_FIN_WAIT2 5
-#define TCP_STATE_LISTEN 10
 
 /*
  * Client side: sockets from laddr to raddr:port; each holds one local port of the range.

@@ -66,21 +66,21 @@ static void test_grouping(void)
 {
 	struct tw_scan scan = {0};
 	struct tcpwait_sock socks[] = {
-		sock4(TCP_STATE_LISTEN, false, 8080, 0, 0),
+		sock4(TCPWAIT_STATE_LISTEN, false, 8080, 0, 0),
 		/* client side: to 10.0.0.5:80, two in TIME_WAIT, one established */
-		sock4(TCP_STATE_TIME_WAIT, true, 40001, 5, 80),
-		sock4(TCP_STATE_TIME_WAIT, true, 40002, 5, 80),
+		sock4(TCPWAIT_STATE_TIME_WAIT, true, 40001, 5, 80),
+		sock4(TCPWAIT_STATE_TIME_WAIT, true, 40002, 5, 80),
 		sock4(1, false, 40003, 5, 80),
-		sock4(TCP_STATE_FIN_WAIT2, true, 40004, 5, 80),
+		sock4(TCPWAIT_STATE_FIN_WAIT2, true, 40004, 5, 80),
 		/* another destination */
-		sock4(TCP_STATE_TIME_WAIT, true, 40001, 6, 80),
+		sock4(TCPWAIT_STATE_TIME_WAIT, true, 40001, 6, 80),
 		/* server side: on the listening port 8080 */
-		sock4(TCP_STATE_TIME_WAIT, true, 8080, 7, 40100),
-		sock4(TCP_STATE_TIME_WAIT, true, 8080, 7, 40101),
+		sock4(TCPWAIT_STATE_TIME_WAIT, true, 8080, 7, 40100),
+		sock4(TCPWAIT_STATE_TIME_WAIT, true, 8080, 7, 40101),
 		/* no listener any more, but seen accepted by tcpwait */
-		sock4(TCP_STATE_TIME_WAIT, true, 9000, 7, 40102),
+		sock4(TCPWAIT_STATE_TIME_WAIT, true, 9000, 7, 40102),
 		/* no listener, never seen: local port outside the range, remote inside */
-		sock4(TCP_STATE_TIME_WAIT, true, 9001, 7, 40103),
+		sock4(TCPWAIT_STATE_TIME_WAIT, true, 9001, 7, 40103),
 	};
 
 	socks[8].side = TCPWAIT_SIDE_SERVER;
