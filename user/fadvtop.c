@@ -40,15 +40,15 @@ static struct config cfg = {
 };
 
 static const struct opt fadvtop_opts[] = {
-	{"events", 'e', OPT_FLAG, offsetof(struct config, events), NULL,
+	{"events", 'e', OPT_FLAG, OPT_FIELD(struct config, events), NULL,
 	 "stream each call as it returns instead of the per-interval table"},
-	{"min-us", 'm', OPT_UINT64, offsetof(struct config, min_us), "US",
+	{"min-us", 'm', OPT_UINT64, OPT_FIELD(struct config, min_us), "US",
 	 "with --events: only calls that took at least US microseconds", 0, 100000000},
-	{"top", 'n', OPT_INT, offsetof(struct config, top), "N",
+	{"top", 'n', OPT_INT, OPT_FIELD(struct config, top), "N",
 	 "rows to show each interval (default 10)", 1, 100000},
-	{"files", 'f', OPT_INT, offsetof(struct config, files), "N",
+	{"files", 'f', OPT_INT, OPT_FIELD(struct config, files), "N",
 	 "top files to show each interval (default 5; 0: none)", 0, 1000},
-	{"hist", 'H', OPT_FLAG, offsetof(struct config, hist), NULL,
+	{"hist", 'H', OPT_FLAG, OPT_FIELD(struct config, hist), NULL,
 	 "print each row's latency histogram (JSON rows always carry it)"},
 	{0},
 };

@@ -43,13 +43,13 @@ struct config {
 
 static const struct opt options[] = {
 	/* at most a day: the kernel side compares nanoseconds in a u64 */
-	{"min-ms", 0, OPT_DOUBLE, offsetof(struct config, min_ms), "MS",
+	{"min-ms", 0, OPT_DOUBLE, OPT_FIELD(struct config, min_ms), "MS",
 	 "print each call slower than MS ms as it returns", 0, 86400000},
-	{"top", 'n', OPT_INT, offsetof(struct config, top), "N",
+	{"top", 'n', OPT_INT, OPT_FIELD(struct config, top), "N",
 	 "rows in the table of slowest forkers (default 10)", 1, 10000},
-	{"hists", 0, OPT_INT, offsetof(struct config, hists), "N",
+	{"hists", 0, OPT_INT, OPT_FIELD(struct config, hists), "N",
 	 "latency histograms for the first N rows (default 3)", 0, 10000},
-	{"no-child", 0, OPT_FLAG, offsetof(struct config, no_child), NULL,
+	{"no-child", 0, OPT_FLAG, OPT_FIELD(struct config, no_child), NULL,
 	 "do not time the children's first run and exec"},
 	{NULL},
 };

@@ -37,7 +37,7 @@ struct audit_cfg {
 };
 
 static const struct opt audit_opts[] = {
-	{"root", 'r', OPT_STRING, offsetof(struct audit_cfg, root), "DIR",
+	{"root", 'r', OPT_STRING, OPT_FIELD(struct audit_cfg, root), "DIR",
 	 "read sysfs and procfs below DIR instead of / (ethtool and netlink rows need the live "
 	 "host and say so)"},
 	{0},
@@ -177,9 +177,9 @@ static int audit_main(int argc, char **argv)
 /* ---------------------------------------------------------------- watch */
 
 static const struct opt watch_opts[] = {
-	{"hist", 'H', OPT_FLAG, offsetof(struct watch_cfg, hist), NULL,
+	{"hist", 'H', OPT_FLAG, OPT_FIELD(struct watch_cfg, hist), NULL,
 	 "print each process's histograms: timeout, events per call, wakeup to running"},
-	{"top", 't', OPT_INT, offsetof(struct watch_cfg, top), "N",
+	{"top", 't', OPT_INT, OPT_FIELD(struct watch_cfg, top), "N",
 	 "processes shown per interval (default 10)", 1, 100000},
 	{0},
 };

@@ -25,32 +25,33 @@ struct opt_ref {
 };
 
 static const struct opt common_table[] = {
-	{"pid", 'p', OPT_PID, offsetof(struct common_opts, pid), "PID",
+	{"pid", 'p', OPT_PID, OPT_FIELD(struct common_opts, pid), "PID",
 	 "trace only this process (thread group)"},
-	{"cgroup", 'c', OPT_STRING, offsetof(struct common_opts, cgroup_path), "CGROUP",
+	{"cgroup", 'c', OPT_STRING, OPT_FIELD(struct common_opts, cgroup_path), "CGROUP",
 	 "trace only this cgroup v2 and below: its path as shown, a container id or a pod uid"},
-	{"containers", 'C', OPT_FLAG, offsetof(struct common_opts, containers), NULL,
+	{"containers", 'C', OPT_FLAG, OPT_FIELD(struct common_opts, containers), NULL,
 	 "group rows by container instead of by process"},
-	{"json", 'j', OPT_FLAG, offsetof(struct common_opts, json), NULL,
+	{"json", 'j', OPT_FLAG, OPT_FIELD(struct common_opts, json), NULL,
 	 "one JSON object per line"},
-	{"timestamp", 'T', OPT_FLAG, offsetof(struct common_opts, timestamp), NULL,
+	{"timestamp", 'T', OPT_FLAG, OPT_FIELD(struct common_opts, timestamp), NULL,
 	 "print the time above each interval"},
-	{"verbose", 'v', OPT_FLAG, offsetof(struct common_opts, verbose), NULL,
+	{"verbose", 'v', OPT_FLAG, OPT_FIELD(struct common_opts, verbose), NULL,
 	 "say which hooks were chosen, show libbpf's messages"},
-	{"prom-file", 0, OPT_STRING, offsetof(struct common_opts, prom_file), "PATH",
+	{"prom-file", 0, OPT_STRING, OPT_FIELD(struct common_opts, prom_file), "PATH",
 	 "write Prometheus metrics to PATH each interval (node_exporter textfile)"},
-	{"prom-top", 0, OPT_INT, offsetof(struct common_opts, prom_top), "N",
+	{"prom-top", 0, OPT_INT, OPT_FIELD(struct common_opts, prom_top), "N",
 	 "rows per metric in --prom-file before the rest is summed as 'other'", 1, 10000},
-	{"ring-mb", 0, OPT_INT, offsetof(struct common_opts, ring_mb), "MIB",
+	{"ring-mb", 0, OPT_INT, OPT_FIELD(struct common_opts, ring_mb), "MIB",
 	 "ring buffer for the event stream (default: one second at 50k events/s)", 1, 1024},
-	{"no-bpf-stats", 0, OPT_FLAG, offsetof(struct common_opts, no_bpf_stats), NULL,
+	{"no-bpf-stats", 0, OPT_FLAG, OPT_FIELD(struct common_opts, no_bpf_stats), NULL,
 	 "leave the kernel's BPF run-time stats off (their clock reads cost every BPF program "
 	 "~140 ns a run here); the cost report then has no BPF time"},
-	{"prom-label", 0, OPT_CUSTOM, offsetof(struct common_opts, prom_label), "NAME=VALUE",
+	{"prom-label", 0, OPT_CUSTOM, OPT_FIELD(struct common_opts, prom_label), "NAME=VALUE",
 	 "add this label to every series in --prom-file (repeatable), e.g. instance=blue", 0, 0,
 	 prom_label_parse},
-	{"help", 'h', OPT_FLAG, 0, NULL, "show this help and exit"},
-	{"version", 'V', OPT_FLAG, 0, NULL, "show the version and exit"},
+	/* answered by the parser itself: no field */
+	{"help", 'h', OPT_FLAG, 0, 0, NULL, "show this help and exit"},
+	{"version", 'V', OPT_FLAG, 0, 0, NULL, "show the version and exit"},
 };
 
 static const unsigned int common_needs[] = {
@@ -76,6 +77,41 @@ void opts_die(const struct tool_desc *tool, const char *fmt, ...)
 	exit(2);
 }
 
+/* The size of the field an option of this type stores into; 0: the parser's own business. */
+static size_t opts_type_size(enum opt_type type)
+{
+	switch (type) {
+	case OPT_FLAG:
+		return sizeof(bool);
+	case OPT_INT:
+		return sizeof(long);
+	case OPT_UINT64:
+		return sizeof(__u64);
+	case OPT_DOUBLE:
+		return sizeof(double);
+	case OPT_STRING:
+		return sizeof(const char *);
+	case OPT_PORT:
+		return sizeof(__u16);
+	case OPT_PID:
+		return sizeof(pid_t);
+	default:
+		return 0;
+	}
+}
+
+/* A table entry whose type does not fit its field is the tool's bug: say which, and stop. */
+static void opts_check_field(const struct tool_desc *tool, const struct opt *o)
+{
+	size_t want = opts_type_size(o->type);
+
+	if (!want || o->size == want || (!o->offset && !o->size))
+		return;
+	fprintf(stderr, "%s: option table: --%s stores %zu bytes into a field of %zu\n", tool->name,
+		o->name, want, o->size);
+	abort();
+}
+
 static int opts_collect(const struct tool_desc *tool, struct common_opts *common, void *config,
 			struct opt_ref *refs)
 {
@@ -84,10 +120,13 @@ static int opts_collect(const struct tool_desc *tool, struct common_opts *common
 	for (size_t i = 0; i < sizeof(common_table) / sizeof(common_table[0]); i++) {
 		if (common_needs[i] && !(tool->common & common_needs[i]))
 			continue;
+		opts_check_field(tool, &common_table[i]);
 		refs[n++] = (struct opt_ref){&common_table[i], common, common_needs[i]};
 	}
-	for (const struct opt *o = tool->opts; o && o->name && n < OPTS_MAX; o++)
+	for (const struct opt *o = tool->opts; o && o->name && n < OPTS_MAX; o++) {
+		opts_check_field(tool, o);
 		refs[n++] = (struct opt_ref){o, config, 0};
+	}
 	return n;
 }
 

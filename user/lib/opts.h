@@ -23,11 +23,19 @@ enum opt_type {
 	OPT_CUSTOM, /* parse() fills the field or explains why not */
 };
 
+/*
+ * Where an option stores: the offset and the size of the field, like xdp-tools' DEFINE_OPTION
+ * records sizeof_field, so a table entry whose type does not fit its field (OPT_INT into an
+ * int, OPT_FLAG into a long) is refused before it writes past or short of the field.
+ */
+#define OPT_FIELD(type, member) offsetof(type, member), sizeof(((type *)0)->member)
+
 struct opt {
 	const char *name; /* long name, without the dashes */
 	int short_name;	  /* 0 when there is none */
 	enum opt_type type;
-	size_t offset;	     /* offsetof() the field in the tool's config struct */
+	size_t offset;	     /* OPT_FIELD(): the field in the tool's config struct, */
+	size_t size;	     /* and its size, checked against the type at parse time */
 	const char *metavar; /* "N", "PATH"...; NULL for flags */
 	const char *help;
 	long min, max;
