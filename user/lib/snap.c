@@ -97,7 +97,12 @@ static int snap_read_walk(struct snap *s, int fd, size_t max)
 
 int snap_read(struct snap *s, int fd, size_t key_size, size_t value_size, size_t max)
 {
-	size_t isz = key_size + value_size;
+	/*
+	 * Each value starts 8-byte aligned, as the map's own values do: a u32 key followed
+	 * directly by u64 counters was a misaligned read (UBSan, make check-asan).
+	 */
+	size_t voff = (key_size + 7) & ~(size_t)7;
+	size_t isz = (voff + value_size + 7) & ~(size_t)7;
 	int err;
 
 	if (!s->items || s->key_size != key_size || s->value_size != value_size) {
@@ -108,6 +113,7 @@ int snap_read(struct snap *s, int fd, size_t key_size, size_t value_size, size_t
 	}
 	s->key_size = key_size;
 	s->value_size = value_size;
+	s->value_offset = voff;
 	s->item_size = isz;
 	s->n = 0;
 	err = snap_read_batch(s, fd, max);

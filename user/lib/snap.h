@@ -20,9 +20,10 @@
 struct bpf_map;
 
 struct snap {
-	char *items; /* n items of key then value (value_size bytes), sorted by key (memcmp) */
+	char *items; /* n items of key, padding, value (value_size bytes), sorted by key (memcmp) */
 	size_t n;
 	size_t key_size, value_size, item_size;
+	size_t value_offset; /* key_size rounded up to 8: values are aligned */
 	bool batched; /* read with BPF_MAP_LOOKUP_BATCH (false: one lookup per key) */
 };
 
@@ -47,7 +48,7 @@ static inline void *snap_key(const struct snap *s, size_t i)
 }
 static inline void *snap_value(const struct snap *s, size_t i)
 {
-	return s->items + i * s->item_size + s->key_size;
+	return s->items + i * s->item_size + s->value_offset;
 }
 /* The value of key in s, or NULL. */
 void *snap_find(const struct snap *s, const void *key);
