@@ -490,3 +490,49 @@ bad_arg() {
 	[ "$per" -le "${total:-0}" ]
 	[ "${total:-0}" -eq 0 ] || [ "$per" -gt 0 ]
 }
+
+@test "fadvtop: one process opens, advises and closes 300 files in turn: each file named, once" {
+	[ -n "$(cgroup2_root)" ] || skip "no cgroup v2 hierarchy"
+	command -v python3 >/dev/null || skip "no python3"
+	local cg
+	cg=$(cgroup_create "hostile-files")
+	CGROUPS+=("$cg")
+	mkdir "$TMP/files"
+	"$BUILD/fadvtop" -c "$cg" -j -f 1000 1 >"$TMP/out" 2>"$TMP/err" &
+	local pid=$! i
+	PIDS+=($pid)
+	for ((i = 0; i < 300; i++)); do
+		ls -l /proc/$pid/fd 2>/dev/null | grep -q 'bpf_link\|perf_event' && break
+		sleep 0.1
+	done
+	sleep 0.5
+	# the generator: the same fd number and a recycled struct file each time; its own list
+	# of the files it advised is the truth
+	in_cgroup "$cg" python3 -c '
+import os, sys
+d = sys.argv[1]
+for i in range(300):
+    p = "%s/file%03d" % (d, i)
+    with open(p, "w") as f:
+        f.write("x" * 4096)
+    fd = os.open(p, os.O_RDONLY)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    os.close(fd)
+    print(p)
+' "$TMP/files" >"$TMP/truth"
+	sleep 1.5
+	kill -INT "$pid"
+	wait "$pid"
+	[ "$(wc -l <"$TMP/truth")" -eq 300 ]
+	# every file of the summary, by name, with its one call
+	jq -r 'select(.event == "summary") | .rows[].files[] | "\(.file) \(.calls)"' "$TMP/out" |
+		sort >"$TMP/seen"
+	head -3 "$TMP/seen"
+	sed 's/$/ 1/' "$TMP/truth" | sort >"$TMP/want"
+	diff "$TMP/want" "$TMP/seen" | head -5
+	# names from the dentry are ".../fileNNN" once the file is closed
+	sed -E 's|^.*/(file[0-9]+) 1$|\1|' "$TMP/seen" | sort -u >"$TMP/seen.names"
+	sed -E 's|^.*/||' "$TMP/truth" | sort >"$TMP/want.names"
+	diff "$TMP/want.names" "$TMP/seen.names"
+	[ "$(awk '{ s += $NF } END { print s }' "$TMP/seen")" -eq 300 ]
+}

@@ -34,46 +34,35 @@ int fadvtop_wkey_cmp(const void *a, const void *b)
 
 /* ---- names --------------------------------------------------------------------------- */
 
-struct name_slot {
-	__u32 dev;
-	__u64 ino;
-	char path[256];
-};
-
-static struct name_slot name_cache[1024];
-
-/* The file's path: /proc/PID/fd/N when it still names the same inode, else what the BPF side
- * read from the dentry, else dev:inode. */
+/*
+ * The file's path: /proc/PID/fd/N when it still names the same inode, else what the BPF side
+ * read from the dentry when the row was made, else dev:inode.  Not cached here: an inode
+ * number is reused once its file is deleted, and a name kept by (dev, inode) went stale.
+ */
 static const char *file_name(struct ctx *c, __u32 dev, __u64 ino, __u32 tgid, int fd)
 {
-	struct name_slot *slot = &name_cache[(ino ^ dev) % 1024];
+	static char path[256];
 	struct fadv_file_key fk = {.dev = dev, .ino = ino};
 	struct fadv_name n;
 	char link[64];
 	struct stat st;
 	ssize_t len;
 
-	if (slot->ino == ino && slot->dev == dev && slot->path[0])
-		return slot->path;
-	slot->dev = dev;
-	slot->ino = ino;
 	snprintf(link, sizeof(link), "/proc/%u/fd/%d", tgid, fd);
-	len = readlink(link, slot->path, sizeof(slot->path) - 1);
+	len = readlink(link, path, sizeof(path) - 1);
 	if (len > 0 && !stat(link, &st) && st.st_ino == ino &&
 	    ((major(st.st_dev) << 20) | minor(st.st_dev)) == dev) {
-		slot->path[len] = '\0';
-		return slot->path;
+		path[len] = '\0';
+		return path;
 	}
 	if (!bpf_map_lookup_elem(c->names_fd, &fk, &n) && n.name[0]) {
 		n.name[sizeof(n.name) - 1] = '\0';
-		snprintf(slot->path, sizeof(slot->path), ".../%s", n.name);
-		return slot->path;
+		snprintf(path, sizeof(path), ".../%s", n.name);
+		return path;
 	}
-	/* not cached: the process may still open it later and give a better name */
-	snprintf(slot->path, sizeof(slot->path), "dev %u:%u ino %llu", dev >> 20, dev & 0xfffff,
+	snprintf(path, sizeof(path), "dev %u:%u ino %llu", dev >> 20, dev & 0xfffff,
 		 (unsigned long long)ino);
-	slot->ino = 0;
-	return slot->path;
+	return path;
 }
 
 /* ---- one report ---------------------------------------------------------------------- */

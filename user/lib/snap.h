@@ -24,7 +24,7 @@ struct snap {
 	size_t n;
 	size_t key_size, value_size, item_size;
 	size_t value_offset; /* key_size rounded up to 8: values are aligned */
-	bool batched; /* read with BPF_MAP_LOOKUP_BATCH (false: one lookup per key) */
+	bool batched;	     /* read with BPF_MAP_LOOKUP_BATCH (false: one lookup per key) */
 };
 
 /*
