@@ -15,6 +15,7 @@ setup() {
 }
 
 teardown() {
+	kill_test_processes
 	[ -n "$TOOL_PID" ] && kill -INT "$TOOL_PID" 2>/dev/null && wait "$TOOL_PID" 2>/dev/null
 	true
 }

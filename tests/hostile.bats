@@ -18,6 +18,7 @@ setup() {
 }
 
 teardown() {
+	kill_test_processes
 	local p
 	for p in "${PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null

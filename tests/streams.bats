@@ -18,6 +18,7 @@ setup() {
 }
 
 teardown() {
+	kill_test_processes
 	[ -n "$TOOL_PID" ] && kill -INT "$TOOL_PID" 2>/dev/null && wait "$TOOL_PID" 2>/dev/null
 	[ -n "$CAT_PID" ] && kill "$CAT_PID" 2>/dev/null
 	[ -n "$NS" ] && netns_delete "$NS"

@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# The suite's own safety nets (tests/lib.bash, tools/gen.h): a test that overruns is reported,
+# fails and leaves nothing running; a test that fails half-way leaves nothing running; a
+# generator's children never outlive it and a generator ends by itself.  Truth: the process
+# table (each process started here has a unique argument to find it by) and bats' own output.
+
+load lib
+
+# fixture BODY: a bats file loading this lib with a 3 s limit, one test with BODY (the
+# keyword is spelled in two halves: bats would take it for one of this file's tests)
+fixture() {
+	local at=@
+	printf 'KSCOPE_TEST_TIMEOUT=3\nload %s/tests/lib\n%stest "fixture" {\n%s\n}\n' \
+		"$KSCOPE_ROOT" "$at" "$1" >"$BATS_TEST_TMPDIR/fixture.bats"
+}
+
+# none_left PATTERN: no process has PATTERN in its command line (within 5 s: killing is quick)
+none_left() {
+	wait_until "! pgrep -f '$1' >/dev/null" 5 || {
+		ps -eo pid,ppid,stat,args | grep -F "$1" | grep -v grep
+		return 1
+	}
+}
+
+@test "a test that overruns its limit is named, fails, and leaves nothing running" {
+	local mark=$RANDOM$RANDOM t0
+	# the tool under `run` has a child holding the pipe; a background process is left too
+	fixture "	sleep 1000$mark &
+	run bash -c 'sleep 1001$mark; echo never'"
+	t0=$SECONDS
+	run timeout 60 bats --tap "$BATS_TEST_TMPDIR/fixture.bats"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[ $((SECONDS - t0)) -lt 30 ]
+	[[ $output == *"# TIMEOUT: test 1 (fixture) overran 3 s"* ]]
+	[[ $output == *"not ok 1 fixture"* ]]
+	none_left "sleep 1000$mark"
+	none_left "sleep 1001$mark"
+}
+
+@test "a test that fails half-way leaves no background process behind" {
+	local mark=$RANDOM$RANDOM
+	fixture "	sleep 1002$mark &
+	bash -c 'sleep 1003$mark & wait' &
+	false"
+	run timeout 60 bats --tap "$BATS_TEST_TMPDIR/fixture.bats"
+	echo "$output"
+	[[ $output == *"not ok 1 fixture"* ]]
+	[[ $output != *TIMEOUT* ]]
+	none_left "sleep 1002$mark"
+	none_left "sleep 1003$mark"
+}
+
+@test "forkgen's children never outlive it, however it is killed" {
+	local gen=$BATS_TEST_TMPDIR/forkgen-harness-$RANDOM i pid
+	[ -x "$GEN/forkgen" ] || skip "build/tools/forkgen is not built"
+	# a path of its own, so its children are found by it (they keep the parent's argv)
+	ln -s "$GEN/forkgen" "$gen"
+	for i in $(seq 20); do
+		"$gen" --forks 1000000 --rate 5000 --each 2>"$BATS_TEST_TMPDIR/each" >/dev/null &
+		pid=$!
+		wait_for_file "$BATS_TEST_TMPDIR/each" 10
+		# at a moment of its own each time: between a fork and the byte the child waits for
+		sleep "0.0$((RANDOM % 10))"
+		kill -KILL "$pid"
+		wait "$pid" || true
+		rm -f "$BATS_TEST_TMPDIR/each"
+	done
+	none_left "$gen"
+}
+
+@test "generators end by themselves after KSCOPE_GEN_TIMEOUT, whatever they wait for" {
+	local t0
+	t0=$SECONDS
+	KSCOPE_GEN_TIMEOUT=1 run "$GEN/forkgen" --wait
+	[ "$status" -eq 124 ]
+	[[ $output == *"forkgen: still running after 1 s (KSCOPE_GEN_TIMEOUT); giving up"* ]]
+	KSCOPE_GEN_TIMEOUT=1 run "$GEN/tcpchurn" --wait-start -n 1
+	[ "$status" -eq 124 ]
+	KSCOPE_GEN_TIMEOUT=1 run "$GEN/emptyprobe" syscalls:sys_enter_getpid
+	[ "$status" -eq 124 ]
+	[ $((SECONDS - t0)) -lt 20 ]
+}
