@@ -14,7 +14,7 @@ set -euo pipefail
 
 what=${1:-test}
 build=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc iproute2)
-test=(bats python3-jsonschema strace jq ethtool util-linux
+test=(bats procps coreutils python3-jsonschema strace jq ethtool util-linux
       libbpf-tools bpftrace
       prometheus prometheus-node-exporter mandoc lintian man-db curl python3-yaml
       podman runc docker.io busybox-static)
