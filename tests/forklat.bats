@@ -37,9 +37,9 @@ teardown() {
 	rm -rf "$TMP"
 }
 
-# wait_lines FILE N: until FILE has N lines (30 s at most)
+# wait_lines FILE N [SECONDS]: until FILE has N lines (30 s at most)
 wait_lines() {
-	wait_until "[ -f '$1' ] && [ \$(wc -l <'$1') -ge $2 ]" 30
+	wait_until "[ -f '$1' ] && [ \$(wc -l <'$1') -ge $2 ]" "${3:-30}"
 }
 
 # wait_tracing ERRFILE PID: until forklat says it is attached (it prints that after attach)
@@ -78,7 +78,8 @@ big_run() {
 	"$FORKGEN" --mib $BIG_MIB --pages "$2" --forks $BIG_FORKS --via clone --rt --wait --hold \
 		>"$dir/gen" 2>"$dir/gen.err" &
 	g=$!
-	wait_lines "$dir/gen" 1 || return 1
+	# touching 1 GiB page by page: seconds when other work has the CPUs and memory
+	wait_lines "$dir/gen" 1 120 || { cat "$dir/gen.err" >&2; return 1; }
 	echo "$g" >"$dir/pid"
 	cat "/proc/$g/status" >"$dir/status"
 	cat "/proc/$g/smaps_rollup" >"$dir/smaps"

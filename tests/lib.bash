@@ -98,7 +98,7 @@ watchdog_expired() {
 # The watchdog stays, so teardown itself is bounded too.
 kill_test_processes() {
 	KSCOPE_TEARDOWN=1
-	kill_tree $$ "${KSCOPE_WATCHDOG:-$$}"
+	kill_tree $$ ${KSCOPE_WATCHDOG:+"$KSCOPE_WATCHDOG"}
 	# reap what was killed; the watchdog ends by itself once the test is gone
 	local pid
 	for pid in $(jobs -p); do
@@ -115,8 +115,12 @@ if [ -n "${BATS_TEST_NAME:-}" ] && [ -z "${KSCOPE_WATCHDOG:-}" ]; then
 fi
 
 # Files without a teardown of their own get this one; those with one call kill_test_processes
-# first thing in it.
+# first thing in it.  The same for teardown_file: what a setup_file left running (a generator
+# of a setup that failed half-way) would otherwise hold bats' output open until it ends.
 teardown() {
+	kill_test_processes
+}
+teardown_file() {
 	kill_test_processes
 }
 

@@ -372,7 +372,8 @@ softirq_window() {
 	awk -v a="$lag1" -v b="$lag6" 'BEGIN { d = a - b; exit !(d < 0.03 && d > -0.03) }' || return 2
 	# What the misalignment can explain, and no more: a vector running at R/s gains or loses
 	# R x |lag1 - lag6| (+5 ms for the tool's own read of its per-CPU counts) between the two
-	# windows.  Other load on the host (busy CPUs: SCHED, TIMER, RCU) raises R, so this bound
+	# windows, and each of the two boundaries may be off by 2 events of any vector (softirqs
+	# raised around the tool's and this reader's own wake-ups: seen 183 of 187 SCHED).  Other load on the host (busy CPUs: SCHED, TIMER, RCU) raises R, so this bound
 	# grows with it, where a fixed 2% failed at 194 of 199 SCHED softirqs on a busy host.
 	win=$(jq -s -r '.[1].ts - .[0].ts' "$TMP/line.1" "$TMP/line.6")
 	skew=$(awk -v a="$lag1" -v b="$lag6" 'BEGIN { d = a - b; if (d < 0) d = -d; print d + 0.005 }')
@@ -392,7 +393,7 @@ softirq_window() {
 		got=$(awk -v c=$c -v v=$v '$1 == c && $2 == v { print $3 }' "$TMP/tool")
 		[ -n "$got" ] || { echo "no tool count for CPU $c $v"; return 1; }
 		diff=$((got > want ? got - want : want - got))
-		slack=$(awk -v w="$want" -v s="$skew" -v t="$win" 'BEGIN { printf "%d", w * s / t + 2 }')
+		slack=$(awk -v w="$want" -v s="$skew" -v t="$win" 'BEGIN { printf "%d", w * s / t + 4 }')
 		echo "CPU $c $v: tool $got, /proc/softirqs $want (misalignment explains $slack)"
 		if [ "$v" = RCU ]; then
 			# on 6.18 the softirq_entry tracepoint itself fires for fewer RCU softirqs than
