@@ -260,16 +260,13 @@ static void proc_sum(struct netcheck_proc *dst, const struct netcheck_proc *perc
 static int snapshot_read(struct watch *w, struct snapshot *s)
 {
 	struct netcheck *skel = w->skel;
-	size_t cap;
-	int fd, err = 0;
-	__u32 key, next, *kp = NULL;
-	struct netcheck_napi_key nkey, nnext, *nkp = NULL;
-	struct netcheck_irq *irqs = calloc(w->ncpus, sizeof(*irqs));
+	struct snap m = {0}; /* the IRQ and NAPI maps, one after the other */
 	__u32 zero = 0;
+	int err = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->cpus = calloc(w->ncpus, sizeof(*s->cpus));
-	if (!irqs || !s->cpus) {
+	if (!s->cpus) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -294,30 +291,20 @@ static int snapshot_read(struct watch *w, struct snapshot *s)
 	s->nprocs = w->procs_snap.n;
 	table_sort(s->procs, s->nprocs, sizeof(*s->procs), cmp_pid);
 
-	fd = bpf_map__fd(skel->maps.netcheck_irqs);
-	kp = NULL;
-	cap = 0;
-	while (!bpf_map_get_next_key(fd, kp, &next)) {
-		struct irq_snap *is;
+	err = snap_read(&m, bpf_map__fd(skel->maps.netcheck_irqs), sizeof(__u32),
+			snap_percpu_size(sizeof(struct netcheck_irq)), NETCHECK_MAX_IRQS);
+	if (err)
+		goto cleanup;
+	s->irqs = calloc(m.n + 1, sizeof(*s->irqs));
+	if (!s->irqs) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < m.n; i++) {
+		const struct netcheck_irq *percpu = snap_value(&m, i);
+		struct irq_snap *is = &s->irqs[s->nirqs];
 
-		key = next;
-		kp = &key;
-		if (bpf_map_lookup_elem(fd, &key, irqs))
-			continue;
-		if (s->nirqs == cap) {
-			struct irq_snap *tmp;
-
-			cap = cap ? cap * 2 : 32;
-			tmp = realloc(s->irqs, cap * sizeof(*tmp));
-			if (!tmp) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			s->irqs = tmp;
-		}
-		is = &s->irqs[s->nirqs];
-		memset(is, 0, sizeof(*is));
-		is->irq = key;
+		memcpy(&is->irq, snap_key(&m, i), sizeof(is->irq));
 		is->count = calloc(2 * w->ncpus, sizeof(__u64));
 		if (!is->count) {
 			err = -ENOMEM;
@@ -326,37 +313,32 @@ static int snapshot_read(struct watch *w, struct snapshot *s)
 		is->ns = is->count + w->ncpus;
 		s->nirqs++;
 		for (int c = 0; c < w->ncpus; c++) {
-			is->count[c] = irqs[c].count;
-			is->ns[c] = irqs[c].ns;
-			is->total += irqs[c].count;
-			is->total_ns += irqs[c].ns;
+			is->count[c] = percpu[c].count;
+			is->ns[c] = percpu[c].ns;
+			is->total += percpu[c].count;
+			is->total_ns += percpu[c].ns;
 		}
 	}
 	table_sort(s->irqs, s->nirqs, sizeof(*s->irqs), cmp_irq);
 
-	fd = bpf_map__fd(skel->maps.netcheck_napis);
-	cap = 0;
-	while (!bpf_map_get_next_key(fd, nkp, &nnext)) {
-		nkey = nnext;
-		nkp = &nkey;
-		if (s->nnapis == cap) {
-			struct napi_snap *tmp;
-
-			cap = cap ? cap * 2 : 16;
-			tmp = realloc(s->napis, cap * sizeof(*tmp));
-			if (!tmp) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			s->napis = tmp;
-		}
-		if (bpf_map_lookup_elem(fd, &nkey, &s->napis[s->nnapis].v))
-			continue;
-		s->napis[s->nnapis++].key = nkey;
+	err = snap_read(&m, bpf_map__fd(skel->maps.netcheck_napis),
+			sizeof(struct netcheck_napi_key), sizeof(struct netcheck_napi),
+			NETCHECK_MAX_NAPI);
+	if (err)
+		goto cleanup;
+	s->napis = calloc(m.n + 1, sizeof(*s->napis));
+	if (!s->napis) {
+		err = -ENOMEM;
+		goto cleanup;
 	}
+	for (size_t i = 0; i < m.n; i++) {
+		memcpy(&s->napis[i].key, snap_key(&m, i), sizeof(s->napis[i].key));
+		memcpy(&s->napis[i].v, snap_value(&m, i), sizeof(s->napis[i].v));
+	}
+	s->nnapis = m.n;
 	table_sort(s->napis, s->nnapis, sizeof(*s->napis), cmp_napi);
 cleanup:
-	free(irqs);
+	snap_free(&m);
 	return err;
 }
 

@@ -298,6 +298,17 @@ static bool unattributed_any(const struct tcpwait_state *tw)
 	return proc_active(&tw->unattributed) || tw->unattributed.delta.timewait_entries;
 }
 
+/* a row's interval figures, the same for a process, a container and the owner-unknown row */
+static void proc_counters_json(struct json *j, const struct proc_row *r)
+{
+	json_kv_u64(j, "opens", r->delta.opens);
+	json_kv_u64(j, "active_closes", r->delta.active_closes);
+	json_kv_u64(j, "passive_closes", r->delta.passive_closes);
+	json_kv_u64(j, "time_wait", r->time_wait);
+	json_kv_u64(j, "time_wait_entries", r->delta.timewait_entries);
+	json_kv_u64(j, "connect_eaddrnotavail", r->delta.eaddrnotavail);
+}
+
 /*
  * What the process rows do not account for this interval, so that the rows and this add up
  * to the header: sockets older than tcpwait, owners whose rows are gone, and processes whose
@@ -310,12 +321,7 @@ static void procs_unattributed_json(struct tcpwait_state *tw)
 
 	json_key(j, "unattributed");
 	json_object_begin(j);
-	json_kv_u64(j, "opens", u->delta.opens);
-	json_kv_u64(j, "active_closes", u->delta.active_closes);
-	json_kv_u64(j, "passive_closes", u->delta.passive_closes);
-	json_kv_u64(j, "time_wait", u->time_wait);
-	json_kv_u64(j, "time_wait_entries", u->delta.timewait_entries);
-	json_kv_u64(j, "connect_eaddrnotavail", u->delta.eaddrnotavail);
+	proc_counters_json(j, u);
 	json_object_end(j);
 }
 
@@ -347,12 +353,7 @@ void tcpwait_print_procs(struct tcpwait_state *tw, double secs)
 			}
 			cgroup_json_fields(j, r->cgroup_id);
 			json_kv_u64(j, "netns", r->netns);
-			json_kv_u64(j, "opens", r->delta.opens);
-			json_kv_u64(j, "active_closes", r->delta.active_closes);
-			json_kv_u64(j, "passive_closes", r->delta.passive_closes);
-			json_kv_u64(j, "time_wait", r->time_wait);
-			json_kv_u64(j, "time_wait_entries", r->delta.timewait_entries);
-			json_kv_u64(j, "connect_eaddrnotavail", r->delta.eaddrnotavail);
+			proc_counters_json(j, r);
 			json_object_end(j);
 		}
 		json_array_end(j);
