@@ -190,8 +190,13 @@ netns_delete() {
 }
 
 # Every cgroup a test makes lives below this one, so that shapes like system.slice/... never
-# touch (or leave behind) the host's own, and one rmdir walk cleans up.
-CGROUP_TEST_TOP=kscope-test
+# touch (or leave behind) the host's own, and one rmdir walk cleans up.  One per bats run
+# (its run directory's unique suffix, the same in setup_file and every test): two runs at once
+# on one machine would otherwise share kscope-test/hostile-other and the like, count each
+# other's workloads, and one's teardown would move the other's tasks out and remove the cgroup.
+CGROUP_TEST_TOP=${BATS_RUN_TMPDIR##*/}
+CGROUP_TEST_TOP=kscope-test-${CGROUP_TEST_TOP#bats-run-}
+[ "$CGROUP_TEST_TOP" != kscope-test- ] || CGROUP_TEST_TOP=kscope-test-$$
 
 # cgroup_create RELPATH: mkdir below the tests' cgroup (parents too); echo the full path.
 # Its path below the cgroup v2 root, as tools print it, is /$CGROUP_TEST_TOP/RELPATH.
