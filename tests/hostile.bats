@@ -24,6 +24,8 @@ teardown() {
 		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	for p in "${CGROUPS[@]}"; do cgroup_delete "$p"; done
+	# the file's own directory below the shared top: never another file's cgroups
+	cgroup_delete "$(cgroup2_root)/$CGROUP_TEST_TOP/hostile-$$"
 	rm -rf "$TMP"
 }
 
@@ -159,7 +161,7 @@ prom_sum() {
 @test "fadvtop --prom-file: a cgroup name with byte 0xff is written as \\xff, as the other tools do" {
 	[ -n "$(cgroup2_root)" ] || skip "no cgroup v2 hierarchy"
 	local cg
-	cg=$(cgroup_create "$(printf 'bad\xffname')")
+	cg=$(cgroup_create "hostile-$$/$(printf 'bad\xffname')")
 	CGROUPS+=("$cg")
 	"$BUILD/fadvtop" --prom-file "$TMP/f.prom" 0.2 >/dev/null 2>"$TMP/err" &
 	PIDS+=($!)
@@ -171,14 +173,14 @@ prom_sum() {
 	promtool check metrics <"$TMP/snap.prom"
 	# out_sanitize's \xff, its backslash escaped for the format
 	[ "$(prom_sum "$TMP/snap.prom" kscope_fadvtop_calls_total \
-		"cgroup=\"/$CGROUP_TEST_TOP/bad\\\\xffname\"")" -eq 300 ]
+		"cgroup=\"/$CGROUP_TEST_TOP/hostile-$$/bad\\\\xffname\"")" -eq 300 ]
 	! grep -q "$(printf '\xff')" "$TMP/snap.prom"
 }
 
 @test "forklat --prom-top 1 with a process really named 'other': one 'other' series, sums kept" {
 	[ -n "$(cgroup2_root)" ] || skip "no cgroup v2 hierarchy"
 	local cg
-	cg=$(cgroup_create "hostile-other")
+	cg=$(cgroup_create "hostile-$$/other")
 	CGROUPS+=("$cg")
 	mkdir "$TMP/bin"
 	ln -s "$GEN/forkgen" "$TMP/bin/other"
@@ -211,7 +213,7 @@ prom_sum() {
 	PIDS+=($!)
 	wait_for_file "$TMP/f.prom" 20
 	for n in A B C D; do
-		cg=$(cgroup_create "churn/rel$n")
+		cg=$(cgroup_create "hostile-$$/churn/rel$n")
 		CGROUPS+=("$cg")
 		in_cgroup "$cg" "$GEN/fadvgen" -n 500 -a dontneed -f "$TMP/gen$n.log" >"$TMP/gen$n"
 	done
@@ -219,9 +221,9 @@ prom_sum() {
 	# new cgroup makes the tool look at the tree again
 	prom_fresh "$TMP/f.prom"
 	for n in B D; do
-		cgroup_delete "$(cgroup2_root)/$CGROUP_TEST_TOP/churn/rel$n"
+		cgroup_delete "$(cgroup2_root)/$CGROUP_TEST_TOP/hostile-$$/churn/rel$n"
 	done
-	cg=$(cgroup_create "churn/relE")
+	cg=$(cgroup_create "hostile-$$/churn/relE")
 	CGROUPS+=("$cg")
 	in_cgroup "$cg" "$GEN/fadvgen" -n 100 -a willneed -f "$TMP/genE.log" >"$TMP/genE"
 	# ten writes after the deletions: each one whole, every cgroup under its own name
@@ -231,14 +233,14 @@ prom_sum() {
 		unique_series "$TMP/snap.prom"
 		for n in A B C D; do
 			[ "$(prom_sum "$TMP/snap.prom" kscope_fadvtop_calls_total \
-				"cgroup=\"/$CGROUP_TEST_TOP/churn/rel$n\"")" -eq 500 ] || {
+				"cgroup=\"/$CGROUP_TEST_TOP/hostile-$$/churn/rel$n\"")" -eq 500 ] || {
 				echo "write $i: rel$n" >&2
 				grep "rel$n" "$TMP/snap.prom" | head >&2
 				return 1
 			}
 		done
 		[ "$(prom_sum "$TMP/snap.prom" kscope_fadvtop_calls_total \
-			"cgroup=\"/$CGROUP_TEST_TOP/churn/relE\"")" -eq 100 ] || {
+			"cgroup=\"/$CGROUP_TEST_TOP/hostile-$$/churn/relE\"")" -eq 100 ] || {
 			echo "write $i: relE" >&2
 			grep "relE\|unknown" "$TMP/snap.prom" | head >&2
 			cat "$TMP/genE" >&2
@@ -288,7 +290,7 @@ as_caps() {
 # cgroup of its own: the table keeps the top 10 processes, and others fork here too)
 forks_as() {
 	local cg
-	cg=$(cgroup_create "hostile-caps")
+	cg=$(cgroup_create "hostile-$$/caps")
 	CGROUPS+=("$cg")
 	as_caps "$1" "$2" "$TMP/bin/forklat" -c "$cg" -j 0.2 >"$TMP/fl.out" 2>"$TMP/fl.err" &
 	local fl=$! i
@@ -496,7 +498,7 @@ bad_arg() {
 	[ -n "$(cgroup2_root)" ] || skip "no cgroup v2 hierarchy"
 	command -v python3 >/dev/null || skip "no python3"
 	local cg
-	cg=$(cgroup_create "hostile-files")
+	cg=$(cgroup_create "hostile-$$/files")
 	CGROUPS+=("$cg")
 	mkdir "$TMP/files"
 	"$BUILD/fadvtop" -c "$cg" -j -f 1000 1 >"$TMP/out" 2>"$TMP/err" &

@@ -81,9 +81,15 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
  */
 static bool is_tracefs(const char *dir)
 {
+	char events[64];
 	struct statfs sfs;
+	struct stat st;
 
-	return !statfs(dir, &sfs) && sfs.f_type == TRACEFS_MAGIC;
+	if (!statfs(dir, &sfs) && sfs.f_type == TRACEFS_MAGIC)
+		return true;
+	/* a tracing directory by its content (stat honours capabilities, access() does not) */
+	snprintf(events, sizeof(events), "%s/events", dir);
+	return !stat(events, &st) && S_ISDIR(st.st_mode);
 }
 
 const char *setup_tracefs(void)
