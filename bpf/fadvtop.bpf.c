@@ -53,6 +53,14 @@ __u64 fadv_epoch = 2;
 /* thread records made: beyond FADV_MAX_INFLIGHT, the LRU recycled some with their batches */
 __u64 fadv_threads_made = 0;
 
+/* every call, per CPU, per epoch parity: what the rows (LRU) and batches lose is the difference */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct fadv_total);
+} totals SEC(".maps");
+
 /* the current thread's record, NULL when it has none */
 static __always_inline struct fadv_thread *inflight_get(void)
 {
@@ -308,10 +316,11 @@ static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct fadv_key key = {};
 	struct fadv_thread *in;
+	struct fadv_total *t;
 	struct fadv_batch *b;
 	struct inode *inode;
 	__u64 now, dur, epoch;
-	__u32 advice;
+	__u32 advice, slot;
 	__s64 size;
 
 	in = inflight_get();
@@ -337,6 +346,10 @@ static __always_inline int fadv_exit(struct trace_event_raw_sys_exit *ctx)
 	advice = in->advice >= 0 && in->advice < FADV_NR_ADVICE ? in->advice : FADV_NR_ADVICE;
 
 	epoch = fadv_epoch;
+	slot = epoch & 1;
+	t = bpf_map_lookup_elem(&totals, &slot);
+	if (t)
+		t->calls++;
 	b = &in->batch[epoch & 1];
 	if (b->epoch == epoch && key_equal(&b->key, &key)) {
 		batch_add(in, b, advice, dur, ctx->ret);

@@ -123,6 +123,15 @@ struct fadv_thread {
 	struct fadv_batch batch[2];
 };
 
+/*
+ * Calls counted apart from the rows (whose LRU map evicts): a per-CPU array of two, indexed by
+ * the epoch's parity like the threads' batches, so user space reads a closed epoch's slot
+ * when no program can still write it and compares it with the rows it read after.
+ */
+struct fadv_total {
+	__u64 calls;
+};
+
 /* --events: one per call at least min_ns long */
 struct fadv_event {
 	__u64 ts_ns;

@@ -292,3 +292,31 @@ check_row() {
 	awk -v want=300 '$2 == "-" || $2 ~ /^[0-9]+$/ { if ($4 == want && $5 == want) ok = 1 }
 		END { exit !ok }' "$TMP/totals"
 }
+
+@test "fadvtop: past its table's rows, the calls no row holds are unattributed and the totals are every call" {
+	local cg want n
+	cg=$(new_cgroup "fadvloss-$$")
+	# the (cgroup, process, file) table shrunk to 32 rows against 300 processes, 4 calls each:
+	# the kernel evicts rows before fadvtop reads them
+	KSCOPE_TABLE_ROWS=32 start_fadvtop -c "$cg" -n 100000 -j 0.5
+	in_cgroup "$cg" sh -c 'for i in $(seq 300); do "$0" -n 4 -a willneed -f "$1" || exit; done' \
+		"$FADVGEN" "$TMP/u.log" >"$TMP/gen"
+	# one interval after the last call: every call is settled in the intervals' figures
+	more_lines "$TMP/out" '"event":"interval"'
+	more_lines "$TMP/out" '"event":"interval"'
+	stop_fadvtop
+	n=$(grep -c '^fadvgen ' "$TMP/gen")
+	want=$(sed -n 's/^fadvgen .* calls=\([0-9]*\) .*/\1/p' "$TMP/gen" | awk '{ s += $1 } END { print s }')
+	echo "generator: $n processes, $want calls"
+	jq -c 'select(.event == "summary") | {calls, unattributed, rows: ([.rows[].calls] | add)}' \
+		"$TMP/out"
+	[ "$n" -eq 300 ] && [ "$want" -eq 1200 ]
+	# the summary: every call, and the rows plus what no row holds add up to it
+	jq -e --argjson w "$want" 'select(.event == "summary") | .calls == $w and
+		.unattributed.calls > 0 and ([.rows[].calls] | add // 0) + .unattributed.calls == $w' \
+		"$TMP/out" >/dev/null
+	# the intervals: each call in exactly one, in a row or unattributed
+	[ "$(jq -s 'map(select(.event == "interval") | .calls) | add' "$TMP/out")" -eq "$want" ]
+	jq -s -e 'all(.[] | select(.event == "interval"); ([.rows[].calls] | add // 0) +
+		.unattributed.calls == .calls)' "$TMP/out" >/dev/null
+}

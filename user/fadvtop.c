@@ -70,7 +70,7 @@ static const struct tool_desc tool = {
 
 /* ---- reading the maps ---------------------------------------------------------------- */
 
-static void snap_free(struct snap *s)
+static void fadv_snap_free(struct fadv_snap *s)
 {
 	free(s->rows);
 	free(s->waits);
@@ -134,6 +134,38 @@ static struct row *taken_find(struct ctx *c, size_t sorted, const struct fadv_ke
 	return r;
 }
 
+/*
+ * The calls of epochs of the closed one's parity, as they stand now that no program can add
+ * to them: with the other slot's figure from its own close, every call up to the closed epoch.
+ */
+static int totals_take(struct ctx *c, __u64 closed)
+{
+	size_t one = snap_percpu_size(sizeof(struct fadv_total)) / libbpf_num_possible_cpus();
+	int ncpus = libbpf_num_possible_cpus();
+	__u32 slot = closed & 1;
+	char *percpu = calloc(ncpus, one);
+	__u64 calls = 0;
+	int err = 0;
+
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.totals), &slot, percpu)) {
+		err = -errno;
+		goto out;
+	}
+	for (int i = 0; i < ncpus; i++)
+		calls += ((struct fadv_total *)(percpu + i * one))->calls;
+	c->closed_calls[slot] = calls;
+out:
+	free(percpu);
+	return err;
+}
+
+static __u64 calls_closed(const struct ctx *c)
+{
+	return c->closed_calls[0] + c->closed_calls[1];
+}
+
 /* Close the current epoch and add its threads' batches to c->taken. */
 static int batches_take(struct ctx *c)
 {
@@ -148,6 +180,10 @@ static int batches_take(struct ctx *c)
 
 	__atomic_store_n(&c->skel->data->fadv_epoch, closed + 1, __ATOMIC_SEQ_CST);
 	epoch_wait();
+	/* the totals before the rows: see snap_unattributed */
+	err = totals_take(c, closed);
+	if (err)
+		return err;
 	err = map_read(bpf_map__fd(c->skel->maps.inflight), sizeof(__u32),
 		       sizeof(struct fadv_thread), (void **)&items, &n);
 	for (i = 0; !err && i < n; i++) {
@@ -177,7 +213,7 @@ static int batches_take(struct ctx *c)
 	table_sort(c->taken, c->ntaken, sizeof(*c->taken), fadvtop_key_cmp);
 	if (!c->recycled_said && c->skel->bss->fadv_threads_made > FADV_MAX_INFLIGHT) {
 		out_note("more than %d threads called fadvise: their records were recycled, and a "
-			 "recycled thread's calls of its last interval may be missing",
+			 "recycled thread's calls of its last interval are counted as unattributed",
 			 FADV_MAX_INFLIGHT);
 		c->recycled_said = true;
 	}
@@ -189,7 +225,7 @@ static int batches_take(struct ctx *c)
  * exists (the epoch's first call goes to the row); when the LRU has evicted it, its batches
  * go with it.
  */
-static void batches_add(struct ctx *c, struct snap *s)
+static void batches_add(struct ctx *c, struct fadv_snap *s)
 {
 	size_t i, kept = 0;
 	struct row *r;
@@ -204,7 +240,7 @@ static void batches_add(struct ctx *c, struct snap *s)
 	c->ntaken = kept;
 }
 
-static int snap_read(struct ctx *c, struct snap *s)
+static int fadv_snap_read(struct ctx *c, struct fadv_snap *s)
 {
 	struct fadvtop *skel = c->skel;
 	int err;
@@ -220,7 +256,7 @@ static int snap_read(struct ctx *c, struct snap *s)
 		err = map_read(bpf_map__fd(skel->maps.waits), sizeof(struct fadv_wait_key),
 			       sizeof(struct fadv_wait_val), (void **)&s->waits, &s->nwaits);
 	if (err) {
-		snap_free(s);
+		fadv_snap_free(s);
 		return err;
 	}
 	table_sort(s->rows, s->nrows, sizeof(*s->rows), fadvtop_key_cmp);
@@ -229,25 +265,47 @@ static int snap_read(struct ctx *c, struct snap *s)
 	return 0;
 }
 
+/* The calls the rows hold from prev to cur, by the rows' own rule (fadv_val_delta). */
+static __u64 rows_calls(const struct fadv_snap *cur, const struct fadv_snap *prev)
+{
+	__u64 n = 0;
+
+	for (size_t i = 0; i < cur->nrows; i++) {
+		const struct row *p = prev ? table_find(&cur->rows[i].key, prev->rows, prev->nrows,
+							sizeof(*p), fadvtop_key_cmp)
+					   : NULL;
+		struct fadv_val d;
+
+		fadv_val_delta(&d, &cur->rows[i].val, p ? &p->val : NULL);
+		n += fadv_val_calls(&d);
+	}
+	return n;
+}
+
 static int tick(void *arg)
 {
 	struct ctx *c = arg;
-	struct snap cur;
+	struct fadv_snap cur;
+	__u64 rows;
 	int err;
 
 	if (cfg.events) {
 		events_lost_check(&c->ev);
 		return 0;
 	}
-	err = snap_read(c, &cur);
+	err = fadv_snap_read(c, &cur);
 	if (err) {
 		out_error("could not read the BPF maps: %s", strerror(-err));
 		return 1;
 	}
+	/* an interval's share of the calls in no row: what rises above the high mark (snap.h) */
+	rows = rows_calls(&cur, &c->prev);
+	c->unattributed = snap_unattributed(&c->unattr, calls_closed(c), rows);
+	c->calls = rows + c->unattributed;
 	/* with --prom-file, the file is the output */
 	err = c->common.prom_file ? fadvtop_prom_report(c, &cur)
 				  : fadvtop_report(c, &cur, &c->prev, false);
-	snap_free(&c->prev);
+	fadv_snap_free(&c->prev);
 	c->prev = cur;
 	if (err == -EIO)
 		return 1;
@@ -386,8 +444,9 @@ static int plan(struct ctx *c)
 int main(int argc, char **argv)
 {
 	struct ctx c = {.cfg = &cfg};
-	struct snap cur;
+	struct fadv_snap cur;
 	int err, status = 1;
+	__u64 rows;
 
 	opts_parse(&tool, argc, argv, &c.common, &cfg);
 	if (!cfg.events && cfg.min_us)
@@ -416,6 +475,7 @@ int main(int argc, char **argv)
 	}
 	if (plan(&c))
 		goto cleanup;
+	snap_rows_cap(c.skel->maps.rows);
 	err = fadvtop__load(c.skel);
 	if (err) {
 		setup_explain(err, "load the BPF programs");
@@ -450,23 +510,27 @@ int main(int argc, char **argv)
 		events_lost_check(&c.ev);
 	}
 	/* the totals since start: everything the maps hold against an empty snapshot */
-	if (snap_read(&c, &cur)) {
+	if (fadv_snap_read(&c, &cur)) {
 		out_error("could not read the BPF maps for the final summary");
 		goto cleanup;
 	}
+	/* the summary's rows are what the table holds now: every other call is in no row */
+	rows = rows_calls(&cur, NULL);
+	c.unattributed = calls_closed(&c) > rows ? calls_closed(&c) - rows : 0;
+	c.calls = rows + c.unattributed;
 	/* a daemon's output is the file, to the end: its last version has the totals */
 	if (c.common.prom_file)
 		err = fadvtop_prom_report(&c, &cur);
 	else
 		err = fadvtop_report(&c, &cur, &c.start, true);
-	snap_free(&cur);
+	fadv_snap_free(&cur);
 	if (err)
 		goto cleanup;
 	status = 0;
 cleanup:
 	if (cfg.events && c.ev.rb)
 		events_close(&c.ev);
-	snap_free(&c.prev);
+	fadv_snap_free(&c.prev);
 	free(c.taken);
 	cost_exit();
 	fadvtop__destroy(c.skel);

@@ -94,8 +94,9 @@ static bool same_group(const struct row *r, const struct group *g, bool containe
 }
 
 /* The period between prev and cur: rows with calls, grouped for display. */
-static struct group *groups_build(struct ctx *c, const struct snap *cur, const struct snap *prev,
-				  struct row **deltas_out, size_t *ngroups)
+static struct group *groups_build(struct ctx *c, const struct fadv_snap *cur,
+				  const struct fadv_snap *prev, struct row **deltas_out,
+				  size_t *ngroups)
 {
 	bool containers = c->common.containers;
 	struct row *deltas;
@@ -139,8 +140,8 @@ static struct group *groups_build(struct ctx *c, const struct snap *cur, const s
 }
 
 /* Lock waits of the period, per (waiter, holder) pair. */
-static struct wrow *waits_build(const struct snap *cur, const struct snap *prev, double secs,
-				size_t *n)
+static struct wrow *waits_build(const struct fadv_snap *cur, const struct fadv_snap *prev,
+				double secs, size_t *n)
 {
 	struct wrow *w = calloc(cur->nwaits ? cur->nwaits : 1, sizeof(*w));
 	size_t i, k = 0;
@@ -305,6 +306,12 @@ static void report_json(struct ctx *c, struct report *r, char (*diag)[FADV_LINE_
 				    setup_prog_misses(c->obj));
 	else
 		json_kv_double(j, "interval_s", r->secs);
+	/* every call, and those in no row: their rows the kernel's table evicted before a read */
+	json_kv_u64(j, "calls", c->calls);
+	json_key(j, "unattributed");
+	json_object_begin(j);
+	json_kv_u64(j, "calls", c->unattributed);
+	json_object_end(j);
 	json_key(j, "rows");
 	json_array_begin(j);
 	for (i = 0; i < shown; i++) {
@@ -417,8 +424,9 @@ static void report_table(struct ctx *c, struct report *r, char (*diag)[FADV_LINE
 	else if (c->common.timestamp)
 		printf("%s\n", out_clock(clock, sizeof(clock)));
 	pct_str(a, sizeof(a), all.lock_wait_ns, all.total_ns, c->locks_known);
+	/* the calls are every call, those in no row included */
 	printf("fadvise: %s calls/s (%s DONTNEED/s), %s/s inside, %s of it waiting on locks\n",
-	       fadv_count(b, sizeof(b), fadv_val_calls(&all) / secs),
+	       fadv_count(b, sizeof(b), c->calls / secs),
 	       fadv_count(d, sizeof(d), all.calls[FADV_DONTNEED] / secs),
 	       out_duration(e, sizeof(e), all.total_ns / secs), a);
 	/* the totals are counts; an interval shows rates */
@@ -452,6 +460,12 @@ static void report_table(struct ctx *c, struct report *r, char (*diag)[FADV_LINE
 			hist_print(stdout, g->v.hist, "nsecs");
 	}
 	table_more(stdout, shown, r->ngroups);
+	if (c->unattributed)
+		printf("%llu fadvise calls in no row above: more than %u (cgroup, process, file) "
+		       "rows "
+		       "between two reads, and the kernel's table evicted some\n",
+		       (unsigned long long)c->unattributed,
+		       bpf_map__max_entries(bpf_object__find_map_by_name(c->obj, "rows")));
 
 	if (c->cfg->files && r->ndeltas) {
 		size_t nf = table_top(r->deltas, r->ndeltas, sizeof(*r->deltas), file_cmp,
@@ -645,7 +659,7 @@ static void prom_rows(struct ctx *c, struct prom *p, const struct group *g, size
 	free(pg);
 }
 
-int fadvtop_prom_report(struct ctx *c, const struct snap *cur)
+int fadvtop_prom_report(struct ctx *c, const struct fadv_snap *cur)
 {
 	bool containers = c->common.containers;
 	struct row *deltas = NULL;
@@ -672,7 +686,8 @@ int fadvtop_prom_report(struct ctx *c, const struct snap *cur)
 	return prom_commit(&p) ? -EIO : 0;
 }
 
-int fadvtop_report(struct ctx *c, const struct snap *cur, const struct snap *prev, bool summary)
+int fadvtop_report(struct ctx *c, const struct fadv_snap *cur, const struct fadv_snap *prev,
+		   bool summary)
 {
 	struct report r = {.summary = summary};
 	bool containers = c->common.containers;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "fadvtop.h"
+#include "snap.h"
 #include "events.h"
 #include "json.h"
 #include "opts.h"
@@ -34,7 +35,7 @@ struct wrow {
 };
 
 /* Everything read from the maps at one moment. */
-struct snap {
+struct fadv_snap {
 	struct row *rows;
 	size_t nrows;
 	struct wrow *waits;
@@ -64,8 +65,8 @@ struct ctx {
 	int names_fd; /* the names map: file names the kernel side saw */
 	const struct config *cfg;
 	struct common_opts common;
-	struct snap prev;
-	struct snap start; /* empty: the summary's "previous" */
+	struct fadv_snap prev;
+	struct fadv_snap start; /* empty: the summary's "previous" */
 	struct events ev;
 	bool pages_known;
 	bool locks_known;
@@ -74,6 +75,15 @@ struct ctx {
 	struct row *taken; /* per row, the batches of the closed epochs added up, sorted by key */
 	size_t ntaken;
 	bool recycled_said;
+	/*
+	 * Every call, counted apart from the rows (whose LRU map evicts), up to the last closed
+	 * epoch: the totals slot of each parity as read when it closed last (bpf/fadvtop.h).
+	 */
+	__u64 closed_calls[2];
+	struct snap_unattributed unattr; /* the intervals' calls in no row, since start */
+	/* the period being reported: every call, and those in no row shown (rows + this = calls) */
+	__u64 calls;
+	__u64 unattributed;
 };
 
 /* sort and search orders of the map snapshots: by the raw key */
@@ -86,8 +96,9 @@ const char *fadvtop_label(__u64 cgroup_id, char *buf, size_t len);
 void fadvtop_json_container(struct json *j, __u64 cgroup_id);
 
 /* the period from prev to cur (summary: since the start) as a table or JSON; 0 or -ENOMEM */
-int fadvtop_report(struct ctx *c, const struct snap *cur, const struct snap *prev, bool summary);
+int fadvtop_report(struct ctx *c, const struct fadv_snap *cur, const struct fadv_snap *prev,
+		   bool summary);
 /* --prom-file: the totals at cur, rewritten in place; 0, -ENOMEM or -EIO */
-int fadvtop_prom_report(struct ctx *c, const struct snap *cur);
+int fadvtop_prom_report(struct ctx *c, const struct fadv_snap *cur);
 
 #endif /* KSCOPE_FADVTOP_SHOW_H */
