@@ -320,3 +320,40 @@ check_row() {
 	jq -s -e 'all(.[] | select(.event == "interval"); ([.rows[].calls] | add // 0) +
 		.unattributed.calls == .calls)' "$TMP/out" >/dev/null
 }
+
+@test "fadvtop -C: cgroups gone before they are shown keep their cgroup_id, each with its calls" {
+	local top i cg ids=()
+	top=$(new_cgroup "fadvshort-$$")
+	start_fadvtop -C -j -c "$CGROUP_TEST_TOP/fadvshort-$$" 0.5
+	# 40 cgroups that live for one fadvgen run of 5 calls each, removed at once
+	for ((i = 0; i < 40; i++)); do
+		cg="$top/c$i"
+		mkdir "$cg"
+		ids+=("$(stat -c %i "$cg")")
+		in_cgroup "$cg" "$FADVGEN" -n 5 -a willneed -f "$TMP/c.log" >>"$TMP/gen"
+		wait_until "rmdir '$cg' 2>/dev/null" 5
+	done
+	more_lines "$TMP/out" '"event":"interval"'
+	stop_fadvtop
+	[ "$(grep -c '^fadvgen .* calls=5 ' "$TMP/gen")" -eq 40 ]
+	jq -c 'select(.event == "summary") | {calls, unattributed, rows: [.rows[] | [.cgroup_id, .cgroup, .calls]]}' \
+		"$TMP/out"
+	# every call, all of them in rows (the table is far from full)
+	jq -e 'select(.event == "summary") | .calls == 200 and .unattributed.calls == 0' \
+		"$TMP/out" >/dev/null
+	# each gone cgroup: one row under its id, with its 5 calls, and its path as an interval
+	# resolved it while the cgroup lived, or null (it was gone before any read)
+	for i in "${!ids[@]}"; do
+		jq -e --argjson id "${ids[$i]}" --arg path "/$CGROUP_TEST_TOP/fadvshort-$$/c$i" \
+			'select(.event == "summary") | [.rows[] | select(.cgroup_id == $id)] |
+			length == 1 and .[0].calls == 5 and (.[0].cgroup == null or .[0].cgroup == $path)' \
+			"$TMP/out" >/dev/null || {
+			echo "cgroup c$i (id ${ids[$i]}): $(jq -c --argjson id "${ids[$i]}" \
+				'select(.event == "summary") | .rows[] | select(.cgroup_id == $id)' "$TMP/out")" >&2
+			return 1
+		}
+	done
+	# most were gone before fadvtop looked them up: the id is what names them
+	[ "$(jq 'select(.event == "summary") | [.rows[] | select(.cgroup == null)] | length' \
+		"$TMP/out")" -gt 0 ]
+}
