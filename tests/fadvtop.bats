@@ -211,13 +211,13 @@ check_row() {
 	wait_until "grep -q 'ev.x1b.31mil' '$TMP/out'" 10
 	stop_fadvtop
 	grep -q 'ev\\x1b\[31mil' "$TMP/out"
-	! grep -q $'\e' "$TMP/out"
+	! grep -q $'\e' "$TMP/out" || false
 
 	start_fadvtop -j -c "$cg" 1
 	in_cgroup "$cg" "$evil" -n 200 -f "$TMP/evil.log" >/dev/null
 	stop_fadvtop
 	jq -e 'select(.event == "summary") | .rows[0].comm == "ev\u001b[31mil"' "$TMP/out"
-	! grep -q $'\e' "$TMP/out"
+	! grep -q $'\e' "$TMP/out" || false
 }
 
 @test "fadvtop: bad input exits 2 with one line and the usage hint" {

@@ -390,7 +390,7 @@ quiet_run() {
 		[ "$(grep -c '^Tracing .*: metrics to .* every 0.2 s$' "$err")" -eq 1 ]
 		tail -1 "$err" | grep -q '^Tracing '
 		[ "$(grep -vc '^Tracing \|^[a-z]*: note: .*\(not measured\|using\)' "$err")" -eq 0 ]
-		! grep -q 'Ctrl-C' "$err"
+		! grep -q 'Ctrl-C' "$err" || false
 	done
 }
 
@@ -431,7 +431,7 @@ ne_metrics() {
 	metrics=$(ne_metrics "http://127.0.0.1:$port/metrics")
 	cat "$BATS_TEST_TMPDIR/ne.log"
 	grep -q '^node_textfile_scrape_error 0$' <<<"$metrics"
-	! grep -q 'collected before' "$BATS_TEST_TMPDIR/ne.log"
+	! grep -q 'collected before' "$BATS_TEST_TMPDIR/ne.log" || false
 
 	# each tcpwait's series say what it looks into: every namespace, or the test's by inode
 	test_ns=$(stat -L -c %i "/run/netns/$NS")
