@@ -321,9 +321,13 @@ ss_time_wait() {
 	[ "$status" -eq 0 ]
 	connects=$(kv connects "$output")
 	[ "$connects" -eq 600 ]
-	# settled: an interval after the churn in which nothing opened
+	# settled: an interval after the churn in which nothing opened (one that ended before the
+	# churn began says nothing: it must be newer than the lines there were when it ended)
+	local n
+	n=$(grep -c '"tuples"' "$OUT" || true)
 	for _ in $(seq 100); do
-		last_interval | jq -e '.opens == 0' >/dev/null && break
+		[ "$(grep -c '"tuples"' "$OUT")" -gt "$n" ] &&
+			last_interval | jq -e '.opens == 0' >/dev/null && break
 		sleep 0.2
 	done
 	cat "$OUT" | jq -c "[.opens, .summary]"
