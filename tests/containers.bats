@@ -243,10 +243,15 @@ start() {
 	# one series per (namespace, tuple): the same loopback tuple twice, told apart by the
 	# namespace's inode and the container, each with its own namespace's count
 	prom_fresh "$TMP/tw.prom"
-	local series='kscope_tcpwait_tuple_time_wait{scope="all",side="client",laddr="127.0.0.1",raddr="127.0.0.1",rport="7000"'
-	grep "^${series}" "$TMP/tw.prom"
-	[ "$(prom_value "$TMP/tw.prom" "$series,netns=\"$(stat -L -c %i /proc/$pa/ns/net)\",container=\"${ida:0:12}\"}")" -eq "$ssa" ]
-	[ "$(prom_value "$TMP/tw.prom" "$series,netns=\"$(stat -L -c %i /proc/$pb/ns/net)\",container=\"${idb:0:12}\"}")" -eq "$ssb" ]
+	# (by its labels, in any order: the file may add others, such as the instance's scope)
+	local tuple=(side='"client"' laddr='"127.0.0.1"' raddr='"127.0.0.1"' rport='"7000"') va vb
+	grep '^kscope_tcpwait_tuple_time_wait{' "$TMP/tw.prom"
+	va=$(prom_series "$TMP/tw.prom" kscope_tcpwait_tuple_time_wait "${tuple[@]}" \
+		netns="\"$(stat -L -c %i /proc/$pa/ns/net)\"" container="\"${ida:0:12}\"")
+	vb=$(prom_series "$TMP/tw.prom" kscope_tcpwait_tuple_time_wait "${tuple[@]}" \
+		netns="\"$(stat -L -c %i /proc/$pb/ns/net)\"" container="\"${idb:0:12}\"")
+	[ "$va" -eq "$ssa" ]
+	[ "$vb" -eq "$ssb" ]
 	# its processes' EADDRNOTAVAIL, under its id
 	[ "$(jq -s "[.[] | .procs[]? | select(.container == \"${ida:0:12}\") | .connect_eaddrnotavail] | add" "$TMP/out")" -eq "$fails" ]
 	[ "$(jq -s "[.[] | .procs[]? | select(.container == \"${idb:0:12}\") | .connect_eaddrnotavail] | add" "$TMP/out")" -eq 0 ]

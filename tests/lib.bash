@@ -330,3 +330,47 @@ prom_fresh() {
 prom_value() {
 	awk -v m="$2" '$1 == m { print $2 }' "$1" | head -1
 }
+
+# prom_series FILE NAME 'label="value"'...: the value of the one sample of NAME that carries
+# every label given, in whatever order the file writes them and whatever other labels it has
+# (a tool adds labels of its own: scope, --prom-label's); none or more than one such sample is
+# an error that names them
+prom_series() {
+	local f=$1 name=$2
+	shift 2
+	# through the environment: awk -v would take the backslashes of escaped values
+	PROM_WANT=$(printf '%s\n' "$@") awk -v name="$name" '
+		BEGIN { want = ENVIRON["PROM_WANT"]; nw = split(want, w, "\n") }
+		/^#/ { next }
+		{
+			b = index($0, "{")
+			if (b == 0 || substr($0, 1, b - 1) != name) next
+			e = length($0)
+			while (e > b && substr($0, e, 1) != "}") e--
+			rest = substr($0, b + 1, e - b - 1)
+			# split the labels at commas outside quoted values (which escape \ and ")
+			n = 0; cur = ""; inq = 0
+			for (i = 1; i <= length(rest); i++) {
+				c = substr(rest, i, 1)
+				if (inq && c == "\\") { cur = cur c substr(rest, i + 1, 1); i++; continue }
+				if (c == "\"") inq = !inq
+				if (c == "," && !inq) { have[++n] = cur; cur = ""; continue }
+				cur = cur c
+			}
+			if (cur != "") have[++n] = cur
+			for (k = 1; k <= nw; k++) {
+				found = 0
+				for (j = 1; j <= n; j++)
+					if (have[j] == w[k]) found = 1
+				if (!found) next
+			}
+			split(substr($0, e + 1), v, " ")
+			hits++; val = v[1]; lines = lines $0 "\n"
+		}
+		END {
+			if (hits == 1) { print val; exit 0 }
+			printf "prom_series: %d samples of %s carry %s\n%s", hits, name, want, lines \
+				> "/dev/stderr"
+			exit 1
+		}' "$f"
+}
