@@ -505,10 +505,8 @@ int main(int argc, char **argv)
 	err = loop_run(&c.common, cfg.events ? &c.ev : NULL, tick, &c);
 	if (err)
 		goto cleanup;
-	if (cfg.events) {
-		events_poll(&c.ev, 0);
+	if (cfg.events)
 		events_lost_check(&c.ev);
-	}
 	/* the totals since start: everything the maps hold against an empty snapshot */
 	if (fadv_snap_read(&c, &cur)) {
 		out_error("could not read the BPF maps for the final summary");

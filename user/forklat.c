@@ -752,8 +752,7 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	if (fl.stream) {
-		/* what arrived between the last poll and the signal */
-		events_poll(&fl.ev, 0);
+		/* the last events, drained by loop_run(), end the last interval */
 		tick(&fl);
 	} else if (loop_stopping()) {
 		/* the partial interval since the last report: its forks count too */

@@ -543,9 +543,8 @@ static int run_live(const struct common_opts *common)
 	st->prev = st->start;
 	loop_started(common, "machine checks, EDAC and AER errors");
 
+	/* it prints what the ring still holds at the signal: that counts too */
 	err = loop_run(common, &st->ev, tick, st);
-	/* what arrived between the last tick and the signal still counts */
-	events_poll(&st->ev, 0);
 	if (common->prom_file) {
 		/* the last file has them too; the summary is for people, and stdout stays quiet */
 		if (!err && mcewatch_prom_write(st))

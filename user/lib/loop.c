@@ -89,5 +89,17 @@ int loop_run(const struct common_opts *common, struct events *ev, loop_tick_fn t
 		if (ferror(stdout) && out_flush())
 			return 1;
 	}
+	/*
+	 * What the ring holds when the loop ends is printed too: the programs wake the reader
+	 * only when the ring is a quarter full, so up to a poll's worth of events waits there,
+	 * and a signal that arrives while the loop prints rather than waits ends it at once.
+	 */
+	if (ev) {
+		err = events_poll(ev, 0);
+		if (err < 0) {
+			setup_explain(err, "read the event ring buffer");
+			return 1;
+		}
+	}
 	return 0;
 }

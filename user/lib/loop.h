@@ -15,7 +15,8 @@ typedef int (*loop_tick_fn)(void *ctx);
 
 /*
  * Run until count intervals passed or a signal came.  When ev is not NULL, its ring buffer is
- * consumed between ticks.  Returns 0 or the first non-zero tick() result.
+ * consumed between ticks, and once more at the end, so every event submitted before the loop
+ * ended is printed.  Returns 0 or the first non-zero tick() result.
  */
 int loop_run(const struct common_opts *common, struct events *ev, loop_tick_fn tick, void *ctx);
 
