@@ -211,7 +211,7 @@ static void cstates(struct netcheck_audit *a)
 {
 	const char *drv_path = "/sys/devices/system/cpu/cpuidle/current_driver";
 	struct cstate st[MAX_STATES] = {0};
-	int nstates = 0, ncpus = 0;
+	int nstates = 0;
 	long deepest = -1;
 	char driver[64] = "", cmdline[1024] = "";
 	struct netcheck_row *r;
@@ -224,8 +224,6 @@ static void cstates(struct netcheck_audit *a)
 	netcheck_read_str(a, "/proc/cmdline", cmdline, sizeof(cmdline));
 	dir = netcheck_open_dir(a, "/sys/devices/system/cpu");
 	while (dir && (d = readdir(dir))) {
-		bool any = false;
-
 		if (!cpu_dir(d, &cpu))
 			continue;
 		for (int s = 0; s < MAX_STATES; s++) {
@@ -235,7 +233,6 @@ static void cstates(struct netcheck_audit *a)
 			SET(path, "/sys/devices/system/cpu/cpu%ld/cpuidle/state%d/name", cpu, s);
 			if (netcheck_read_str(a, path, st[s].name, sizeof(st[s].name)))
 				break;
-			any = true;
 			if (s >= nstates)
 				nstates = s + 1;
 			SET(path, "/sys/devices/system/cpu/cpu%ld/cpuidle/state%d/latency", cpu, s);
@@ -249,7 +246,6 @@ static void cstates(struct netcheck_audit *a)
 			else
 				st[s].enabled++;
 		}
-		ncpus += any;
 	}
 	if (dir)
 		closedir(dir);
