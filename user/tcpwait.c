@@ -214,6 +214,16 @@ static int scan_one(struct tcpwait_state *tw, const struct netns_found *f, struc
 		/* its last process left since the list was made: nothing to count */
 		if (fd < 0 && errno != EACCES && errno != EPERM)
 			return 0;
+		/*
+		 * Nor when the path no longer (or not yet) names that namespace: ip netns add
+		 * creates an empty /run/netns file before its bind mount, del unmounts before the
+		 * unlink, a pid is reused; setns on such a file failed EINVAL and ended the tool
+		 * (an add/del loop did so within 6 cycles at interval 0.1 s)
+		 */
+		if (fd >= 0 && !netns_fd_is(fd, f->inum)) {
+			close(fd);
+			return 0;
+		}
 		err = fd < 0 ? -errno : netns_run_in(fd, ns_enter_work, &c);
 		if (fd >= 0)
 			close(fd);

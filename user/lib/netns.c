@@ -48,6 +48,13 @@ __u32 netns_self_inum(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
 }
 
+bool netns_fd_is(int fd, __u32 inum)
+{
+	struct stat st;
+
+	return ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET && !fstat(fd, &st) && st.st_ino == inum;
+}
+
 int netns_run_in(int fd, int (*fn)(void *ctx), void *ctx)
 {
 	int orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);

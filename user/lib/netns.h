@@ -3,6 +3,7 @@
 #ifndef KSCOPE_NETNS_H
 #define KSCOPE_NETNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -13,6 +14,8 @@
 int netns_open(const char *arg, __u32 *inum, char *why, size_t why_len);
 /* inode of our own network namespace */
 __u32 netns_self_inum(void);
+/* fd is the network namespace inum, not a file standing in its place at its path */
+bool netns_fd_is(int fd, __u32 inum);
 /* Run fn(ctx) inside the namespace fd, then come back.  Returns fn's result or -errno. */
 int netns_run_in(int fd, int (*fn)(void *ctx), void *ctx);
 
