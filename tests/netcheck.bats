@@ -341,13 +341,14 @@ watch_served() {
 }
 
 # softirq_window: netcheck watch --json 2 6 with /proc/softirqs read as soon as the first byte
-# of each interval line arrives (the tool writes a line at once, after reading its maps), with
-# builtins only.  Compares intervals 2..6 with the /proc/softirqs delta between lines 1 and 6.
+# of each interval line arrives (the tool writes a line after reading its maps; cpus_ts says
+# when it read the per-CPU counts), with builtins only.  Compares intervals 2..6 with the
+# /proc/softirqs delta between lines 1 and 6.
 # Returns 0 when they agree, 1 when they do not, 2 when the two reads could not be aligned
 # (this shell ran too late after the tool's line, more than 30 ms apart at the two ends, as
 # happens when other work loads both cores): then the comparison says nothing either way.
 softirq_window() {
-	local n=0 first soft rest t c v want got diff checked=0 win skew slack missed
+	local n=0 first soft rest t0 t c v want got diff checked=0 win skew slack missed lo1 hi1 lo6 hi6
 	local rcu_got=0 rcu_want=0 rcu_slack=0
 	rm -f "$TMP"/soft.* "$TMP"/line.* "$TMP"/t.* "$TMP/fifo"
 	mkfifo "$TMP/fifo"
@@ -355,28 +356,36 @@ softirq_window() {
 	WPID=$!
 	while IFS= read -r -n 1 first; do
 		n=$((n + 1))
+		t0=$EPOCHREALTIME
 		IFS= read -r -d '' soft </proc/softirqs || true # EOF ends it: status 1
 		t=$EPOCHREALTIME
 		IFS= read -r rest
 		printf '%s' "$soft" >"$TMP/soft.$n"
 		printf '%s%s\n' "$first" "$rest" >"$TMP/line.$n"
-		echo "$t" >"$TMP/t.$n"
+		echo "$t0 $t" >"$TMP/t.$n" # the read happened between the two
 	done <"$TMP/fifo"
 	wait $WPID
 	WPID=
 	[ "$n" -eq 7 ] || { echo "$n lines instead of 7"; return 1; } # 6 intervals, the summary
-	# lag of each read behind the tool's own timestamp of its line
-	lag1=$(jq -r --arg t "$(cat "$TMP/t.1")" '($t | tonumber) - .ts' "$TMP/line.1")
-	lag6=$(jq -r --arg t "$(cat "$TMP/t.6")" '($t | tonumber) - .ts' "$TMP/line.6")
-	echo "reads behind the tool's lines: ${lag1} s and ${lag6} s"
-	awk -v a="$lag1" -v b="$lag6" 'BEGIN { d = a - b; exit !(d < 0.03 && d > -0.03) }' || return 2
+	# The lag of each /proc/softirqs read behind the tool's read of its per-CPU counts
+	# (cpus_ts, not the line's ts: the other maps' reads and the diff come between, and a tool
+	# preempted there at one end makes the windows differ by more than the lags show), the
+	# read known only to lie between the EPOCHREALTIME before and after it (a preemption after
+	# it would pass for lag): skew is the most the two windows can differ by.
+	read -r lo1 hi1 < <(jq -r --arg t "$(cat "$TMP/t.1")" '($t | split(" ") | map(tonumber)) as [$a, $b] | "\($a - .cpus_ts) \($b - .cpus_ts)"' "$TMP/line.1")
+	read -r lo6 hi6 < <(jq -r --arg t "$(cat "$TMP/t.6")" '($t | split(" ") | map(tonumber)) as [$a, $b] | "\($a - .cpus_ts) \($b - .cpus_ts)"' "$TMP/line.6")
+	echo "reads behind the tool's reads: ${lo1}..${hi1} s and ${lo6}..${hi6} s"
+	jq -r '"line written \(.ts - .cpus_ts) s after the read"' "$TMP/line.1" "$TMP/line.6"
+	skew=$(awk -v a="$lo1" -v b="$hi1" -v c="$lo6" -v d="$hi6" 'BEGIN {
+		x = d - a; y = b - c; if (x < 0) x = -x; if (y < 0) y = -y; print (x > y ? x : y) }')
+	awk -v s="$skew" 'BEGIN { exit !(s < 0.03) }' || return 2
 	# What the misalignment can explain, and no more: a vector running at R/s gains or loses
-	# R x |lag1 - lag6| (+5 ms for the tool's own read of its per-CPU counts) between the two
+	# R x skew (+5 ms for the tool's own read of its per-CPU counts) between the two
 	# windows, and each of the two boundaries may be off by 2 events of any vector (softirqs
 	# raised around the tool's and this reader's own wake-ups: seen 183 of 187 SCHED).  Other load on the host (busy CPUs: SCHED, TIMER, RCU) raises R, so this bound
 	# grows with it, where a fixed 2% failed at 194 of 199 SCHED softirqs on a busy host.
-	win=$(jq -s -r '.[1].ts - .[0].ts' "$TMP/line.1" "$TMP/line.6")
-	skew=$(awk -v a="$lag1" -v b="$lag6" 'BEGIN { d = a - b; if (d < 0) d = -d; print d + 0.005 }')
+	win=$(jq -s -r '.[1].cpus_ts - .[0].cpus_ts' "$TMP/line.1" "$TMP/line.6")
+	skew=$(awk -v s="$skew" 'BEGIN { print s + 0.005 }')
 	# runs of its programs the kernel skipped (another BPF program on that CPU when the
 	# softirq came: other kscope tools, a busy host), as the tool reports them: the counts
 	# may fall short by that many, never more (DESIGN.md, lib.bash's counted)

@@ -273,6 +273,7 @@ static int snapshot_read(struct watch *w, struct snapshot *s)
 	err = bpf_map_lookup_elem(bpf_map__fd(skel->maps.netcheck_cpus), &zero, s->cpus);
 	if (err)
 		goto cleanup;
+	clock_gettime(CLOCK_REALTIME, &s->cpus_read);
 
 	err = snap_read(&w->procs_snap, bpf_map__fd(skel->maps.netcheck_procs), sizeof(__u32),
 			snap_percpu_size(sizeof(struct netcheck_proc)),
@@ -378,6 +379,7 @@ static void snapshot_diff(struct watch *w, struct snapshot *d, const struct snap
 	d->napis = calloc(cur->nnapis + 1, sizeof(*d->napis));
 	if (!d->cpus || !d->procs || !d->irqs || !d->napis)
 		return;
+	d->cpus_read = cur->cpus_read;
 	for (int c = 0; c < w->ncpus; c++) {
 		const __u64 *b = (const __u64 *)&base->cpus[c];
 		__u64 *v = (__u64 *)&d->cpus[c];

@@ -108,6 +108,11 @@ static void print_json(struct watch *w, struct snapshot *d, bool summary, __u64 
 		json_object_end(j);
 	}
 	json_array_end(j);
+	/*
+	 * The other maps' reads, the diff and a preempted writer lie between this and "ts": a
+	 * window held against /proc/softirqs must end here (tests/netcheck.bats)
+	 */
+	json_kv_realtime(j, "cpus_ts", &d->cpus_read);
 	json_key(j, "cpus");
 	json_array_begin(j);
 	for (int c = 0; c < w->ncpus; c++) {

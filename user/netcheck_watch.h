@@ -7,6 +7,7 @@
 #define KSCOPE_NETCHECK_WATCH_H
 
 #include <stdbool.h>
+#include <time.h>
 #include "json.h"
 #include "opts.h"
 #include "netcheck.h"
@@ -38,6 +39,8 @@ struct snapshot {
 	struct proc_snap *procs;
 	size_t nprocs;
 	struct netcheck_cpu *cpus; /* ncpus */
+	/* CLOCK_REALTIME when cpus was read: the window of its counts ends there, not at "ts" */
+	struct timespec cpus_read;
 	struct irq_snap *irqs;
 	size_t nirqs;
 	struct napi_snap *napis;

@@ -255,11 +255,16 @@ void json_kv_null(struct json *j, const char *key)
 	json_null(j);
 }
 
-static void json_kv_timespec(struct json *j, const struct timespec *t)
+void json_kv_realtime(struct json *j, const char *key, const struct timespec *t)
 {
-	json_key(j, "ts");
+	json_key(j, key);
 	json_value_prefix(j);
 	fprintf(j->f, "%lld.%06ld", (long long)t->tv_sec, t->tv_nsec / 1000);
+}
+
+static void json_kv_timespec(struct json *j, const struct timespec *t)
+{
+	json_kv_realtime(j, "ts", t);
 }
 
 void json_kv_ts(struct json *j)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 #include <linux/types.h>
 
 #define JSON_MAX_DEPTH 32
@@ -47,6 +48,8 @@ void json_kv_bool(struct json *j, const char *key, bool v);
 void json_kv_null(struct json *j, const char *key);
 /* "ts": now, as seconds since the Unix epoch (CLOCK_REALTIME), microsecond precision */
 void json_kv_ts(struct json *j);
+/* a CLOCK_REALTIME time under another key, written as "ts" is: seconds, microseconds */
+void json_kv_realtime(struct json *j, const char *key, const struct timespec *t);
 /* "ts" of a kernel timestamp (bpf_ktime_get_ns(), CLOCK_MONOTONIC) on the same clock as above */
 void json_kv_ts_mono(struct json *j, __u64 mono_ns);
 
