@@ -65,6 +65,8 @@ summary() { jq -c 'select(.event == "summary")' "$OUT"; }
 	missed=$(jq .missed_events <<<"$s")
 	want=$(($(kv connects "$gen") * 10 + 2))
 	echo "printed $printed lost $lost missed $missed, truth $want in $(kv elapsed_ns "$gen") ns"
+	# each transition's count (10000 for 10000 connections) says which ones a failure lacks
+	jq -r 'select(.event == "state") | "\(.oldstate)>\(.newstate)"' "$OUT" | sort | uniq -c
 	[ "$lost" -eq 0 ]
 	[ $((printed + lost + missed)) -eq "$want" ]
 }
