@@ -232,8 +232,12 @@ gen_traced() {
 	else
 		[ "$estimated" = false ]
 	fi
-	# part of the call, and for 1 GiB of 4 KiB pages a large part of it
-	awk -v p="$pt" -v m="$mean" 'BEGIN { exit !(p > 0 && p <= m * 1.001 && p >= m * 0.2) }'
+	# part of the call, and for 1 GiB of 4 KiB pages a large part of it: of the generator's
+	# fastest fork (its own clock), as a busy host's preempted forks lift the mean, not the copy
+	fastest=$(jq .min_us <<<"$BIG_GEN")
+	echo "pt_copy $pt us, mean $mean us, forkgen's fastest fork $fastest us"
+	awk -v p="$pt" -v m="$mean" -v f="$fastest" 'BEGIN {
+		exit !(p > 0 && p <= m * 1.001 && p >= f * 0.2) }'
 }
 
 @test "the diagnosis names the 4 KiB parent and says what avoids the cost" {

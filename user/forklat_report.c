@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "forklat_report.h"
+#include "hist.h"
 #include "out.h"
 #include "snap.h"
 
@@ -182,6 +183,20 @@ int forklat_row_cmp(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
+double forklat_fastest_ns(const struct forklat_row *row)
+{
+	for (unsigned int i = 0; i < HIST_SLOTS; i++) {
+		/* slot i holds whole microseconds up to 2^i - 1: the calls took under 2^i us */
+		double high;
+
+		if (!row->slots[i])
+			continue;
+		high = (hist_slot_high(i) + 1) * 1e3;
+		return high < row->mean_ns ? high : row->mean_ns;
+	}
+	return row->mean_ns;
+}
+
 void forklat_diagnose(char *buf, size_t len, const struct forklat_row *row, const char *name)
 {
 	char lat[16], base_s[16], pt_s[16], rss_s[16], huge_s[16];
@@ -189,9 +204,14 @@ void forklat_diagnose(char *buf, size_t len, const struct forklat_row *row, cons
 	__u64 base = row->anon_bytes > (__u64)(thp > 0 ? thp : 0)
 			     ? row->anon_bytes - (thp > 0 ? thp : 0)
 			     : 0;
-	double pt_share =
-		row->mean_ns > 0 && row->pt_copy_ns > 0 ? row->pt_copy_ns / row->mean_ns : 0;
+	/*
+	 * The copy's share of the fastest forks, not of the mean: a fork preempted on a busy
+	 * host holds its wait for a CPU, which the copy does not grow with.
+	 */
+	double fastest = forklat_fastest_ns(row);
+	double pt_share = fastest > 0 && row->pt_copy_ns > 0 ? row->pt_copy_ns / fastest : 0;
 	double huge_pct = forklat_huge_pct(row);
+	size_t used;
 
 	out_duration(lat, sizeof(lat), row->mean_ns);
 	out_bytes(base_s, sizeof(base_s), base);
@@ -230,5 +250,17 @@ void forklat_diagnose(char *buf, size_t len, const struct forklat_row *row, cons
 			 "%s (pid %u): %s per fork with RSS %s and %u VMAs: memory size does not "
 			 "explain it; look at where the kernel spends the time (perf top -g)",
 			 name, row->pid, lat, rss_s, row->vmas);
+	}
+	/* the copy does not vary from fork to fork: twice the fastest or more is waiting */
+	used = strlen(buf);
+	if (row->mean_ns >= 1e6 && fastest > 0 && row->mean_ns >= 2 * fastest && used < len) {
+		char fast_s[16];
+
+		out_duration(fast_s, sizeof(fast_s), fastest);
+		snprintf(
+			buf + used, len - used,
+			"; the mean is %.1fx its fastest forks (under %s): the slower ones waited, "
+			"most likely for a CPU (CPU contention)",
+			row->mean_ns / fastest, fast_s);
 	}
 }

@@ -90,8 +90,17 @@ const char *forklat_short_duration(char *buf, size_t len, double ns);
 int forklat_row_cmp(const void *a, const void *b);
 
 /*
+ * How long the row's fastest forks took at most: the upper bound of its lowest populated
+ * histogram slot, or the mean when that is lower (or no slot is populated).  Those forks were
+ * not preempted: on a busy host the mean also holds the wait for a CPU.
+ */
+double forklat_fastest_ns(const struct forklat_row *row);
+
+/*
  * The diagnosis for the worst row: what its fork costs and what would avoid it, with
- * numbers.  name is the already-sanitized comm (or "container X: comm" with -C).
+ * numbers.  The page-table copy's share is taken of the fastest forks, and a mean twice
+ * theirs or more is called CPU contention.  name is the already-sanitized comm (or
+ * "container X: comm" with -C).
  */
 void forklat_diagnose(char *buf, size_t len, const struct forklat_row *row, const char *name);
 

@@ -173,6 +173,49 @@ static void test_diagnose(void)
 	r.vmas = 50;
 	forklat_diagnose(buf, sizeof(buf), &r, "x");
 	check(strstr(buf, "does not explain it") != NULL, "diagnosis: memory does not explain it");
+	check(!strstr(buf, "contention"), "diagnosis: no fork histogram, no contention claimed");
+}
+
+/*
+ * A loaded host (load 10 on 2 cores): the 1 GiB 4 KiB parent's fastest forks take ~8 ms, but
+ * run-queue waits lift the mean to ~30 ms, so the estimated copy (7.34 ms) is a quarter of
+ * the mean.  The copy is still most of an unpreempted fork: the diagnosis must name the pages.
+ */
+static void test_diagnose_loaded(void)
+{
+	struct forklat_row r = {0};
+	char buf[512];
+
+	r.pid = 99;
+	r.forks = 30;
+	r.mean_ns = 30e6;
+	r.rss_bytes = GIB;
+	r.anon_bytes = GIB;
+	r.pgtables_bytes = 2 * MIB;
+	r.thp_bytes = 0;
+	r.vmas = 20;
+	/* 8.0 ms is slot 13 (4096..8191 us); the rest waited up to 43 ms */
+	r.slots[13] = 10;
+	r.slots[15] = 15;
+	r.slots[16] = 5;
+	check(forklat_fastest_ns(&r) == 8192e3, "fastest: the lowest slot's bound, in ns");
+	r.pt_copy_ns = forklat_pt_estimate_ns(r.anon_bytes, r.thp_bytes, r.mean_ns, 4096);
+	check(r.pt_copy_ns / r.mean_ns < 0.3, "loaded: the estimate is under 0.3 of the mean");
+	forklat_diagnose(buf, sizeof(buf), &r, "forkgen");
+	check(strstr(buf, "RSS in 4 KiB pages") && strstr(buf, "huge pages or posix_spawn/vfork"),
+	      "loaded: the 4 KiB pages are named although the mean is 4x the copy");
+	check(strstr(buf, "3.7x its fastest forks (under 8.19 ms)") &&
+		      strstr(buf, "CPU contention"),
+	      "loaded: the mean far above the fastest forks is called contention");
+
+	/* the same forks unpreempted: no contention is claimed */
+	memset(r.slots, 0, sizeof(r.slots));
+	r.slots[13] = 30;
+	r.mean_ns = 8e6;
+	check(forklat_fastest_ns(&r) == 8e6, "fastest: never above the mean");
+	forklat_diagnose(buf, sizeof(buf), &r, "forkgen");
+	check(strstr(buf, "RSS in 4 KiB pages") && !strstr(buf, "contention"),
+	      "idle: 4 KiB pages named, no contention");
 }
 
 static void test_huge_pct(void)
@@ -198,6 +241,7 @@ int main(void)
 	test_estimate();
 	test_units();
 	test_diagnose();
+	test_diagnose_loaded();
 	test_huge_pct();
 	return check_done();
 }
