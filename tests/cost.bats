@@ -94,3 +94,25 @@ bpftool_sum() {
 	stop
 	jq -e 'select(.event == "summary") | .cost | has("bpf_seconds")' "$OUT"
 }
+
+@test "a short run's exit note: its CPU share is CPU over the same window, at most its threads" {
+	# the window of the whole run's CPU time (BPF load and attach included) is the process's
+	# life: it was once only the part after attach, and a 0.3 s tcpwait read 1622% of one CPU
+	t0=$(date +%s%N)
+	"$BUILD/tcpwait" -j 10 >"$OUT" 2>"$ERR" &
+	TOOL_PID=$!
+	# attached (its links are open): loading is slow when others have the CPUs
+	wait_until "readlink /proc/$TOOL_PID/fd/* 2>/dev/null | grep -q bpf_link" 60
+	threads=$(ls /proc/"$TOOL_PID"/task | wc -l)
+	stop
+	t1=$(date +%s%N)
+	note=$(grep 'cost of this run' "$ERR")
+	echo "$note ($threads threads, $(((t1 - t0) / 1000000)) ms from start to exit)"
+	cpu=$(sed -n 's/.* \([0-9.]*\) s \(CPU \)\{0,1\}in user space (\([0-9.]*\)%.*/\1/p' <<<"$note")
+	share=$(sed -n 's/.* \([0-9.]*\) s \(CPU \)\{0,1\}in user space (\([0-9.]*\)%.*/\3/p' <<<"$note")
+	[ -n "$cpu" ] && [ -n "$share" ]
+	# at most one CPU per thread; and at least the CPU seconds over the test's own, longer
+	# window (rounding of the note's figures aside)
+	awk -v s="$share" -v n="$threads" -v c="$cpu" -v w="$(((t1 - t0)))" 'BEGIN {
+		exit !(s <= 100 * n + 1 && s >= 100 * c / (w / 1e9) - 1) }'
+}
