@@ -20,22 +20,6 @@ teardown() {
 	true
 }
 
-# start TOOL ARGS...: in the background, JSON into $OUT; wait until its programs are attached
-start() {
-	"$@" >"$OUT" 2>"$ERR" &
-	TOOL_PID=$!
-	for _ in $(seq 100); do
-		readlink /proc/"$TOOL_PID"/fd/* 2>/dev/null | grep -q bpf_link && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-stop() {
-	kill -INT "$TOOL_PID"
-	wait "$TOOL_PID"
-	TOOL_PID=
-}
 
 # bpftool_sum FIELD ID...: FIELD (run_cnt, run_time_ns) summed over these programs
 bpftool_sum() {
@@ -49,7 +33,7 @@ bpftool_sum() {
 }
 
 @test "forklat's summary says what its programs cost during a fork storm, as bpftool reads them" {
-	start "$BUILD/forklat" -j 10
+	tool_bg "$BUILD/forklat" -j 10
 	mapfile -t ids < <(prog_ids_of "$TOOL_PID")
 	[ ${#ids[@]} -gt 0 ]
 	run "$GEN/forkgen" --forks 2000 --via vfork
@@ -57,7 +41,7 @@ bpftool_sum() {
 	forks=$(jq .forks <<<"$output")
 	runs=$(bpftool_sum run_cnt "${ids[@]}")
 	ns=$(bpftool_sum run_time_ns "${ids[@]}")
-	stop
+	tool_end
 	cost=$(jq -c 'select(.event == "summary") | .cost' "$OUT")
 	echo "bpftool: $runs runs $ns ns; forkgen: $forks forks; summary: $cost"
 	jq -e '.bpf_stats == true' <<<"$cost"
@@ -72,7 +56,7 @@ bpftool_sum() {
 @test "idle, mcewatch costs nothing in the kernel, and its --prom-file says so" {
 	[ -d /sys/kernel/tracing/events/ras/mc_event ] || skip "no ras:mc_event here"
 	PROM=$BATS_TEST_TMPDIR/m.prom
-	start "$BUILD/mcewatch" --prom-file "$PROM" 0.2
+	tool_bg "$BUILD/mcewatch" --prom-file "$PROM" 0.2
 	mapfile -t ids < <(prog_ids_of "$TOOL_PID")
 	[ ${#ids[@]} -gt 0 ]
 	wait_for_file "$PROM" 10
@@ -82,16 +66,16 @@ bpftool_sum() {
 	[ "$(prom_value "$PROM" kscope_mcewatch_bpf_seconds_total)" = 0 ]
 	# loading BTF and the programs takes ~0.1 s of CPU; idling adds next to nothing
 	awk -v c="$(prom_value "$PROM" kscope_mcewatch_cpu_seconds_total)" 'BEGIN { exit !(c < 1) }'
-	stop
+	tool_end
 }
 
 @test "--no-bpf-stats: the tool does not turn the stats on (it holds no bpf-stats fd)" {
-	start "$BUILD/mcewatch" -j 1
+	tool_bg "$BUILD/mcewatch" -j 1
 	readlink /proc/"$TOOL_PID"/fd/* | grep -q 'anon_inode:bpf-stats'
-	stop
-	start "$BUILD/mcewatch" -j --no-bpf-stats 1
+	tool_end
+	tool_bg "$BUILD/mcewatch" -j --no-bpf-stats 1
 	[ "$(readlink /proc/"$TOOL_PID"/fd/* | grep -c 'anon_inode:bpf-stats')" -eq 0 ]
-	stop
+	tool_end
 	jq -e 'select(.event == "summary") | .cost | has("bpf_seconds")' "$OUT"
 }
 
@@ -99,12 +83,9 @@ bpftool_sum() {
 	# the window of the whole run's CPU time (BPF load and attach included) is the process's
 	# life: it was once only the part after attach, and a 0.3 s tcpwait read 1622% of one CPU
 	t0=$(date +%s%N)
-	"$BUILD/tcpwait" -j 10 >"$OUT" 2>"$ERR" &
-	TOOL_PID=$!
-	# attached (its links are open): loading is slow when others have the CPUs
-	wait_until "readlink /proc/$TOOL_PID/fd/* 2>/dev/null | grep -q bpf_link" 60
+	tool_bg "$BUILD/tcpwait" -j 10
 	threads=$(ls /proc/"$TOOL_PID"/task | wc -l)
-	stop
+	tool_end
 	t1=$(date +%s%N)
 	note=$(grep 'cost of this run' "$ERR")
 	echo "$note ($threads threads, $(((t1 - t0) / 1000000)) ms from start to exit)"

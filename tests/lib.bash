@@ -153,6 +153,22 @@ link_fds() {
 	ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'bpf_link\|perf_event' || true
 }
 
+# tool_bg TOOL ARGS...: the tool in the background, stdout into $OUT and stderr into $ERR, its
+# pid in TOOL_PID; returns once its programs are attached (link fds: libbpf attaches last)
+tool_bg() {
+	"$@" >"$OUT" 2>"$ERR" &
+	TOOL_PID=$!
+	# loading is slow when others have the CPUs
+	wait_until "readlink /proc/$TOOL_PID/fd/* 2>/dev/null | grep -q bpf_link" 60
+}
+
+# tool_end: SIGINT the tool tool_bg started and wait for it; its exit status is returned
+tool_end() {
+	kill -INT "$TOOL_PID"
+	wait "$TOOL_PID"
+	TOOL_PID=
+}
+
 # wait_attached PID [SECONDS]: until process PID holds BPF programs and attachments and their
 # number has stopped changing over 0.3 s (the attach calls come in one burst after the load),
 # for tools that print nothing when attached (-j, --events)

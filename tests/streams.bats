@@ -26,22 +26,6 @@ teardown() {
 	true
 }
 
-# start TOOL ARGS...: in the background, JSON into $OUT; wait until its programs are attached
-start() {
-	"$@" >"$OUT" 2>"$ERR" &
-	TOOL_PID=$!
-	for _ in $(seq 100); do
-		readlink /proc/"$TOOL_PID"/fd/* 2>/dev/null | grep -q bpf_link && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-stop() {
-	kill -INT "$TOOL_PID"
-	wait "$TOOL_PID"
-	TOOL_PID=
-}
 
 kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
 
@@ -50,7 +34,7 @@ summary() { jq -c 'select(.event == "summary")' "$OUT"; }
 @test "tcpwait --events: 100k state changes at ~50k/s into a file, none lost" {
 	NS=$(netns_create streams)
 	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="10000 60999"
-	start "$BUILD/tcpwait" --netns "$NS" --events -j
+	tool_bg "$BUILD/tcpwait" --netns "$NS" --events -j
 	run ip netns exec "$NS" "$GEN/tcpchurn" -n 10000 -c 2 -r 5000 -P 7300 -q
 	[ "$status" -eq 0 ]
 	gen=$output
@@ -58,7 +42,7 @@ summary() { jq -c 'select(.event == "summary")' "$OUT"; }
 	# with them LAST_ACK -> CLOSE) are processed in softirq, on a loaded machine by ksoftirqd
 	# after the exit, and a tool stopped before then has not seen them (one short of 100002)
 	wait_until '[ -z "$(ip netns exec "$NS" ss -Htan exclude time-wait)" ]' 20
-	stop
+	tool_end
 	s=$(summary)
 	printed=$(grep -vc '"summary"' "$OUT")
 	lost=$(jq .lost_events <<<"$s")
@@ -75,12 +59,12 @@ summary() { jq -c 'select(.event == "summary")' "$OUT"; }
 	mkfifo "$BATS_TEST_TMPDIR/pipe"
 	cat "$BATS_TEST_TMPDIR/pipe" >"$BATS_TEST_TMPDIR/piped" &
 	CAT_PID=$!
-	OUT=$BATS_TEST_TMPDIR/pipe start "$BUILD/fadvtop" --events -j
+	OUT=$BATS_TEST_TMPDIR/pipe tool_bg "$BUILD/fadvtop" --events -j
 	# fadvgen's own pid selects its calls: others call fadvise on this machine too
 	run "$GEN/fadvgen" -m advise -a dontneed -n 100000 -s 4096
 	[ "$status" -eq 0 ]
 	gen=$output
-	stop
+	tool_end
 	wait "$CAT_PID"
 	pid=$(kv pid "$gen")
 	s=$(jq -c 'select(.event == "summary")' "$BATS_TEST_TMPDIR/piped")
@@ -94,11 +78,11 @@ summary() { jq -c 'select(.event == "summary")' "$OUT"; }
 
 @test "forklat --min-ms 0: every fork of a 10k/s vfork storm streamed, none lost" {
 	# a fork costs ~100 us here: two cores make ~10k/s, not 50k
-	start "$BUILD/forklat" --min-ms 0 -j
+	tool_bg "$BUILD/forklat" --min-ms 0 -j
 	run "$GEN/forkgen" --forks 20000 --via vfork
 	[ "$status" -eq 0 ]
 	gen=$output
-	stop
+	tool_end
 	pid=$(jq .pid <<<"$gen")
 	s=$(summary)
 	printed=$(jq -c "select(.event == \"fork\" and .pid == $pid)" "$OUT" | wc -l)
@@ -112,14 +96,14 @@ summary() { jq -c 'select(.event == "summary")' "$OUT"; }
 
 @test "beyond what the ring holds, fadvtop --events counts exactly what it lost" {
 	CG=$(cgroup_create streams-$$)
-	start "$BUILD/fadvtop" --events -j --ring-mb 1 -c "$CG"
+	tool_bg "$BUILD/fadvtop" --events -j --ring-mb 1 -c "$CG"
 	# a reader that does not read: the 1 MiB ring fills after ~5k of the 50k calls
 	kill -STOP "$TOOL_PID"
 	run sh -c "echo \$\$ >$CG/cgroup.procs && exec $GEN/fadvgen -m advise -a dontneed -n 50000 -s 4096"
 	kill -CONT "$TOOL_PID"
 	[ "$status" -eq 0 ]
 	gen=$output
-	stop
+	tool_end
 	s=$(summary)
 	printed=$(jq -c 'select(.event == "call")' "$OUT" | wc -l)
 	lost=$(jq .lost_events <<<"$s")
