@@ -32,6 +32,9 @@ teardown() {
 # tool_args TOOL: the arguments that make TOOL trace (netcheck's mode is a command)
 tool_args() {
 	[ "$1" = netcheck ] && echo watch
+	# forklat's table skips an interval without forks unless -T stamps it: on an idle host it
+	# would have nothing to write, and the write-error test nothing to fail on
+	[ "$1" = forklat ] && echo -T
 	return 0
 }
 

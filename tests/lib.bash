@@ -164,9 +164,12 @@ tool_bg() {
 
 # tool_end: SIGINT the tool tool_bg started and wait for it; its exit status is returned
 tool_end() {
+	local rc=0
 	kill -INT "$TOOL_PID"
-	wait "$TOOL_PID"
+	wait "$TOOL_PID" || rc=$?
 	TOOL_PID=
+	[ "$rc" -eq 0 ] || echo "the tool exited $rc: $(cat "$ERR")" >&2
+	return "$rc"
 }
 
 # wait_attached PID [SECONDS]: until process PID holds BPF programs and attachments and their

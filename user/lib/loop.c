@@ -17,8 +17,12 @@ static void on_signal(int sig)
 
 void loop_signals(void)
 {
-	/* no SA_RESTART: the signal must interrupt the wait so the loop ends at once */
-	struct sigaction sa = {.sa_handler = on_signal};
+	/*
+	 * SA_RESTART, so a signal that comes while a write to a full pipe blocks does not fail
+	 * the output with EINTR; the loop's waits (epoll_wait, nanosleep) are never restarted
+	 * (signal(7)), so the loop still ends at once
+	 */
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
