@@ -38,13 +38,6 @@ new_cgroup() {
 	echo "$path"
 }
 
-# in_cgroup PATH CMD...: run CMD as a member of the cgroup from its first instruction
-in_cgroup() {
-	local cg=$1
-	shift
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
-}
-
 # start_fadvtop ARGS...: run it in the background until its five programs are attached
 start_fadvtop() {
 	"$FADVTOP" "$@" >"$TMP/out" 2>"$TMP/err" &

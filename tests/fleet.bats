@@ -94,8 +94,6 @@ ss_time_wait() {
 	ip netns exec "$NS" ss -tanH state time-wait | wc -l
 }
 
-kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
-
 @test "promtool accepts tcpwait's metrics, and they match ss and tcpchurn" {
 	tcpwait_start -L
 	run ip netns exec "$NS" "$GEN/tcpchurn" -m client-close -n 1200 -k -q -P 7301

@@ -137,13 +137,6 @@ bad_prom() {
 	[ "$output" = /dev/null ]
 }
 
-# in_cgroup PATH CMD...: run CMD as a member of the cgroup from its first instruction
-in_cgroup() {
-	local cg=$1
-	shift
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
-}
-
 # unique_series FILE: no two samples carry the same name and labels (node_exporter rejects
 # such a file)
 unique_series() {

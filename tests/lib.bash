@@ -393,3 +393,13 @@ prom_series() {
 			exit 1
 		}' "$f"
 }
+
+# kv KEY LINE: the value of KEY=VALUE in a generator's summary line (the last one given)
+kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
+
+# in_cgroup PATH CMD...: run CMD as a member of the cgroup PATH from its first instruction
+in_cgroup() {
+	local cg=$1
+	shift
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}

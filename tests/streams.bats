@@ -27,8 +27,6 @@ teardown() {
 }
 
 
-kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
-
 summary() { jq -c 'select(.event == "summary")' "$OUT"; }
 
 @test "tcpwait --events: 100k state changes at ~50k/s into a file, none lost" {

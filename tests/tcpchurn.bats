@@ -20,8 +20,6 @@ teardown() {
 	netns_delete "$NS"
 }
 
-kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
-
 # sockets in TIME_WAIT in the test's namespace matching an ss filter
 tw_count() {
 	ip netns exec "$NS" ss -tanH state time-wait "$@" | wc -l

@@ -25,8 +25,6 @@ teardown() {
 	true
 }
 
-kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | tail -1; }
-
 # start tcpwait in the background with JSON output; wait until it has attached
 tool_start() {
 	"$TCPWAIT" --netns "$NS" -j "$@" >"$OUT" 2>"$ERR" &
