@@ -214,6 +214,8 @@ start() {
 	ctr "${rts[1]}" exec "${NAMES[1]#*:}" tcpchurn -n 300 -P 7000 >"$TMP/gen.b"
 	cat "$TMP/gen.a" "$TMP/gen.b"
 	local ssa ssb
+	tcp_settled nsenter -n -t "$pa"
+	tcp_settled nsenter -n -t "$pb"
 	ssa=$(nsenter -n -t "$pa" ss -Htan state time-wait | wc -l)
 	ssb=$(nsenter -n -t "$pb" ss -Htan state time-wait | wc -l)
 	# two intervals after the churn, so one holds all of it
@@ -265,6 +267,7 @@ start() {
 	local out churn closes
 	churn=$(ctr "$rt" exec "${NAMES[0]#*:}" tcpchurn -n 120 -P 7001)
 	echo "$churn"
+	tcp_settled nsenter -n -t "$CPID"
 	out=$("$BUILD/tcpwait" --host-netns -j 0.2 1 2>/dev/null | head -1)
 	jq -e "[.namespaces[].netns] == [$(stat -L -c %i /proc/self/ns/net)]" <<<"$out"
 	! jq -e ".tuples[] | select(.container == \"${ID:0:12}\")" <<<"$out" || false

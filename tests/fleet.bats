@@ -99,6 +99,7 @@ ss_time_wait() {
 	run ip netns exec "$NS" "$GEN/tcpchurn" -m client-close -n 1200 -k -q -P 7301
 	echo "$output"
 	churn=$output
+	tcp_settled ip netns exec "$NS"
 	prom_fresh "$DIR/tcpwait.prom"
 	truth=$(ss_time_wait)
 	cp "$DIR/tcpwait.prom" "$BATS_TEST_TMPDIR/snap.prom"
@@ -151,6 +152,7 @@ ss_time_wait() {
 		ip netns exec "$NS" "${names[i]}" -m client-close -n "$n" -P $((7310 + i)) >/dev/null
 		i=$((i + 1))
 	done
+	tcp_settled ip netns exec "$NS"
 	prom_fresh "$DIR/tcpwait.prom"
 	truth=$(ss_time_wait)
 	f=$BATS_TEST_TMPDIR/snap.prom
@@ -292,12 +294,8 @@ prom_complete() {
 	run ip netns exec "$NS" "$GEN/tcpchurn" -m client-close -n 700 -q -P 7330
 	echo "$output"
 	churn=$output
-	# the last FINs' softirq may run a moment after tcpchurn returns: wait (bounded) for it
-	for _ in $(seq 30); do
-		truth=$(ss_time_wait)
-		[ "$truth" -eq 700 ] && break
-		sleep 0.1
-	done
+	tcp_settled ip netns exec "$NS"
+	truth=$(ss_time_wait)
 	echo "ss time-wait: $truth"
 	[ "$truth" -eq 700 ]
 	gen=$(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG" \

@@ -139,6 +139,16 @@ wait_until() {
 	return 1
 }
 
+# tcp_settled PREFIX...: wait (up to 20 s) until the network namespace the command prefix enters
+# (`ip netns exec NS`, `nsenter -n -t PID`) holds TCP sockets in no state but TIME_WAIT.  A
+# generator's exit does not end its connections: their last FINs and ACKs are processed in
+# softirq, on a loaded host by ksoftirqd after the exit, so ss and the tool, read before then,
+# are short of the last TIME_WAIT entries (and may be short by different amounts).  Only for a
+# namespace the test made and whose every process has exited.
+tcp_settled() {
+	wait_until '[ -z "$("$@" ss -Htan exclude time-wait)" ]' 20
+}
+
 # more_lines FILE PATTERN [SECONDS]: wait until FILE has more lines matching PATTERN (grep -E,
 # no single quotes) than it has now: one interval line more after a workload ended, so the
 # tool's output holds all of it
@@ -154,12 +164,13 @@ link_fds() {
 }
 
 # tool_bg TOOL ARGS...: the tool in the background, stdout into $OUT and stderr into $ERR, its
-# pid in TOOL_PID; returns once its programs are attached (link fds: libbpf attaches last)
+# pid in TOOL_PID; returns once all its programs are attached: the first link fd says only that
+# attaching began, and a workload started then loses the transitions of the hooks still to come
 tool_bg() {
 	"$@" >"$OUT" 2>"$ERR" &
 	TOOL_PID=$!
 	# loading is slow when others have the CPUs
-	wait_until "readlink /proc/$TOOL_PID/fd/* 2>/dev/null | grep -q bpf_link" 60
+	wait_attached "$TOOL_PID" 60
 }
 
 # tool_end: SIGINT the tool tool_bg started and wait for it; its exit status is returned

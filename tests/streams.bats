@@ -36,10 +36,8 @@ summary() { jq -c 'select(.event == "summary")' "$OUT"; }
 	run ip netns exec "$NS" "$GEN/tcpchurn" -n 10000 -c 2 -r 5000 -P 7300 -q
 	[ "$status" -eq 0 ]
 	gen=$output
-	# tcpchurn's exit does not end its connections' last state changes: the last ACKs (and
-	# with them LAST_ACK -> CLOSE) are processed in softirq, on a loaded machine by ksoftirqd
-	# after the exit, and a tool stopped before then has not seen them (one short of 100002)
-	wait_until '[ -z "$(ip netns exec "$NS" ss -Htan exclude time-wait)" ]' 20
+	# a tool stopped before the last ACKs' softirq has not seen them (one short of 100002)
+	tcp_settled ip netns exec "$NS"
 	tool_end
 	s=$(summary)
 	printed=$(grep -vc '"summary"' "$OUT")

@@ -45,9 +45,11 @@ last_interval() {
 	grep '"time_wait":' "$OUT" | grep -v '"event":"summary"' | tail -1
 }
 
-# wait for one more interval line after now, so the tool has seen the settled state
+# wait until the namespace's connections have settled (every generator in it has exited), then
+# for one more interval line after that, so the tool has seen the settled state
 next_interval() {
 	local n
+	tcp_settled ip netns exec "$NS" || return 1
 	n=$(grep -c '"tuples"' "$OUT")
 	for _ in $(seq 50); do
 		[ "$(grep -c '"tuples"' "$OUT")" -gt "$n" ] && return 0
