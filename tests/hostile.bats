@@ -358,14 +358,10 @@ forks_as() {
 		"$BUILD/$t" -j 10 >"$TMP/$t.out" 2>"$TMP/$t.err" &
 		pid=$!
 		PIDS+=($pid)
-		for ((i = 0; i < 300; i++)); do
-			ids=$(prog_ids_of "$pid")
-			[ -n "$ids" ] && grep -q 'Tracing\|Watching\|^$' "$TMP/$t.err" && break
-			[ -n "$ids" ] && [ "$t" = tcpwait ] && break
-			sleep 0.1
-		done
+		# with -j nothing says "attached": a tool holding a stable set of programs and links is
+		wait_attached "$pid" 60
+		ids=$(prog_ids_of "$pid")
 		[ -n "$ids" ]
-		sleep 0.5
 		kill -HUP "$pid"
 		rc=0
 		wait "$pid" || rc=$?
@@ -474,7 +470,8 @@ bad_arg() {
 	done
 	# loopback churn: softirqs interrupt the programs on the same CPU now and then
 	ip netns exec "$ns" "$GEN/tcpchurn" -m client-close -n 3000 -q -P 7390 >/dev/null
-	sleep 1.2
+	tcp_settled ip netns exec "$ns"
+	more_lines "$TMP/out" '^TIME_WAIT'
 	kill -INT "$pid"
 	wait "$pid"
 	netns_delete "$ns"
