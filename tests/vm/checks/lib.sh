@@ -36,6 +36,31 @@ wait_for() {
 	return 1
 }
 
+# wait_for_count FILE PATTERN N SECONDS: until FILE has at least N lines matching PATTERN
+wait_for_count() {
+	local i=0
+	while [ $i -lt $(($4 * 10)) ]; do
+		[ "$(grep -cE "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# tcp_settled: until no TCP socket is between a close and TIME_WAIT or the end (FIN_WAIT1/2,
+# CLOSE_WAIT, LAST_ACK, CLOSING: 04 05 08 09 0B) in /proc/net/tcp{,6}, up to 20 s: a generator's
+# exit does not end its connections, their last FINs and ACKs are processed in softirq after it
+tcp_settled() {
+	local i=0
+	while [ $i -lt 200 ]; do
+		cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+			awk '$4 ~ /^(04|05|08|09|0B)$/ { n++ } END { exit n > 0 }' && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # progs_left PREFIX: loaded BPF programs whose name starts with PREFIX
 progs_left() {
 	bpftool prog list 2>/dev/null | grep -cE "^[0-9]+: [a-z_]+ +name $1"

@@ -26,8 +26,10 @@ tcpwait_run() {
 	churn=$(tcpchurn -n $CONNS -q 2>&1)
 	diag "tcpchurn: $churn"
 	closes=$(echo "$churn" | sed -n 's/.* client_closes=\([0-9]*\).*/\1/p')
-	# one more interval, so the last one has seen every socket
-	sleep 2.5
+	tcp_settled || diag "sockets still closing after 20 s"
+	# one more interval after that, so the last one has seen every socket
+	n=$(grep -c '"time_wait":' /tmp/tcpwait-$tag.out)
+	wait_for_count /tmp/tcpwait-$tag.out '"time_wait":' $((n + 1)) 10
 	proc=$(timewait_count)
 	tool_stop
 	status=$?
