@@ -72,43 +72,9 @@ static const struct tool_desc tool = {
 
 static void fadv_snap_free(struct fadv_snap *s)
 {
-	free(s->rows);
-	free(s->waits);
-	memset(s, 0, sizeof(*s));
-}
-
-/* Read a hash map into an array of key+value items. */
-static int map_read(int fd, size_t ksz, size_t vsz, void **out, size_t *n)
-{
-	size_t cap = 0, cnt = 0, isz = ksz + vsz;
-	char key[64], next[64], *items = NULL;
-	void *prev = NULL;
-	int err = 0;
-
-	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		char *item;
-
-		memcpy(key, next, ksz);
-		prev = key;
-		if (cnt == cap) {
-			char *p = realloc(items, (cap ? cap * 2 : 256) * isz);
-
-			if (!p) {
-				err = -ENOMEM;
-				break;
-			}
-			items = p;
-			cap = cap ? cap * 2 : 256;
-		}
-		item = items + cnt * isz;
-		memcpy(item, key, ksz);
-		if (bpf_map_lookup_elem(fd, key, item + ksz))
-			continue; /* evicted meanwhile */
-		cnt++;
-	}
-	*out = items;
-	*n = cnt;
-	return err;
+	snap_free(&s->rows);
+	snap_free(&s->waits);
+	s->ns = 0;
 }
 
 /*
@@ -169,12 +135,11 @@ static __u64 calls_closed(const struct ctx *c)
 /* Close the current epoch and add its threads' batches to c->taken. */
 static int batches_take(struct ctx *c)
 {
-	size_t isz = sizeof(__u32) + sizeof(struct fadv_thread), n, i, sorted = c->ntaken;
+	struct bpf_map *inflight = c->skel->maps.inflight;
 	__u64 closed = c->skel->data->fadv_epoch;
-	size_t cap = c->ntaken;
+	size_t i, sorted = c->ntaken, cap = c->ntaken;
+	const struct fadv_thread *t;
 	const struct fadv_batch *b;
-	struct fadv_thread t;
-	char *items = NULL;
 	struct row *r;
 	int err;
 
@@ -184,12 +149,11 @@ static int batches_take(struct ctx *c)
 	err = totals_take(c, closed);
 	if (err)
 		return err;
-	err = map_read(bpf_map__fd(c->skel->maps.inflight), sizeof(__u32),
-		       sizeof(struct fadv_thread), (void **)&items, &n);
-	for (i = 0; !err && i < n; i++) {
-		/* items are packed after a 4-byte key: copy the record out to align it */
-		memcpy(&t, items + i * isz + sizeof(__u32), sizeof(t));
-		b = &t.batch[closed & 1];
+	err = snap_read(&c->threads, bpf_map__fd(inflight), sizeof(__u32),
+			sizeof(struct fadv_thread), bpf_map__max_entries(inflight));
+	for (i = 0; !err && i < c->threads.n; i++) {
+		t = snap_value(&c->threads, i);
+		b = &t->batch[closed & 1];
 		if (b->epoch != closed)
 			continue;
 		r = taken_find(c, sorted, &b->key);
@@ -209,7 +173,6 @@ static int batches_take(struct ctx *c)
 		}
 		fadv_val_add_batch(&r->val, b);
 	}
-	free(items);
 	table_sort(c->taken, c->ntaken, sizeof(*c->taken), fadvtop_key_cmp);
 	if (!c->recycled_said && c->skel->bss->fadv_threads_made > FADV_MAX_INFLIGHT) {
 		out_note("more than %d threads called fadvise: their records were recycled, and a "
@@ -228,39 +191,38 @@ static int batches_take(struct ctx *c)
 static void batches_add(struct ctx *c, struct fadv_snap *s)
 {
 	size_t i, kept = 0;
-	struct row *r;
+	struct fadv_val *v;
 
 	for (i = 0; i < c->ntaken; i++) {
-		r = table_find(&c->taken[i].key, s->rows, s->nrows, sizeof(*r), fadvtop_key_cmp);
-		if (!r)
+		v = snap_find(&s->rows, &c->taken[i].key);
+		if (!v)
 			continue;
-		fadv_val_add(&r->val, &c->taken[i].val);
+		fadv_val_add(v, &c->taken[i].val);
 		c->taken[kept++] = c->taken[i];
 	}
 	c->ntaken = kept;
 }
 
+/* The maps at one moment into s (zeroed, or one read before: its buffers are reused). */
 static int fadv_snap_read(struct ctx *c, struct fadv_snap *s)
 {
 	struct fadvtop *skel = c->skel;
 	int err;
 
-	memset(s, 0, sizeof(*s));
 	err = batches_take(c);
 	if (err)
 		return err;
 	s->ns = out_monotonic_ns();
-	err = map_read(bpf_map__fd(skel->maps.rows), sizeof(struct fadv_key),
-		       sizeof(struct fadv_val), (void **)&s->rows, &s->nrows);
+	err = snap_read(&s->rows, bpf_map__fd(skel->maps.rows), sizeof(struct fadv_key),
+			sizeof(struct fadv_val), bpf_map__max_entries(skel->maps.rows));
 	if (!err)
-		err = map_read(bpf_map__fd(skel->maps.waits), sizeof(struct fadv_wait_key),
-			       sizeof(struct fadv_wait_val), (void **)&s->waits, &s->nwaits);
+		err = snap_read(&s->waits, bpf_map__fd(skel->maps.waits),
+				sizeof(struct fadv_wait_key), sizeof(struct fadv_wait_val),
+				bpf_map__max_entries(skel->maps.waits));
 	if (err) {
 		fadv_snap_free(s);
 		return err;
 	}
-	table_sort(s->rows, s->nrows, sizeof(*s->rows), fadvtop_key_cmp);
-	table_sort(s->waits, s->nwaits, sizeof(*s->waits), fadvtop_wkey_cmp);
 	batches_add(c, s);
 	return 0;
 }
@@ -270,13 +232,12 @@ static __u64 rows_calls(const struct fadv_snap *cur, const struct fadv_snap *pre
 {
 	__u64 n = 0;
 
-	for (size_t i = 0; i < cur->nrows; i++) {
-		const struct row *p = prev ? table_find(&cur->rows[i].key, prev->rows, prev->nrows,
-							sizeof(*p), fadvtop_key_cmp)
-					   : NULL;
+	for (size_t i = 0; i < cur->rows.n; i++) {
+		const struct fadv_val *p =
+			prev ? snap_find(&prev->rows, snap_key(&cur->rows, i)) : NULL;
 		struct fadv_val d;
 
-		fadv_val_delta(&d, &cur->rows[i].val, p ? &p->val : NULL);
+		fadv_val_delta(&d, snap_value(&cur->rows, i), p);
 		n += fadv_val_calls(&d);
 	}
 	return n;
@@ -285,7 +246,7 @@ static __u64 rows_calls(const struct fadv_snap *cur, const struct fadv_snap *pre
 static int tick(void *arg)
 {
 	struct ctx *c = arg;
-	struct fadv_snap cur;
+	struct fadv_snap cur = {0};
 	__u64 rows;
 	int err;
 
@@ -444,7 +405,7 @@ static int plan(struct ctx *c)
 int main(int argc, char **argv)
 {
 	struct ctx c = {.cfg = &cfg};
-	struct fadv_snap cur;
+	struct fadv_snap cur = {0};
 	int err, status = 1;
 	__u64 rows;
 
@@ -529,6 +490,7 @@ cleanup:
 	if (cfg.events && c.ev.rb)
 		events_close(&c.ev);
 	fadv_snap_free(&c.prev);
+	snap_free(&c.threads);
 	free(c.taken);
 	cost_exit();
 	fadvtop__destroy(c.skel);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "fadvtop_report.h"
+#include "snap.h"
 
 const char *const fadv_advice_names[FADV_ADVICE_SLOTS] = {
 	"normal", "random", "sequential", "willneed", "dontneed", "noreuse", "other",
@@ -14,37 +16,18 @@ const char *fadv_advice_name(int advice)
 	return fadv_advice_names[advice];
 }
 
-static __u64 diff(__u64 cur, __u64 prev)
-{
-	return cur >= prev ? cur - prev : cur;
-}
+/* the counters that open struct fadv_val: calls[] up to dontneed_empty */
+#define FADV_VAL_COUNTERS (offsetof(struct fadv_val, last_fd) / sizeof(__u64))
 
 void fadv_val_delta(struct fadv_val *out, const struct fadv_val *cur, const struct fadv_val *prev)
 {
-	static const struct fadv_val zero;
-	bool reset = false;
-	int i;
-
-	if (!prev)
-		prev = &zero;
-	/* an evicted and recreated row restarts every counter, not only some */
-	for (i = 0; i < FADV_ADVICE_SLOTS; i++)
-		reset |= cur->calls[i] < prev->calls[i];
-	if (reset)
-		prev = &zero;
+	/* an evicted and recreated row restarts every counter, not only some (snap.h's rule) */
+	if (prev && (snap_went_back(cur->calls, prev->calls, FADV_VAL_COUNTERS) ||
+		     snap_went_back(cur->hist, prev->hist, HIST_SLOTS)))
+		prev = NULL;
 	*out = *cur;
-	for (i = 0; i < FADV_ADVICE_SLOTS; i++)
-		out->calls[i] = diff(cur->calls[i], prev->calls[i]);
-	out->total_ns = diff(cur->total_ns, prev->total_ns);
-	out->bytes = diff(cur->bytes, prev->bytes);
-	out->pages_dropped = diff(cur->pages_dropped, prev->pages_dropped);
-	out->pages_other = diff(cur->pages_other, prev->pages_other);
-	out->lock_wait_ns = diff(cur->lock_wait_ns, prev->lock_wait_ns);
-	out->lock_waits = diff(cur->lock_waits, prev->lock_waits);
-	out->errors = diff(cur->errors, prev->errors);
-	out->dontneed_empty = diff(cur->dontneed_empty, prev->dontneed_empty);
-	for (i = 0; i < HIST_SLOTS; i++)
-		out->hist[i] = diff(cur->hist[i], prev->hist[i]);
+	snap_delta(out->calls, cur->calls, prev ? prev->calls : NULL, FADV_VAL_COUNTERS);
+	snap_delta(out->hist, cur->hist, prev ? prev->hist : NULL, HIST_SLOTS);
 }
 
 bool fadv_wait_resolved(bool exact, __u64 wait_ns, double secs)

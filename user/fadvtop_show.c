@@ -27,11 +27,6 @@ int fadvtop_key_cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct fadv_key));
 }
 
-int fadvtop_wkey_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct fadv_wait_key));
-}
-
 /* ---- names --------------------------------------------------------------------------- */
 
 /*
@@ -103,20 +98,19 @@ static struct group *groups_build(struct ctx *c, const struct fadv_snap *cur,
 	struct group *groups;
 	size_t i, nd = 0, ng = 0;
 
-	deltas = calloc(cur->nrows ? cur->nrows : 1, sizeof(*deltas));
-	groups = calloc(cur->nrows ? cur->nrows : 1, sizeof(*groups));
+	deltas = calloc(cur->rows.n ? cur->rows.n : 1, sizeof(*deltas));
+	groups = calloc(cur->rows.n ? cur->rows.n : 1, sizeof(*groups));
 	if (!deltas || !groups) {
 		free(deltas);
 		free(groups);
 		return NULL;
 	}
-	for (i = 0; i < cur->nrows; i++) {
-		const struct row *p = table_find(&cur->rows[i].key, prev->rows, prev->nrows,
-						 sizeof(*prev->rows), fadvtop_key_cmp);
+	for (i = 0; i < cur->rows.n; i++) {
+		const struct fadv_key *k = snap_key(&cur->rows, i);
 		struct row *d = &deltas[nd];
 
-		d->key = cur->rows[i].key;
-		fadv_val_delta(&d->val, &cur->rows[i].val, p ? &p->val : NULL);
+		d->key = *k;
+		fadv_val_delta(&d->val, snap_value(&cur->rows, i), snap_find(&prev->rows, k));
 		if (fadv_val_calls(&d->val))
 			nd++;
 	}
@@ -143,25 +137,20 @@ static struct group *groups_build(struct ctx *c, const struct fadv_snap *cur,
 static struct wrow *waits_build(const struct fadv_snap *cur, const struct fadv_snap *prev,
 				double secs, size_t *n)
 {
-	struct wrow *w = calloc(cur->nwaits ? cur->nwaits : 1, sizeof(*w));
+	struct wrow *w = calloc(cur->waits.n ? cur->waits.n : 1, sizeof(*w));
 	size_t i, k = 0;
 
 	if (!w)
 		return NULL;
-	for (i = 0; i < cur->nwaits; i++) {
-		const struct wrow *p = table_find(&cur->waits[i].key, prev->waits, prev->nwaits,
-						  sizeof(*p), fadvtop_wkey_cmp);
-		__u64 ns = cur->waits[i].val.wait_ns, cnt = cur->waits[i].val.count;
+	for (i = 0; i < cur->waits.n; i++) {
+		const struct fadv_wait_key *key = snap_key(&cur->waits, i);
+		const struct fadv_wait_val *v = snap_value(&cur->waits, i);
+		const struct fadv_wait_val *p = snap_find(&prev->waits, key);
 
-		if (p && p->val.count <= cnt) {
-			ns -= p->val.wait_ns;
-			cnt -= p->val.count;
-		}
-		if (!cnt || !fadv_wait_resolved(cur->waits[i].key.exact, ns, secs))
+		w[k].key = *key;
+		snap_delta(&w[k].val.wait_ns, &v->wait_ns, p ? &p->wait_ns : NULL, 2);
+		if (!w[k].val.count || !fadv_wait_resolved(key->exact, w[k].val.wait_ns, secs))
 			continue;
-		w[k] = cur->waits[i];
-		w[k].val.wait_ns = ns;
-		w[k].val.count = cnt;
 		k++;
 	}
 	*n = k;

@@ -34,12 +34,10 @@ struct wrow {
 	struct fadv_wait_val val;
 };
 
-/* Everything read from the maps at one moment. */
+/* Everything read from the maps at one moment, each map sorted by key (user/lib/snap.h). */
 struct fadv_snap {
-	struct row *rows;
-	size_t nrows;
-	struct wrow *waits;
-	size_t nwaits;
+	struct snap rows;  /* struct fadv_key -> struct fadv_val, the taken batches added */
+	struct snap waits; /* struct fadv_wait_key -> struct fadv_wait_val */
 	__u64 ns;
 };
 
@@ -72,7 +70,8 @@ struct ctx {
 	bool locks_known;
 	struct json json;
 	__u64 started_ns;
-	struct row *taken; /* per row, the batches of the closed epochs added up, sorted by key */
+	struct snap threads; /* the inflight map's last read (kept: its buffer is reused) */
+	struct row *taken;   /* per row, the batches of the closed epochs added up, sorted by key */
 	size_t ntaken;
 	bool recycled_said;
 	/*
@@ -86,9 +85,8 @@ struct ctx {
 	__u64 unattributed;
 };
 
-/* sort and search orders of the map snapshots: by the raw key */
+/* the rows' order, as the snapshots' (by the raw key): for the taken batches and ties */
 int fadvtop_key_cmp(const void *a, const void *b);
-int fadvtop_wkey_cmp(const void *a, const void *b);
 
 /* a cgroup as shown: container id (or pod), else its path */
 const char *fadvtop_label(__u64 cgroup_id, char *buf, size_t len);
