@@ -30,6 +30,7 @@
 #include "tcpwait.skel.h"
 
 #include "tcpwait_show.h"
+#include "tcpwait_state.h"
 #include "table.h"
 
 static const struct opt tcpwait_opts[] = {
@@ -98,7 +99,7 @@ static int sysctls_read(void *ctx)
 }
 
 struct ns_scan {
-	struct tcpwait_state *tw;
+	struct tcpwait_state *st;
 	struct tw_ns *ns;
 	int iter_fd;
 };
@@ -129,7 +130,7 @@ static int ns_enter_work(void *ctx)
 			return 0;
 		}
 	}
-	c->iter_fd = bpf_iter_create(bpf_link__fd(c->tw->skel->links.tcpwait_iter));
+	c->iter_fd = bpf_iter_create(bpf_link__fd(c->st->skel->links.tcpwait_iter));
 	return c->iter_fd < 0 ? -errno : 0;
 }
 
@@ -181,22 +182,22 @@ static void ns_name(struct tw_ns *ns)
 }
 
 /* The namespaces to look into this interval: --netns's, ours with --host-netns, else all. */
-static int ns_collect(struct tcpwait_state *tw, struct netns_found **found)
+static int ns_collect(struct tcpwait_state *st, struct netns_found **found)
 {
-	if (tw->netns_fd >= 0 || tw->cfg.host_netns) {
+	if (st->netns_fd >= 0 || st->cfg.host_netns) {
 		*found = calloc(1, sizeof(**found));
 		if (!*found)
 			return -ENOMEM;
-		(*found)[0].inum = tw->home_netns;
+		(*found)[0].inum = st->home_netns;
 		return 1;
 	}
 	return netns_list(found);
 }
 
-/* One namespace: its settings and its sockets, grouped, appended to tw->scan. */
-static int scan_one(struct tcpwait_state *tw, const struct netns_found *f, struct tw_ns *ns)
+/* One namespace: its settings and its sockets, grouped, appended to st->scan. */
+static int scan_one(struct tcpwait_state *st, const struct netns_found *f, struct tw_ns *ns)
 {
-	struct ns_scan c = {.tw = tw, .ns = ns, .iter_fd = -1};
+	struct ns_scan c = {.st = st, .ns = ns, .iter_fd = -1};
 	struct tw_scan one = {};
 	size_t cap = 0, used = 0;
 	char *buf = NULL;
@@ -205,8 +206,8 @@ static int scan_one(struct tcpwait_state *tw, const struct netns_found *f, struc
 	ns->inum = f->inum;
 	ns->pid = f->pid;
 	ns_name(ns);
-	if (tw->netns_fd >= 0) {
-		err = netns_run_in(tw->netns_fd, ns_enter_work, &c);
+	if (st->netns_fd >= 0) {
+		err = netns_run_in(st->netns_fd, ns_enter_work, &c);
 	} else if (f->inum == netns_self_inum()) {
 		err = ns_enter_work(&c);
 	} else {
@@ -230,13 +231,13 @@ static int scan_one(struct tcpwait_state *tw, const struct netns_found *f, struc
 		/* entering another namespace needs CAP_SYS_ADMIN (and the process's ns file,
 		 * ptrace access): without them tcpwait still reads its own */
 		if (err == -EPERM || err == -EACCES) {
-			if (!tw->told_netns_perm)
+			if (!st->told_netns_perm)
 				out_note(
 					"cannot enter other network namespaces (%s): only this one "
 					"is "
 					"read; root (CAP_SYS_ADMIN, CAP_SYS_PTRACE) reads them all",
 					strerror(-err));
-			tw->told_netns_perm = true;
+			st->told_netns_perm = true;
 			ns->inum = 0;
 			return 0;
 		}
@@ -257,60 +258,60 @@ static int scan_one(struct tcpwait_state *tw, const struct netns_found *f, struc
 	one.range_high = ns->sys.high;
 	err = tw_scan_group(&one);
 	if (!err)
-		err = tw_scan_append(&tw->scan, &one);
+		err = tw_scan_append(&st->scan, &one);
 	ns->time_wait = one.time_wait;
 	tw_scan_free(&one);
 	return err;
 }
 
-static int scan_sockets(struct tcpwait_state *tw)
+static int scan_sockets(struct tcpwait_state *st)
 {
 	struct netns_found *found = NULL;
 	int n, err = 0;
 
-	n = ns_collect(tw, &found);
+	n = ns_collect(st, &found);
 	if (n < 0) {
 		setup_explain(n, "list the network namespaces (/proc/*/ns/net)");
 		return n;
 	}
-	free(tw->ns);
-	tw->ns = calloc(n ? n : 1, sizeof(*tw->ns));
-	tw->nns = 0;
-	if (!tw->ns) {
+	free(st->ns);
+	st->ns = calloc(n ? n : 1, sizeof(*st->ns));
+	st->nns = 0;
+	if (!st->ns) {
 		free(found);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < n && !err; i++) {
-		err = scan_one(tw, &found[i], &tw->ns[tw->nns]);
-		if (!err && tw->ns[tw->nns].inum)
-			tw->nns++;
+		err = scan_one(st, &found[i], &st->ns[st->nns]);
+		if (!err && st->ns[st->nns].inum)
+			st->nns++;
 	}
 	free(found);
 	if (err) {
 		setup_explain(err, "read the TCP socket table (iter/tcp)");
 		return err;
 	}
-	for (size_t i = 0; i < tw->nns; i++) {
-		if (tw->ns[i].inum != tw->home_netns)
+	for (size_t i = 0; i < st->nns; i++) {
+		if (st->ns[i].inum != st->home_netns)
 			continue;
-		if (!tw->ns[i].sys_ok && !tw->told_sysctls) {
-			tw->told_sysctls = true;
+		if (!st->ns[i].sys_ok && !st->told_sysctls) {
+			st->told_sysctls = true;
 			out_note("cannot read the namespace's ip_local_port_range; headroom not "
 				 "shown");
 		}
-		tw->sys = tw->ns[i].sys;
+		st->sys = st->ns[i].sys;
 	}
 	return 0;
 }
 
-static void read_counters(struct tcpwait_state *tw)
+static void read_counters(struct tcpwait_state *st)
 {
-	maps_percpu_sum(bpf_map__fd(tw->skel->maps.counters), TW_COUNTER_MAX, tw->counters);
+	maps_percpu_sum(bpf_map__fd(st->skel->maps.counters), TW_COUNTER_MAX, st->counters);
 }
 
-static void read_lifetime(struct tcpwait_state *tw)
+static void read_lifetime(struct tcpwait_state *st)
 {
-	maps_percpu_sum(bpf_map__fd(tw->skel->maps.lifetime_us), HIST_SLOTS, tw->lifetime);
+	maps_percpu_sum(bpf_map__fd(st->skel->maps.lifetime_us), HIST_SLOTS, st->lifetime);
 }
 
 static int proc_tgid_cmp(const void *a, const void *b)
@@ -350,19 +351,19 @@ static bool proc_idle(const struct proc_row *r)
 }
 
 /* The table-free counter that each per-process counter should add up to. */
-static __u64 proc_counter_total(struct tcpwait_state *tw, int i)
+static __u64 proc_counter_total(struct tcpwait_state *st, int i)
 {
 	switch (i) {
 	case 0:
-		return tw->counters[TW_OPENS_ACTIVE] + tw->counters[TW_OPENS_PASSIVE];
+		return st->counters[TW_OPENS_ACTIVE] + st->counters[TW_OPENS_PASSIVE];
 	case 1:
-		return tw->counters[TW_CLOSES_ACTIVE];
+		return st->counters[TW_CLOSES_ACTIVE];
 	case 2:
-		return tw->counters[TW_CLOSES_PASSIVE];
+		return st->counters[TW_CLOSES_PASSIVE];
 	case 3:
-		return tw->counters[TW_TIMEWAIT_ENTRIES];
+		return st->counters[TW_TIMEWAIT_ENTRIES];
 	default:
-		return tw->counters[TW_CONNECT_EADDRNOTAVAIL];
+		return st->counters[TW_CONNECT_EADDRNOTAVAIL];
 	}
 }
 
@@ -371,75 +372,75 @@ static __u64 proc_counter_total(struct tcpwait_state *tw, int i)
  * before they were read, sockets whose owner tcpwait never saw (older than tcpwait) or whose
  * owner's row is gone.  One row, so that the column sums equal the header's figures.
  */
-static void procs_unattributed(struct tcpwait_state *tw)
+static void procs_unattributed(struct tcpwait_state *st)
 {
-	struct proc_row *u = &tw->unattributed;
+	struct proc_row *u = &st->unattributed;
 	__u64 sum[TCPWAIT_PROC_COUNTERS] = {}, *delta = &u->delta.opens;
 	__u32 tw_sockets = 0;
 
-	for (size_t i = 0; i < tw->nprocs; i++) {
-		const __u64 *d = &tw->procs[i].delta.opens;
+	for (size_t i = 0; i < st->nprocs; i++) {
+		const __u64 *d = &st->procs[i].delta.opens;
 
 		for (int k = 0; k < TCPWAIT_PROC_COUNTERS; k++)
 			sum[k] += d[k];
-		tw_sockets += tw->procs[i].time_wait;
+		tw_sockets += st->procs[i].time_wait;
 	}
 	for (int k = 0; k < TCPWAIT_PROC_COUNTERS; k++)
-		delta[k] = snap_unattributed(&tw->unattr[k], proc_counter_total(tw, k), sum[k]);
-	u->time_wait = tw->scan.time_wait > tw_sockets ? tw->scan.time_wait - tw_sockets : 0;
+		delta[k] = snap_unattributed(&st->unattr[k], proc_counter_total(st, k), sum[k]);
+	u->time_wait = st->scan.time_wait > tw_sockets ? st->scan.time_wait - tw_sockets : 0;
 }
 
-static void read_procs(struct tcpwait_state *tw)
+static void read_procs(struct tcpwait_state *st)
 {
-	int fd = bpf_map__fd(tw->skel->maps.procs);
+	int fd = bpf_map__fd(st->skel->maps.procs);
 
-	/* the output sorts and folds tw->procs: the next interval subtracts this copy */
-	free(tw->prev_procs);
-	tw->prev_procs = tw->procs_read;
-	tw->nprev_procs = tw->nprocs_read;
-	tw->procs_read = NULL;
-	tw->nprocs_read = 0;
-	free(tw->procs);
-	tw->procs = NULL;
-	tw->nprocs = 0;
-	if (snap_read(&tw->procs_snap, fd, sizeof(__u32),
+	/* the output sorts and folds st->procs: the next interval subtracts this copy */
+	free(st->prev_procs);
+	st->prev_procs = st->procs_read;
+	st->nprev_procs = st->nprocs_read;
+	st->procs_read = NULL;
+	st->nprocs_read = 0;
+	free(st->procs);
+	st->procs = NULL;
+	st->nprocs = 0;
+	if (snap_read(&st->procs_snap, fd, sizeof(__u32),
 		      snap_percpu_size(sizeof(struct tcpwait_proc)),
-		      bpf_map__max_entries(tw->skel->maps.procs)))
+		      bpf_map__max_entries(st->skel->maps.procs)))
 		return;
-	tw->procs = calloc(tw->procs_snap.n ? tw->procs_snap.n : 1, sizeof(*tw->procs));
-	if (!tw->procs)
+	st->procs = calloc(st->procs_snap.n ? st->procs_snap.n : 1, sizeof(*st->procs));
+	if (!st->procs)
 		return;
-	for (size_t i = 0; i < tw->procs_snap.n; i++) {
-		struct proc_row *r = &tw->procs[tw->nprocs++];
+	for (size_t i = 0; i < st->procs_snap.n; i++) {
+		struct proc_row *r = &st->procs[st->nprocs++];
 		struct proc_row *old;
 
-		memcpy(&r->tgid, snap_key(&tw->procs_snap, i), sizeof(r->tgid));
-		proc_sum(r, snap_value(&tw->procs_snap, i), tw->ncpus);
-		old = proc_find(tw->prev_procs, tw->nprev_procs, r->tgid);
+		memcpy(&r->tgid, snap_key(&st->procs_snap, i), sizeof(r->tgid));
+		proc_sum(r, snap_value(&st->procs_snap, i), st->ncpus);
+		old = proc_find(st->prev_procs, st->nprev_procs, r->tgid);
 		snap_delta(&r->delta.opens, &r->now.opens, old ? &old->now.opens : NULL,
 			   TCPWAIT_PROC_COUNTERS);
 	}
-	table_sort(tw->procs, tw->nprocs, sizeof(*tw->procs), proc_tgid_cmp);
-	for (size_t s = 0; s < tw->scan.n; s++) {
-		const struct tcpwait_sock *sk = &tw->scan.socks[s];
+	table_sort(st->procs, st->nprocs, sizeof(*st->procs), proc_tgid_cmp);
+	for (size_t s = 0; s < st->scan.n; s++) {
+		const struct tcpwait_sock *sk = &st->scan.socks[s];
 		struct proc_row *r;
 
 		if (!sk->is_timewait || sk->state != TCPWAIT_STATE_TIME_WAIT || !sk->owner_tgid)
 			continue;
-		r = proc_find(tw->procs, tw->nprocs, sk->owner_tgid);
+		r = proc_find(st->procs, st->nprocs, sk->owner_tgid);
 		if (r)
 			r->time_wait++;
 	}
-	procs_unattributed(tw);
-	tw->procs_read = malloc(tw->nprocs * sizeof(*tw->procs) + 1);
-	if (tw->procs_read) {
-		if (tw->nprocs)
-			memcpy(tw->procs_read, tw->procs, tw->nprocs * sizeof(*tw->procs));
-		tw->nprocs_read = tw->nprocs;
+	procs_unattributed(st);
+	st->procs_read = malloc(st->nprocs * sizeof(*st->procs) + 1);
+	if (st->procs_read) {
+		if (st->nprocs)
+			memcpy(st->procs_read, st->procs, st->nprocs * sizeof(*st->procs));
+		st->nprocs_read = st->nprocs;
 	}
-	promrows_begin(&tw->prom_rows);
-	for (size_t i = 0; i < tw->nprocs; i++) {
-		const struct proc_row *r = &tw->procs[i];
+	promrows_begin(&st->prom_rows);
+	for (size_t i = 0; i < st->nprocs; i++) {
+		const struct proc_row *r = &st->procs[i];
 		/*
 		 * A process that exited, did nothing this interval and owns no TIME_WAIT socket
 		 * leaves the BPF map, so a daemon's map does not fill with the dead; for
@@ -452,8 +453,8 @@ static void read_procs(struct tcpwait_state *tw)
 
 		if (gone)
 			bpf_map_delete_elem(fd, &r->tgid);
-		if (tw->common.prom_file)
-			promrows_add(&tw->prom_rows, gone, r->comm, r->cgroup_id, v, NULL, 0);
+		if (st->common.prom_file)
+			promrows_add(&st->prom_rows, gone, r->comm, r->cgroup_id, v, NULL, 0);
 	}
 }
 
@@ -471,130 +472,130 @@ static void proc_add(void *dst, const void *src)
 }
 
 /* With -C: fold process rows into one row per container (cgroup). */
-static void procs_by_container(struct tcpwait_state *tw)
+static void procs_by_container(struct tcpwait_state *st)
 {
-	tw->nprocs = snap_fold(tw->procs, tw->nprocs, sizeof(*tw->procs),
+	st->nprocs = snap_fold(st->procs, st->nprocs, sizeof(*st->procs),
 			       offsetof(struct proc_row, cgroup_id), proc_add);
-	for (size_t i = 0; i < tw->nprocs; i++)
-		tw->procs[i].tgid = 0;
+	for (size_t i = 0; i < st->nprocs; i++)
+		st->procs[i].tgid = 0;
 }
 
 static int tcpwait_tick(void *ctx)
 {
-	struct tcpwait_state *tw = ctx;
+	struct tcpwait_state *st = ctx;
 	__u64 now = out_monotonic_ns();
-	double secs = (now - tw->last_tick_ns) / 1e9;
-	struct json *j = &tw->j;
+	double secs = (now - st->last_tick_ns) / 1e9;
+	struct json *j = &st->j;
 	long long tw_change;
 	__u64 missed;
 	char clock[16];
 	int err;
 
-	tw->last_tick_ns = now;
-	tw_scan_free(&tw->prev_scan);
-	tw->prev_scan = tw->scan;
-	memset(&tw->scan, 0, sizeof(tw->scan));
-	err = scan_sockets(tw);
+	st->last_tick_ns = now;
+	tw_scan_free(&st->prev_scan);
+	st->prev_scan = st->scan;
+	memset(&st->scan, 0, sizeof(st->scan));
+	err = scan_sockets(st);
 	if (err)
 		return 1;
-	table_sort(tw->scan.groups, tw->scan.ngroups, sizeof(*tw->scan.groups),
+	table_sort(st->scan.groups, st->scan.ngroups, sizeof(*st->scan.groups),
 		   tcpwait_group_cmp_pressure);
-	read_counters(tw);
-	read_procs(tw);
-	if (tw->cfg.lifetime)
-		read_lifetime(tw);
-	if (tw->common.prom_file) {
+	read_counters(st);
+	read_procs(st);
+	if (st->cfg.lifetime)
+		read_lifetime(st);
+	if (st->common.prom_file) {
 		/* a daemon's output is the file; stdout stays quiet */
-		err = tcpwait_prom_write(tw);
+		err = tcpwait_prom_write(st);
 		if (err)
 			return 1;
 		goto done;
 	}
-	if (tw->common.containers)
-		procs_by_container(tw);
-	tw_change = (long long)tw->scan.time_wait - tw->prev_time_wait;
+	if (st->common.containers)
+		procs_by_container(st);
+	tw_change = (long long)st->scan.time_wait - st->prev_time_wait;
 
-	if (tw->common.json) {
+	if (st->common.json) {
 		json_event_begin(j, "interval");
 		json_kv_double(j, "interval_s", secs);
-		json_kv_u64(j, "time_wait", tw->scan.time_wait);
+		json_kv_u64(j, "time_wait", st->scan.time_wait);
 		json_kv_double(j, "time_wait_change_per_s", tw_change / secs);
 		json_kv_u64(j, "opens",
-			    tcpwait_counter_delta(tw, TW_OPENS_ACTIVE) +
-				    tcpwait_counter_delta(tw, TW_OPENS_PASSIVE));
-		json_kv_u64(j, "active_opens", tcpwait_counter_delta(tw, TW_OPENS_ACTIVE));
-		json_kv_u64(j, "passive_opens", tcpwait_counter_delta(tw, TW_OPENS_PASSIVE));
-		json_kv_u64(j, "active_closes", tcpwait_counter_delta(tw, TW_CLOSES_ACTIVE));
-		json_kv_u64(j, "passive_closes", tcpwait_counter_delta(tw, TW_CLOSES_PASSIVE));
-		json_kv_u64(j, "time_wait_entries", tcpwait_counter_delta(tw, TW_TIMEWAIT_ENTRIES));
-		json_kv_u64(j, "resets", tcpwait_counter_delta(tw, TW_RESETS));
+			    tcpwait_counter_delta(st, TW_OPENS_ACTIVE) +
+				    tcpwait_counter_delta(st, TW_OPENS_PASSIVE));
+		json_kv_u64(j, "active_opens", tcpwait_counter_delta(st, TW_OPENS_ACTIVE));
+		json_kv_u64(j, "passive_opens", tcpwait_counter_delta(st, TW_OPENS_PASSIVE));
+		json_kv_u64(j, "active_closes", tcpwait_counter_delta(st, TW_CLOSES_ACTIVE));
+		json_kv_u64(j, "passive_closes", tcpwait_counter_delta(st, TW_CLOSES_PASSIVE));
+		json_kv_u64(j, "time_wait_entries", tcpwait_counter_delta(st, TW_TIMEWAIT_ENTRIES));
+		json_kv_u64(j, "resets", tcpwait_counter_delta(st, TW_RESETS));
 		json_kv_u64(j, "connect_eaddrnotavail",
-			    tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
+			    tcpwait_counter_delta(st, TW_CONNECT_EADDRNOTAVAIL));
 		json_kv_u64(j, "connect_eaddrnotavail_total",
-			    tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
-		json_kv_u64(j, "ports_range", tw->sys.usable);
-		json_kv_i64(j, "tcp_tw_reuse", tw->sys.tw_reuse);
-		tcpwait_print_namespaces(tw);
-		json_kv_u64(j, "missed_events", setup_prog_misses(tw->skel->obj));
-		tcpwait_print_diagnosis(tw, tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
-		tcpwait_print_groups_json(tw, secs);
-		tcpwait_print_procs(tw, secs);
-		if (tw->cfg.lifetime)
-			tcpwait_print_lifetime(tw);
+			    st->counters[TW_CONNECT_EADDRNOTAVAIL]);
+		json_kv_u64(j, "ports_range", st->sys.usable);
+		json_kv_i64(j, "tcp_tw_reuse", st->sys.tw_reuse);
+		tcpwait_print_namespaces(st);
+		json_kv_u64(j, "missed_events", setup_prog_misses(st->skel->obj));
+		tcpwait_print_diagnosis(st, tcpwait_counter_delta(st, TW_CONNECT_EADDRNOTAVAIL));
+		tcpwait_print_groups_json(st, secs);
+		tcpwait_print_procs(st, secs);
+		if (st->cfg.lifetime)
+			tcpwait_print_lifetime(st);
 		json_object_end(j);
 		json_line_end(j);
 	} else {
-		if (tw->common.timestamp)
+		if (st->common.timestamp)
 			printf("%s ", out_clock(clock, sizeof(clock)));
 		/* a rate like its neighbours; the !! lines count since start, so say so here */
 		printf("TIME_WAIT %u (%+.0f/s)  opens %.0f/s  closes %.0f/s (this side first "
 		       "%.0f/s)  EADDRNOTAVAIL %.0f/s (%llu since start)  range %u\n",
-		       tw->scan.time_wait, tw_change / secs,
-		       (tcpwait_counter_delta(tw, TW_OPENS_ACTIVE) +
-			tcpwait_counter_delta(tw, TW_OPENS_PASSIVE)) /
+		       st->scan.time_wait, tw_change / secs,
+		       (tcpwait_counter_delta(st, TW_OPENS_ACTIVE) +
+			tcpwait_counter_delta(st, TW_OPENS_PASSIVE)) /
 			       secs,
-		       (tcpwait_counter_delta(tw, TW_CLOSES_ACTIVE) +
-			tcpwait_counter_delta(tw, TW_CLOSES_PASSIVE)) /
+		       (tcpwait_counter_delta(st, TW_CLOSES_ACTIVE) +
+			tcpwait_counter_delta(st, TW_CLOSES_PASSIVE)) /
 			       secs,
-		       tcpwait_counter_delta(tw, TW_CLOSES_ACTIVE) / secs,
-		       tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL) / secs,
-		       (unsigned long long)tw->counters[TW_CONNECT_EADDRNOTAVAIL], tw->sys.usable);
+		       tcpwait_counter_delta(st, TW_CLOSES_ACTIVE) / secs,
+		       tcpwait_counter_delta(st, TW_CONNECT_EADDRNOTAVAIL) / secs,
+		       (unsigned long long)st->counters[TW_CONNECT_EADDRNOTAVAIL], st->sys.usable);
 		/* in the interval they happen, not only at exit: a count of this interval may
 		 * fall short by that many */
-		missed = setup_prog_misses(tw->skel->obj);
-		if (missed > tw->prev_missed)
+		missed = setup_prog_misses(st->skel->obj);
+		if (missed > st->prev_missed)
 			printf("!! %llu runs of tcpwait's programs skipped by the kernel this "
 			       "interval "
 			       "(recursion): counts above may fall short by that many\n",
-			       (unsigned long long)(missed - tw->prev_missed));
-		tw->prev_missed = missed;
-		tcpwait_print_diagnosis(tw, tcpwait_counter_delta(tw, TW_CONNECT_EADDRNOTAVAIL));
-		tcpwait_print_groups_table(tw, secs);
-		tcpwait_print_procs(tw, secs);
-		if (tw->cfg.lifetime)
-			tcpwait_print_lifetime(tw);
+			       (unsigned long long)(missed - st->prev_missed));
+		st->prev_missed = missed;
+		tcpwait_print_diagnosis(st, tcpwait_counter_delta(st, TW_CONNECT_EADDRNOTAVAIL));
+		tcpwait_print_groups_table(st, secs);
+		tcpwait_print_procs(st, secs);
+		if (st->cfg.lifetime)
+			tcpwait_print_lifetime(st);
 		printf("\n");
 		fflush(stdout);
 	}
 done:
-	memcpy(tw->prev_counters, tw->counters, sizeof(tw->counters));
-	memcpy(tw->prev_lifetime, tw->lifetime, sizeof(tw->lifetime));
-	tw->prev_time_wait = tw->scan.time_wait;
+	memcpy(st->prev_counters, st->counters, sizeof(st->counters));
+	memcpy(st->prev_lifetime, st->lifetime, sizeof(st->lifetime));
+	st->prev_time_wait = st->scan.time_wait;
 	return 0;
 }
 
 static int event_print(void *ctx, void *data, size_t size)
 {
-	struct tcpwait_state *tw = ctx;
+	struct tcpwait_state *st = ctx;
 	const struct tcpwait_event *e = data;
 	char l[64], r[64], comm[KSCOPE_COMM_LEN * 4 + 1];
-	struct json *j = &tw->j;
+	struct json *j = &st->j;
 
 	if (size < sizeof(*e))
 		return 0;
 	tw_addr_str(e->t.family, e->t.laddr, l, sizeof(l));
 	tw_addr_str(e->t.family, e->t.raddr, r, sizeof(r));
-	if (tw->common.json) {
+	if (st->common.json) {
 		json_event_begin_at(j, "state", e->ts_ns);
 		json_kv_u64(j, "pid", e->tgid);
 		json_key(j, "comm");
@@ -615,16 +616,16 @@ static int event_print(void *ctx, void *data, size_t size)
 	}
 	out_sanitize(comm, sizeof(comm), e->comm, sizeof(e->comm));
 	printf("%-14.6f %-7u %-16s %-22s %-6u %-22s %-6u %-11s -> %-11s %10.3f\n",
-	       (e->ts_ns - tw->start_ns) / 1e9, e->tgid, e->tgid ? comm : "-", l, e->t.lport, r,
+	       (e->ts_ns - st->start_ns) / 1e9, e->tgid, e->tgid ? comm : "-", l, e->t.lport, r,
 	       e->t.rport, state_name(e->oldstate), state_name(e->newstate), e->in_state_ns / 1e6);
 	return 0;
 }
 
 static int events_tick(void *ctx)
 {
-	struct tcpwait_state *tw = ctx;
+	struct tcpwait_state *st = ctx;
 
-	events_lost_check(&tw->ev);
+	events_lost_check(&st->ev);
 	fflush(stdout);
 	return 0;
 }
@@ -634,33 +635,33 @@ static const char *const unattributed_names[TCPWAIT_PROC_COUNTERS] = {
 	"opens", "active_closes", "passive_closes", "time_wait_entries", "connect_eaddrnotavail",
 };
 
-static void print_summary(struct tcpwait_state *tw)
+static void print_summary(struct tcpwait_state *st)
 {
-	__u64 lost = tw->ev.rb ? events_lost_check(&tw->ev) : 0;
-	__u64 missed = setup_prog_misses(tw->skel->obj);
-	struct json *j = &tw->j;
+	__u64 lost = st->ev.rb ? events_lost_check(&st->ev) : 0;
+	__u64 missed = setup_prog_misses(st->skel->obj);
+	struct json *j = &st->j;
 	char hook[128];
 
-	read_counters(tw);
-	if (tw->common.json) {
+	read_counters(st);
+	if (st->common.json) {
 		json_event_begin(j, "summary");
-		json_summary_counts(j, (out_monotonic_ns() - tw->start_ns) / 1e9, lost, missed);
-		json_kv_u64(j, "active_opens", tw->counters[TW_OPENS_ACTIVE]);
-		json_kv_u64(j, "passive_opens", tw->counters[TW_OPENS_PASSIVE]);
-		json_kv_u64(j, "active_closes", tw->counters[TW_CLOSES_ACTIVE]);
-		json_kv_u64(j, "passive_closes", tw->counters[TW_CLOSES_PASSIVE]);
-		json_kv_u64(j, "time_wait_entries", tw->counters[TW_TIMEWAIT_ENTRIES]);
-		json_kv_u64(j, "resets", tw->counters[TW_RESETS]);
-		json_kv_u64(j, "connect_eaddrnotavail", tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
+		json_summary_counts(j, (out_monotonic_ns() - st->start_ns) / 1e9, lost, missed);
+		json_kv_u64(j, "active_opens", st->counters[TW_OPENS_ACTIVE]);
+		json_kv_u64(j, "passive_opens", st->counters[TW_OPENS_PASSIVE]);
+		json_kv_u64(j, "active_closes", st->counters[TW_CLOSES_ACTIVE]);
+		json_kv_u64(j, "passive_closes", st->counters[TW_CLOSES_PASSIVE]);
+		json_kv_u64(j, "time_wait_entries", st->counters[TW_TIMEWAIT_ENTRIES]);
+		json_kv_u64(j, "resets", st->counters[TW_RESETS]);
+		json_kv_u64(j, "connect_eaddrnotavail", st->counters[TW_CONNECT_EADDRNOTAVAIL]);
 		json_key(j, "unattributed");
 		json_object_begin(j);
 		for (int k = 0; k < TCPWAIT_PROC_COUNTERS; k++)
-			json_kv_u64(j, unattributed_names[k], tw->unattr[k].missing);
+			json_kv_u64(j, unattributed_names[k], st->unattr[k].missing);
 		json_object_end(j);
 		json_key(j, "hooks");
 		json_object_begin(j);
 		json_kv_string(j, "time_wait_entries",
-			       plan_describe(&tw->plan, hook, sizeof(hook)));
+			       plan_describe(&st->plan, hook, sizeof(hook)));
 		json_object_end(j);
 		json_object_end(j);
 		json_line_end(j);
@@ -668,18 +669,18 @@ static void print_summary(struct tcpwait_state *tw)
 	}
 	printf("Total: %llu active and %llu passive opens, %llu TIME_WAIT entries, %llu resets, "
 	       "%llu connect() EADDRNOTAVAIL\n",
-	       (unsigned long long)tw->counters[TW_OPENS_ACTIVE],
-	       (unsigned long long)tw->counters[TW_OPENS_PASSIVE],
-	       (unsigned long long)tw->counters[TW_TIMEWAIT_ENTRIES],
-	       (unsigned long long)tw->counters[TW_RESETS],
-	       (unsigned long long)tw->counters[TW_CONNECT_EADDRNOTAVAIL]);
-	if (tw->unattr[0].missing || tw->unattr[3].missing)
+	       (unsigned long long)st->counters[TW_OPENS_ACTIVE],
+	       (unsigned long long)st->counters[TW_OPENS_PASSIVE],
+	       (unsigned long long)st->counters[TW_TIMEWAIT_ENTRIES],
+	       (unsigned long long)st->counters[TW_RESETS],
+	       (unsigned long long)st->counters[TW_CONNECT_EADDRNOTAVAIL]);
+	if (st->unattr[0].missing || st->unattr[3].missing)
 		printf("%llu opens and %llu TIME_WAIT entries not attributed to a process: sockets "
 		       "older than tcpwait, owners gone, or more than %u processes between two "
 		       "reads (the kernel's table evicted their rows)\n",
-		       (unsigned long long)tw->unattr[0].missing,
-		       (unsigned long long)tw->unattr[3].missing,
-		       bpf_map__max_entries(tw->skel->maps.procs));
+		       (unsigned long long)st->unattr[0].missing,
+		       (unsigned long long)st->unattr[3].missing,
+		       bpf_map__max_entries(st->skel->maps.procs));
 	if (missed)
 		printf("%llu events missed: the kernel skipped tcpwait's programs while another "
 		       "BPF "
@@ -691,74 +692,74 @@ static void print_summary(struct tcpwait_state *tw)
  * Bad input is exit 2 before anything else, privileges included: as non-root, --netns bogus,
  * -4 -6 and --lport 0 were answered with "needs root".
  */
-static void tcpwait_validate(struct tcpwait_state *tw)
+static void tcpwait_validate(struct tcpwait_state *st)
 {
 	__u8 ports[8192];
 	char why[256];
 	__u32 inum;
 
-	if (tw->cfg.ipv4 && tw->cfg.ipv6)
+	if (st->cfg.ipv4 && st->cfg.ipv6)
 		opts_die(&tcpwait_tool, "-4 and -6 exclude each other; give neither for both");
-	if (tw->cfg.netns && tw->cfg.host_netns)
+	if (st->cfg.netns && st->cfg.host_netns)
 		opts_die(&tcpwait_tool, "--netns and --host-netns exclude each other");
-	if (tw->common.ring_mb && !tw->cfg.events)
+	if (st->common.ring_mb && !st->cfg.events)
 		opts_die(&tcpwait_tool, "--ring-mb only makes sense with --events");
-	if (tw->cfg.lports && opts_parse_ports(tw->cfg.lports, ports, why, sizeof(why)))
-		opts_die(&tcpwait_tool, "invalid --lport '%s': %s", tw->cfg.lports, why);
-	if (tw->cfg.rports && opts_parse_ports(tw->cfg.rports, ports, why, sizeof(why)))
-		opts_die(&tcpwait_tool, "invalid --rport '%s': %s", tw->cfg.rports, why);
-	if (tw->cfg.netns) {
-		tw->netns_fd = netns_open(tw->cfg.netns, &inum, why, sizeof(why));
-		if (tw->netns_fd < 0)
-			opts_die(&tcpwait_tool, "invalid --netns '%s': %s", tw->cfg.netns, why);
+	if (st->cfg.lports && opts_parse_ports(st->cfg.lports, ports, why, sizeof(why)))
+		opts_die(&tcpwait_tool, "invalid --lport '%s': %s", st->cfg.lports, why);
+	if (st->cfg.rports && opts_parse_ports(st->cfg.rports, ports, why, sizeof(why)))
+		opts_die(&tcpwait_tool, "invalid --rport '%s': %s", st->cfg.rports, why);
+	if (st->cfg.netns) {
+		st->netns_fd = netns_open(st->cfg.netns, &inum, why, sizeof(why));
+		if (st->netns_fd < 0)
+			opts_die(&tcpwait_tool, "invalid --netns '%s': %s", st->cfg.netns, why);
 	} else {
 		inum = netns_self_inum();
 	}
-	tw->home_netns = inum;
+	st->home_netns = inum;
 }
 
-static int tcpwait_configure(struct tcpwait_state *tw)
+static int tcpwait_configure(struct tcpwait_state *st)
 {
-	struct tcpwait *skel = tw->skel;
-	__u32 inum = tw->home_netns;
+	struct tcpwait *skel = st->skel;
+	__u32 inum = st->home_netns;
 	/* every namespace unless one was asked for */
-	skel->rodata->filter_netns = tw->cfg.netns || tw->cfg.host_netns ? inum : 0;
+	skel->rodata->filter_netns = st->cfg.netns || st->cfg.host_netns ? inum : 0;
 	/*
 	 * What the instance looks into, on every series: "all" namespaces or one's inode (as lsns
 	 * and /proc/PID/ns/net show it), so that an instance on the host and one with --netns
 	 * never write the same series, not even the tuple series of a namespace both see.
 	 */
-	if (tw->common.prom_file) {
+	if (st->common.prom_file) {
 		char scope[32];
 
-		if (tw->cfg.netns || tw->cfg.host_netns)
+		if (st->cfg.netns || st->cfg.host_netns)
 			snprintf(scope, sizeof(scope), "netns:%u", inum);
 		else
 			snprintf(scope, sizeof(scope), "all");
 		prom_label_tool("scope", scope);
 	}
-	skel->rodata->filter_family = tw->cfg.ipv4   ? TCPWAIT_AF_INET
-				      : tw->cfg.ipv6 ? TCPWAIT_AF_INET6
+	skel->rodata->filter_family = st->cfg.ipv4   ? TCPWAIT_AF_INET
+				      : st->cfg.ipv6 ? TCPWAIT_AF_INET6
 						     : 0;
-	skel->rodata->filter_tgid = tw->common.pid;
-	skel->rodata->filter_cgroup_id = tw->common.cgroup_id;
-	skel->rodata->filter_cgroup_level = tw->common.cgroup_level;
-	skel->rodata->stream_events = tw->cfg.events;
-	skel->rodata->lifetime_hist = tw->cfg.lifetime;
-	config_ports(tw->cfg.lports, "lport", skel->rodata->filter_lports,
+	skel->rodata->filter_tgid = st->common.pid;
+	skel->rodata->filter_cgroup_id = st->common.cgroup_id;
+	skel->rodata->filter_cgroup_level = st->common.cgroup_level;
+	skel->rodata->stream_events = st->cfg.events;
+	skel->rodata->lifetime_hist = st->cfg.lifetime;
+	config_ports(st->cfg.lports, "lport", skel->rodata->filter_lports,
 		     (bool *)&skel->rodata->filter_lports_on);
-	config_ports(tw->cfg.rports, "rport", skel->rodata->filter_rports,
+	config_ports(st->cfg.rports, "rport", skel->rodata->filter_rports,
 		     (bool *)&skel->rodata->filter_rports_on);
-	if (!tw->cfg.events)
+	if (!st->cfg.events)
 		bpf_map__set_max_entries(skel->maps.events, 4096);
 	else if (events_ring_size(skel->maps.events, sizeof(struct tcpwait_event),
-				  tw->common.ring_mb)) {
+				  st->common.ring_mb)) {
 		out_error("could not size the event ring buffer to --ring-mb %ld",
-			  tw->common.ring_mb);
+			  st->common.ring_mb);
 		return -1;
 	}
 	snap_rows_cap(skel->maps.procs);
-	tw->plan = (struct plan_item){
+	st->plan = (struct plan_item){
 		.what = "TIME_WAIT entries",
 		.choices = {{HOOK_FENTRY, "tcp_time_wait", {skel->progs.tcpwait_tw_fentry}},
 			    {HOOK_KPROBE, "tcp_time_wait", {skel->progs.tcpwait_tw_kprobe}},
@@ -766,20 +767,20 @@ static int tcpwait_configure(struct tcpwait_state *tw)
 			    {HOOK_TRACEPOINT, "sock:inet_sock_set_state"}},
 		.degraded = "not possible: inet_sock_set_state is required",
 	};
-	if (plan_choose(&tw->plan, 1)) {
+	if (plan_choose(&st->plan, 1)) {
 		out_error("this kernel has no sock:inet_sock_set_state tracepoint, which tcpwait "
 			  "needs (Linux 4.16 or later)");
 		return -1;
 	}
-	skel->rodata->timewait_hooked = tw->plan.chosen < 2;
+	skel->rodata->timewait_hooked = st->plan.chosen < 2;
 	/* the iterator is attached by hand: it needs no hook, only a link to create fds from */
 	bpf_program__set_autoattach(skel->progs.tcpwait_iter, false);
 	return 0;
 }
 
-static void print_events_header(struct tcpwait_state *tw)
+static void print_events_header(struct tcpwait_state *st)
 {
-	if (tw->common.json)
+	if (st->common.json)
 		return;
 	printf("%-14s %-7s %-16s %-22s %-6s %-22s %-6s %-11s    %-11s %10s\n", "TIME(s)", "PID",
 	       "COMM", "LADDR", "LPORT", "RADDR", "RPORT", "OLDSTATE", "NEWSTATE", "MS");
@@ -787,86 +788,86 @@ static void print_events_header(struct tcpwait_state *tw)
 
 int main(int argc, char **argv)
 {
-	struct tcpwait_state tw = {.netns_fd = -1, .cfg.top = 10};
+	struct tcpwait_state st = {.netns_fd = -1, .cfg.top = 10};
 	int err = 1;
 
-	opts_parse(&tcpwait_tool, argc, argv, &tw.common, &tw.cfg);
-	tcpwait_validate(&tw);
+	opts_parse(&tcpwait_tool, argc, argv, &st.common, &st.cfg);
+	tcpwait_validate(&st);
 	if (setup_check())
 		return 1;
-	tw.ncpus = libbpf_num_possible_cpus();
-	json_init(&tw.j, stdout);
+	st.ncpus = libbpf_num_possible_cpus();
+	json_init(&st.j, stdout);
 
-	tw.skel = tcpwait__open_opts(setup_open_opts());
-	if (!tw.skel) {
+	st.skel = tcpwait__open_opts(setup_open_opts());
+	if (!st.skel) {
 		setup_explain(-errno, "open the BPF programs");
 		return 1;
 	}
-	err = tcpwait_configure(&tw);
+	err = tcpwait_configure(&st);
 	if (err)
 		goto cleanup;
-	err = tcpwait__load(tw.skel);
+	err = tcpwait__load(st.skel);
 	if (err) {
 		setup_explain(err, "load the BPF programs");
 		goto cleanup;
 	}
-	tw.obj = tw.skel->obj;
-	tw.failed_dests_fd = bpf_map__fd(tw.skel->maps.failed_dests);
-	cost_start(tw.skel->obj, tw.common.no_bpf_stats);
-	err = tcpwait__attach(tw.skel);
+	st.obj = st.skel->obj;
+	st.failed_dests_fd = bpf_map__fd(st.skel->maps.failed_dests);
+	cost_start(st.skel->obj, st.common.no_bpf_stats);
+	err = tcpwait__attach(st.skel);
 	if (!err) {
-		tw.skel->links.tcpwait_iter =
-			bpf_program__attach_iter(tw.skel->progs.tcpwait_iter, NULL);
-		err = tw.skel->links.tcpwait_iter ? 0 : -errno;
+		st.skel->links.tcpwait_iter =
+			bpf_program__attach_iter(st.skel->progs.tcpwait_iter, NULL);
+		err = st.skel->links.tcpwait_iter ? 0 : -errno;
 	}
 	if (err) {
 		setup_explain(err, "attach the BPF programs");
 		goto cleanup;
 	}
 	/* the program list comes from the object, so it cannot drift from the BPF side */
-	setup_report_attached(tw.skel->obj);
+	setup_report_attached(st.skel->obj);
 
-	tw.start_ns = tw.last_tick_ns = out_monotonic_ns();
-	if (!tw.cfg.events) {
+	st.start_ns = st.last_tick_ns = out_monotonic_ns();
+	if (!st.cfg.events) {
 		/* the first interval's rates need a starting point */
-		err = scan_sockets(&tw);
+		err = scan_sockets(&st);
 		if (err)
 			goto cleanup;
-		tw.prev_time_wait = tw.scan.time_wait;
+		st.prev_time_wait = st.scan.time_wait;
 	}
-	if (tw.cfg.events) {
-		err = events_open(&tw.ev, tw.skel->maps.events, event_print, &tw,
-				  &tw.skel->bss->kscope_lost_events);
+	if (st.cfg.events) {
+		err = events_open(&st.ev, st.skel->maps.events, event_print, &st,
+				  &st.skel->bss->kscope_lost_events);
 		if (err)
 			goto cleanup;
-		print_events_header(&tw);
-		err = loop_run(&tw.common, &tw.ev, events_tick, &tw);
+		print_events_header(&st);
+		err = loop_run(&st.common, &st.ev, events_tick, &st);
 	} else {
-		if (!tw.common.json && !tw.common.prom_file)
+		if (!st.common.json && !st.common.prom_file)
 			printf("Tracing TCP state changes%s%s... Ctrl-C to end.\n\n",
-			       tw.cfg.netns ? " in netns " : "", tw.cfg.netns ? tw.cfg.netns : "");
+			       st.cfg.netns ? " in netns " : "", st.cfg.netns ? st.cfg.netns : "");
 		fflush(stdout);
-		loop_started(&tw.common, tw.cfg.netns ? "TCP state changes in the network namespace"
+		loop_started(&st.common, st.cfg.netns ? "TCP state changes in the network namespace"
 						      : "TCP state changes");
-		err = loop_run(&tw.common, NULL, tcpwait_tick, &tw);
+		err = loop_run(&st.common, NULL, tcpwait_tick, &st);
 	}
-	if (!tw.common.prom_file)
-		print_summary(&tw);
+	if (!st.common.prom_file)
+		print_summary(&st);
 
 cleanup:
-	events_close(&tw.ev);
+	events_close(&st.ev);
 	cost_exit();
-	tcpwait__destroy(tw.skel);
-	tw_scan_free(&tw.scan);
-	tw_scan_free(&tw.prev_scan);
-	free(tw.procs);
-	free(tw.prev_procs);
-	free(tw.procs_read);
-	snap_free(&tw.procs_snap);
-	free(tw.ns);
-	promrows_free(&tw.prom_rows);
+	tcpwait__destroy(st.skel);
+	tw_scan_free(&st.scan);
+	tw_scan_free(&st.prev_scan);
+	free(st.procs);
+	free(st.prev_procs);
+	free(st.procs_read);
+	snap_free(&st.procs_snap);
+	free(st.ns);
+	promrows_free(&st.prom_rows);
 	cgroup_cache_free();
-	if (tw.netns_fd >= 0)
-		close(tw.netns_fd);
+	if (st.netns_fd >= 0)
+		close(st.netns_fd);
 	return err ? 1 : 0;
 }

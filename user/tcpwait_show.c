@@ -20,6 +20,7 @@
 #include "netns.h"
 #include "table.h"
 #include "tcpwait_table.h"
+#include "tcpwait_state.h"
 #include "tcpwait_show.h"
 
 static int proc_cmp(const void *a, const void *b)
@@ -37,43 +38,43 @@ static bool proc_active(const struct proc_row *r)
 	       r->delta.passive_closes || r->delta.eaddrnotavail;
 }
 
-const struct tw_ns *tcpwait_ns_find(const struct tcpwait_state *tw, __u32 inum)
+const struct tw_ns *tcpwait_ns_find(const struct tcpwait_state *st, __u32 inum)
 {
-	for (size_t i = 0; i < tw->nns; i++)
-		if (tw->ns[i].inum == inum)
-			return &tw->ns[i];
+	for (size_t i = 0; i < st->nns; i++)
+		if (st->ns[i].inum == inum)
+			return &st->ns[i];
 	return NULL;
 }
 
 /* the namespace's own settings: port ranges and tcp_tw_reuse are per namespace */
-static const struct tw_sysctls *ns_sys(const struct tcpwait_state *tw, __u32 inum)
+static const struct tw_sysctls *ns_sys(const struct tcpwait_state *st, __u32 inum)
 {
-	const struct tw_ns *ns = tcpwait_ns_find(tw, inum);
+	const struct tw_ns *ns = tcpwait_ns_find(st, inum);
 
-	return ns && ns->sys_ok ? &ns->sys : &tw->sys;
+	return ns && ns->sys_ok ? &ns->sys : &st->sys;
 }
 
-void tcpwait_json_ns(struct tcpwait_state *tw, __u32 inum)
+void tcpwait_json_ns(struct tcpwait_state *st, __u32 inum)
 {
-	const struct tw_ns *ns = tcpwait_ns_find(tw, inum);
+	const struct tw_ns *ns = tcpwait_ns_find(st, inum);
 
-	json_kv_u64(&tw->j, "netns", inum);
+	json_kv_u64(&st->j, "netns", inum);
 	if (ns && ns->cgroup_id) {
-		cgroup_json_fields(&tw->j, ns->cgroup_id);
+		cgroup_json_fields(&st->j, ns->cgroup_id);
 		return;
 	}
 	if (ns && ns->container[0])
-		json_kv_string(&tw->j, "container", ns->container);
+		json_kv_string(&st->j, "container", ns->container);
 	else
-		json_kv_null(&tw->j, "container");
-	json_kv_null(&tw->j, "cgroup");
-	json_kv_u64(&tw->j, "cgroup_id", 0);
+		json_kv_null(&st->j, "container");
+	json_kv_null(&st->j, "cgroup");
+	json_kv_u64(&st->j, "cgroup_id", 0);
 }
 
 /* what a table shows for a namespace: its container, "host", or its inode */
-static const char *ns_label(const struct tcpwait_state *tw, __u32 inum, char *buf, size_t len)
+static const char *ns_label(const struct tcpwait_state *st, __u32 inum, char *buf, size_t len)
 {
-	const struct tw_ns *ns = tcpwait_ns_find(tw, inum);
+	const struct tw_ns *ns = tcpwait_ns_find(st, inum);
 
 	if (ns && ns->container[0])
 		snprintf(buf, len, "%s", ns->container);
@@ -84,17 +85,17 @@ static const char *ns_label(const struct tcpwait_state *tw, __u32 inum, char *bu
 	return buf;
 }
 
-void tcpwait_print_namespaces(struct tcpwait_state *tw)
+void tcpwait_print_namespaces(struct tcpwait_state *st)
 {
-	struct json *j = &tw->j;
+	struct json *j = &st->j;
 
 	json_key(j, "namespaces");
 	json_array_begin(j);
-	for (size_t i = 0; i < tw->nns; i++) {
-		const struct tw_ns *ns = &tw->ns[i];
+	for (size_t i = 0; i < st->nns; i++) {
+		const struct tw_ns *ns = &st->ns[i];
 
 		json_object_begin(j);
-		tcpwait_json_ns(tw, ns->inum);
+		tcpwait_json_ns(st, ns->inum);
 		if (ns->pid)
 			json_kv_u64(j, "pid", ns->pid);
 		else
@@ -107,10 +108,10 @@ void tcpwait_print_namespaces(struct tcpwait_state *tw)
 	json_array_end(j);
 }
 
-static __u32 prev_group_sockets(struct tcpwait_state *tw, const struct tw_group *g)
+static __u32 prev_group_sockets(struct tcpwait_state *st, const struct tw_group *g)
 {
-	for (size_t i = 0; i < tw->prev_scan.ngroups; i++) {
-		const struct tw_group *p = &tw->prev_scan.groups[i];
+	for (size_t i = 0; i < st->prev_scan.ngroups; i++) {
+		const struct tw_group *p = &st->prev_scan.groups[i];
 
 		if (p->netns == g->netns && p->server == g->server && p->family == g->family &&
 		    p->port == g->port && !memcmp(p->laddr, g->laddr, 16) &&
@@ -121,7 +122,7 @@ static __u32 prev_group_sockets(struct tcpwait_state *tw, const struct tw_group 
 }
 
 /* connect() failures with EADDRNOTAVAIL towards this group's destination, since start. */
-static __u64 group_failures(struct tcpwait_state *tw, const struct tw_group *g)
+static __u64 group_failures(struct tcpwait_state *st, const struct tw_group *g)
 {
 	struct tcpwait_dest d = {};
 	__u64 n = 0;
@@ -130,7 +131,7 @@ static __u64 group_failures(struct tcpwait_state *tw, const struct tw_group *g)
 	d.rport = g->port;
 	d.family = g->family;
 	d.netns = g->netns;
-	bpf_map_lookup_elem(tw->failed_dests_fd, &d, &n);
+	bpf_map_lookup_elem(st->failed_dests_fd, &d, &n);
 	return n;
 }
 
@@ -143,27 +144,27 @@ int tcpwait_group_cmp_pressure(const void *a, const void *b)
 	return x->sockets < y->sockets ? 1 : x->sockets > y->sockets ? -1 : 0;
 }
 
-static bool group_pressed(struct tcpwait_state *tw, const struct tw_group *g, __u64 new_failures)
+static bool group_pressed(struct tcpwait_state *st, const struct tw_group *g, __u64 new_failures)
 {
-	return tw_group_pressed(ns_sys(tw, g->netns), g, new_failures);
+	return tw_group_pressed(ns_sys(st, g->netns), g, new_failures);
 }
 
-void tcpwait_print_groups_json(struct tcpwait_state *tw, double secs)
+void tcpwait_print_groups_json(struct tcpwait_state *st, double secs)
 {
-	struct json *j = &tw->j;
+	struct json *j = &st->j;
 
 	json_key(j, "tuples");
 	json_array_begin(j);
-	for (size_t i = 0; i < tw->scan.ngroups && i < (size_t)tw->cfg.top; i++) {
-		const struct tw_group *g = &tw->scan.groups[i];
-		const struct tw_sysctls *sys = ns_sys(tw, g->netns);
+	for (size_t i = 0; i < st->scan.ngroups && i < (size_t)st->cfg.top; i++) {
+		const struct tw_group *g = &st->scan.groups[i];
+		const struct tw_sysctls *sys = ns_sys(st, g->netns);
 		char a[64];
 		double eta;
 
-		if (!g->time_wait && !group_pressed(tw, g, 0))
+		if (!g->time_wait && !group_pressed(st, g, 0))
 			continue;
 		json_object_begin(j);
-		tcpwait_json_ns(tw, g->netns);
+		tcpwait_json_ns(st, g->netns);
 		json_kv_string(j, "side", g->server ? "server" : "client");
 		json_kv_string(j, "laddr", tw_addr_str(g->family, g->laddr, a, sizeof(a)));
 		if (g->server)
@@ -187,36 +188,36 @@ void tcpwait_print_groups_json(struct tcpwait_state *tw, double secs)
 			json_kv_u64(j, "ports_range", sys->usable);
 			json_kv_i64(j, "tcp_tw_reuse", sys->tw_reuse);
 			json_kv_double(j, "headroom_pct", tw_headroom_pct(g->sockets, sys->usable));
-			eta = tw_eta_s(g->sockets, prev_group_sockets(tw, g), sys->usable, secs);
+			eta = tw_eta_s(g->sockets, prev_group_sockets(st, g), sys->usable, secs);
 			if (eta < 0)
 				json_kv_null(j, "eta_s");
 			else
 				json_kv_double(j, "eta_s", eta);
 		}
 		json_kv_u64(j, "connect_eaddrnotavail_total",
-			    g->server ? 0 : group_failures(tw, g));
+			    g->server ? 0 : group_failures(st, g));
 		json_object_end(j);
 	}
 	json_array_end(j);
 }
 
-void tcpwait_print_groups_table(struct tcpwait_state *tw, double secs)
+void tcpwait_print_groups_table(struct tcpwait_state *st, double secs)
 {
 	size_t shown = 0, total = 0;
 
 	printf("%-12s %-22s %-28s %6s %9s %7s %7s %8s %8s\n", "NETNS", "LOCAL", "REMOTE", "SIDE",
 	       "TIME_WAIT", "IN_USE", "RANGE", "HEADROOM", "FULL_IN");
-	for (size_t i = 0; i < tw->scan.ngroups; i++) {
-		const struct tw_group *g = &tw->scan.groups[i];
-		const struct tw_sysctls *sys = ns_sys(tw, g->netns);
+	for (size_t i = 0; i < st->scan.ngroups; i++) {
+		const struct tw_group *g = &st->scan.groups[i];
+		const struct tw_sysctls *sys = ns_sys(st, g->netns);
 		char l[80], r[80], a[64], eta_s[16] = "-", head[16] = "-", range[16] = "-";
 		char nsl[96], nss[96];
 		double eta;
 
-		if (!g->time_wait && !group_pressed(tw, g, 0))
+		if (!g->time_wait && !group_pressed(st, g, 0))
 			continue;
 		total++;
-		if (shown >= (size_t)tw->cfg.top)
+		if (shown >= (size_t)st->cfg.top)
 			continue;
 		shown++;
 		tw_addr_str(g->family, g->laddr, a, sizeof(a));
@@ -233,13 +234,13 @@ void tcpwait_print_groups_table(struct tcpwait_state *tw, double secs)
 			snprintf(range, sizeof(range), "%u", sys->usable);
 			snprintf(head, sizeof(head), "%.1f%%",
 				 tw_headroom_pct(g->sockets, sys->usable));
-			eta = tw_eta_s(g->sockets, prev_group_sockets(tw, g), sys->usable, secs);
+			eta = tw_eta_s(g->sockets, prev_group_sockets(st, g), sys->usable, secs);
 			if (eta == 0)
 				snprintf(eta_s, sizeof(eta_s), "full");
 			else if (eta > 0)
 				snprintf(eta_s, sizeof(eta_s), "%.0fs", eta);
 		}
-		out_sanitize(nss, sizeof(nss), ns_label(tw, g->netns, nsl, sizeof(nsl)),
+		out_sanitize(nss, sizeof(nss), ns_label(st, g->netns, nsl, sizeof(nsl)),
 			     sizeof(nsl));
 		printf("%-12.12s %-22s %-28s %6s %9u %7u %7s %8s %8s\n", nss, l, r,
 		       g->server ? "server" : "client", g->time_wait, g->sockets, range, head,
@@ -248,37 +249,37 @@ void tcpwait_print_groups_table(struct tcpwait_state *tw, double secs)
 	table_more(stdout, shown, total);
 }
 
-void tcpwait_print_diagnosis(struct tcpwait_state *tw, __u64 new_failures)
+void tcpwait_print_diagnosis(struct tcpwait_state *st, __u64 new_failures)
 {
 	char line[768];
-	bool json = tw->common.json;
+	bool json = st->common.json;
 
 	if (json) {
-		json_key(&tw->j, "diagnosis");
-		json_array_begin(&tw->j);
+		json_key(&st->j, "diagnosis");
+		json_array_begin(&st->j);
 	}
-	for (size_t i = 0; i < tw->scan.ngroups; i++) {
-		const struct tw_group *g = &tw->scan.groups[i];
-		__u64 failures = group_failures(tw, g);
+	for (size_t i = 0; i < st->scan.ngroups; i++) {
+		const struct tw_group *g = &st->scan.groups[i];
+		__u64 failures = group_failures(st, g);
 
-		if (!group_pressed(tw, g, failures && new_failures ? failures : 0))
+		if (!group_pressed(st, g, failures && new_failures ? failures : 0))
 			continue;
 		char full[900], nsl[96];
 
-		tw_diagnose(ns_sys(tw, g->netns), g, failures, line, sizeof(line));
+		tw_diagnose(ns_sys(st, g->netns), g, failures, line, sizeof(line));
 		/* on a container host, whose namespace it is comes first */
-		if (g->netns != tw->home_netns || tw->nns > 1)
+		if (g->netns != st->home_netns || st->nns > 1)
 			snprintf(full, sizeof(full), "%s: %s",
-				 ns_label(tw, g->netns, nsl, sizeof(nsl)), line);
+				 ns_label(st, g->netns, nsl, sizeof(nsl)), line);
 		else
 			snprintf(full, sizeof(full), "%s", line);
 		if (json)
-			json_string(&tw->j, full);
+			json_string(&st->j, full);
 		else
 			printf("!! %s\n", full);
 	}
 	if (json)
-		json_array_end(&tw->j);
+		json_array_end(&st->j);
 }
 
 static void proc_label(const struct proc_row *r, char *buf, size_t len)
@@ -293,9 +294,9 @@ static void proc_label(const struct proc_row *r, char *buf, size_t len)
 	out_sanitize(buf, len, raw, sizeof(raw));
 }
 
-static bool unattributed_any(const struct tcpwait_state *tw)
+static bool unattributed_any(const struct tcpwait_state *st)
 {
-	return proc_active(&tw->unattributed) || tw->unattributed.delta.timewait_entries;
+	return proc_active(&st->unattributed) || st->unattributed.delta.timewait_entries;
 }
 
 /* a row's interval figures, the same for a process, a container and the owner-unknown row */
@@ -314,10 +315,10 @@ static void proc_counters_json(struct json *j, const struct proc_row *r)
  * to the header: sockets older than tcpwait, owners whose rows are gone, and processes whose
  * rows the kernel's table (MAX_PROCS) evicted before they were read.
  */
-static void procs_unattributed_json(struct tcpwait_state *tw)
+static void procs_unattributed_json(struct tcpwait_state *st)
 {
-	const struct proc_row *u = &tw->unattributed;
-	struct json *j = &tw->j;
+	const struct proc_row *u = &st->unattributed;
+	struct json *j = &st->j;
 
 	json_key(j, "unattributed");
 	json_object_begin(j);
@@ -325,25 +326,25 @@ static void procs_unattributed_json(struct tcpwait_state *tw)
 	json_object_end(j);
 }
 
-void tcpwait_print_procs(struct tcpwait_state *tw, double secs)
+void tcpwait_print_procs(struct tcpwait_state *st, double secs)
 {
 	size_t shown, active = 0;
-	struct json *j = &tw->j;
+	struct json *j = &st->j;
 	char comm[KSCOPE_COMM_LEN * 4 + 1], cont[160];
 
-	for (size_t i = 0; i < tw->nprocs; i++)
-		if (proc_active(&tw->procs[i]))
-			tw->procs[active++] = tw->procs[i];
-	shown = table_top(tw->procs, active, sizeof(*tw->procs), proc_cmp, tw->cfg.top);
+	for (size_t i = 0; i < st->nprocs; i++)
+		if (proc_active(&st->procs[i]))
+			st->procs[active++] = st->procs[i];
+	shown = table_top(st->procs, active, sizeof(*st->procs), proc_cmp, st->cfg.top);
 
-	if (tw->common.json) {
+	if (st->common.json) {
 		json_key(j, "procs");
 		json_array_begin(j);
 		for (size_t i = 0; i < shown; i++) {
-			const struct proc_row *r = &tw->procs[i];
+			const struct proc_row *r = &st->procs[i];
 
 			json_object_begin(j);
-			if (tw->common.containers) {
+			if (st->common.containers) {
 				json_kv_null(j, "pid");
 				json_kv_null(j, "comm");
 			} else {
@@ -357,57 +358,57 @@ void tcpwait_print_procs(struct tcpwait_state *tw, double secs)
 			json_object_end(j);
 		}
 		json_array_end(j);
-		procs_unattributed_json(tw);
+		procs_unattributed_json(st);
 		return;
 	}
-	if (!shown && !unattributed_any(tw))
+	if (!shown && !unattributed_any(st))
 		return;
-	printf("\n%-7s %-16s %-14s %8s %10s %10s %9s %8s\n", tw->common.containers ? "" : "PID",
-	       tw->common.containers ? "" : "COMM", "CONTAINER", "OPENS/s", "ACTCLOSE/s",
+	printf("\n%-7s %-16s %-14s %8s %10s %10s %9s %8s\n", st->common.containers ? "" : "PID",
+	       st->common.containers ? "" : "COMM", "CONTAINER", "OPENS/s", "ACTCLOSE/s",
 	       "PASCLOSE/s", "TIME_WAIT", "EADDRNA");
 	for (size_t i = 0; i < shown; i++) {
-		const struct proc_row *r = &tw->procs[i];
+		const struct proc_row *r = &st->procs[i];
 		char pid[16] = "";
 
 		out_sanitize(comm, sizeof(comm), r->comm, sizeof(r->comm));
 		proc_label(r, cont, sizeof(cont));
-		if (!tw->common.containers)
+		if (!st->common.containers)
 			snprintf(pid, sizeof(pid), "%u", r->tgid);
 		printf("%-7s %-16s %-14.14s %8.0f %10.0f %10.0f %9u %8llu\n", pid,
-		       tw->common.containers ? "" : comm, cont, r->delta.opens / secs,
+		       st->common.containers ? "" : comm, cont, r->delta.opens / secs,
 		       r->delta.active_closes / secs, r->delta.passive_closes / secs, r->time_wait,
 		       (unsigned long long)r->delta.eaddrnotavail);
 	}
-	if (unattributed_any(tw))
+	if (unattributed_any(st))
 		printf("%-7s %-16s %-14s %8.0f %10.0f %10.0f %9u %8llu\n", "-", "(owner unknown)",
-		       "-", tw->unattributed.delta.opens / secs,
-		       tw->unattributed.delta.active_closes / secs,
-		       tw->unattributed.delta.passive_closes / secs, tw->unattributed.time_wait,
-		       (unsigned long long)tw->unattributed.delta.eaddrnotavail);
+		       "-", st->unattributed.delta.opens / secs,
+		       st->unattributed.delta.active_closes / secs,
+		       st->unattributed.delta.passive_closes / secs, st->unattributed.time_wait,
+		       (unsigned long long)st->unattributed.delta.eaddrnotavail);
 	table_more(stdout, shown, active);
 }
 
-__u64 tcpwait_counter_delta(struct tcpwait_state *tw, int i)
+__u64 tcpwait_counter_delta(struct tcpwait_state *st, int i)
 {
-	return tw->counters[i] - tw->prev_counters[i];
+	return st->counters[i] - st->prev_counters[i];
 }
 
-void tcpwait_print_lifetime(struct tcpwait_state *tw)
+void tcpwait_print_lifetime(struct tcpwait_state *st)
 {
 	__u64 delta[HIST_SLOTS];
 
 	for (int i = 0; i < HIST_SLOTS; i++)
-		delta[i] = tw->lifetime[i] - tw->prev_lifetime[i];
-	if (tw->common.json) {
-		json_key(&tw->j, "lifetime_us");
-		hist_json(&tw->j, delta);
+		delta[i] = st->lifetime[i] - st->prev_lifetime[i];
+	if (st->common.json) {
+		json_key(&st->j, "lifetime_us");
+		hist_json(&st->j, delta);
 		return;
 	}
 	printf("\nESTABLISHED lifetime of connections that ended:\n");
 	hist_print(stdout, delta, "usecs");
 }
 
-static void prom_procs(struct tcpwait_state *tw, struct prom *p)
+static void prom_procs(struct tcpwait_state *st, struct prom *p)
 {
 	/* value columns as read_procs() fills them */
 	static const struct promrows_metric metrics[] = {
@@ -423,11 +424,11 @@ static void prom_procs(struct tcpwait_state *tw, struct prom *p)
 		 "TIME_WAIT sockets the process owns now.", 4},
 	};
 
-	promrows_write(&tw->prom_rows, p, metrics, sizeof(metrics) / sizeof(metrics[0]), 4,
-		       tw->common.prom_top, NULL, NULL, 0);
+	promrows_write(&st->prom_rows, p, metrics, sizeof(metrics) / sizeof(metrics[0]), 4,
+		       st->common.prom_top, NULL, NULL, 0);
 }
 
-static void prom_tuples(struct tcpwait_state *tw, struct prom *p)
+static void prom_tuples(struct tcpwait_state *st, struct prom *p)
 {
 	char laddr[64], raddr[64], port[8];
 	size_t shown = 0;
@@ -443,11 +444,11 @@ static void prom_tuples(struct tcpwait_state *tw, struct prom *p)
 			prom_family(p, name, "gauge",
 				    "Local ports in use towards a destination (client side only).");
 		shown = 0;
-		for (size_t i = 0; i < tw->scan.ngroups && shown < (size_t)tw->common.prom_top;
+		for (size_t i = 0; i < st->scan.ngroups && shown < (size_t)st->common.prom_top;
 		     i++) {
-			const struct tw_group *g = &tw->scan.groups[i];
+			const struct tw_group *g = &st->scan.groups[i];
 
-			if (!g->time_wait && !group_pressed(tw, g, 0))
+			if (!g->time_wait && !group_pressed(st, g, 0))
 				continue;
 			if (pass && g->server)
 				continue;
@@ -455,7 +456,7 @@ static void prom_tuples(struct tcpwait_state *tw, struct prom *p)
 			tw_addr_str(g->family, g->laddr, laddr, sizeof(laddr));
 			tw_addr_str(g->family, g->raddr, raddr, sizeof(raddr));
 			snprintf(port, sizeof(port), "%u", g->port);
-			const struct tw_ns *ns = tcpwait_ns_find(tw, g->netns);
+			const struct tw_ns *ns = tcpwait_ns_find(st, g->netns);
 			char inum[16];
 
 			snprintf(inum, sizeof(inum), "%u", g->netns);
@@ -470,7 +471,7 @@ static void prom_tuples(struct tcpwait_state *tw, struct prom *p)
 	}
 }
 
-int tcpwait_prom_write(struct tcpwait_state *tw)
+int tcpwait_prom_write(struct tcpwait_state *st)
 {
 	static const struct {
 		const char *name, *help;
@@ -492,31 +493,31 @@ int tcpwait_prom_write(struct tcpwait_state *tw)
 	};
 	struct prom p;
 
-	if (prom_begin(&p, tw->common.prom_file))
+	if (prom_begin(&p, st->common.prom_file))
 		return -1;
 	prom_family(&p, "kscope_tcpwait_time_wait", "gauge",
 		    "Sockets in TIME_WAIT in the namespace, as ss counts them.");
-	prom_sample(&p, "kscope_tcpwait_time_wait", NULL, tw->scan.time_wait);
+	prom_sample(&p, "kscope_tcpwait_time_wait", NULL, st->scan.time_wait);
 	prom_family(&p, "kscope_tcpwait_ports_range", "gauge",
 		    "Ephemeral ports connect() can pick from in the namespace.");
-	prom_sample(&p, "kscope_tcpwait_ports_range", NULL, tw->sys.usable);
+	prom_sample(&p, "kscope_tcpwait_ports_range", NULL, st->sys.usable);
 	for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++) {
 		struct prom_labels l = {{"direction"}, {totals[i].label}};
 
 		prom_family(&p, totals[i].name, "counter", totals[i].help);
 		prom_sample(&p, totals[i].name, totals[i].label ? &l : NULL,
-			    tw->counters[totals[i].counter]);
+			    st->counters[totals[i].counter]);
 	}
 	prom_family(&p, "kscope_tcpwait_missed_events_total", "counter",
 		    "Runs of tcpwait's BPF programs the kernel skipped (recursion).");
-	prom_sample(&p, "kscope_tcpwait_missed_events_total", NULL, setup_prog_misses(tw->obj));
-	prom_tuples(tw, &p);
-	prom_procs(tw, &p);
-	if (tw->cfg.lifetime) {
+	prom_sample(&p, "kscope_tcpwait_missed_events_total", NULL, setup_prog_misses(st->obj));
+	prom_tuples(st, &p);
+	prom_procs(st, &p);
+	if (st->cfg.lifetime) {
 		prom_family(&p, "kscope_tcpwait_established_seconds", "histogram",
 			    "How long connections stayed ESTABLISHED.");
-		prom_histogram(&p, "kscope_tcpwait_established_seconds", NULL, tw->lifetime, 1e-6,
-			       tw->counters[TW_LIFETIME_SUM_US] / 1e6);
+		prom_histogram(&p, "kscope_tcpwait_established_seconds", NULL, st->lifetime, 1e-6,
+			       st->counters[TW_LIFETIME_SUM_US] / 1e6);
 	}
 	return prom_commit(&p);
 }
