@@ -382,6 +382,89 @@ ss_time_wait() {
 		jq -e '([.procs[].time_wait] | add // 0) + .unattributed.time_wait == .time_wait'
 }
 
+@test "a process's row evicted and made again between two reads: no wrapped count, rows plus unattributed add up to tcpchurn's" {
+	# P (tcpchurn's client) opens 40 connections and is read.  With tcpwait stopped between
+	# two reads (SIGSTOP; its programs keep counting), short-lived processes fill the table,
+	# shrunk to 16 rows, until the kernel has evicted P's row, as bpftool sees the map, and P
+	# opens 4 more into a new row that counts 4, fewer than the 40 read before.  A delta
+	# without the restart rule printed 4 - 40 wrapped (18446744073709551580 opens).
+	local pout=$BATS_TEST_TMPDIR/p map= m f churn=0 rounds=0 evicted=no again truth all unattr
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="10000 60999"
+	KSCOPE_TABLE_ROWS=16 tool_start -n 100000 0.5
+	ip netns exec "$NS" "$GEN/tcpchurn" -n 40 --hold=60 --again 4 -q >"$pout" &
+	P_JOB=$!
+	wait_until "grep -q connects= '$pout'"
+	p=$(kv client_pid "$(cat "$pout")")
+	[ "$(kv connects "$(cat "$pout")")" -eq 40 ]
+	# all of P's 40 opens read before the churn (a part read after the eviction is lost)
+	p_opens() {
+		grep -v '"summary"' "$OUT" |
+			jq -s --argjson p "$p" '[.[].procs[] | select(.pid == $p) | .opens] | add // 0'
+	}
+	wait_until '[ "$(p_opens)" -eq 40 ]'
+	# the tool's own procs map, and whether it holds P's row (a lookup from user space leaves
+	# the LRU's reference bit alone)
+	for f in /proc/"$TOOL_PID"/fdinfo/*; do
+		m=$(awk '/^map_id:/ { print $2 }' "$f")
+		[ -n "$m" ] && bpftool map show id "$m" | grep -q ' name procs ' && map=$m
+	done
+	[ -n "$map" ]
+	p_row() {
+		bpftool map lookup id "$map" key $((p & 255)) $((p >> 8 & 255)) $((p >> 16 & 255)) \
+			$((p >> 24 & 255)) >/dev/null 2>&1
+	}
+	p_row
+	# right after a read; no check fails the test before SIGCONT
+	more_lines "$OUT" '"tuples"'
+	kill -STOP "$TOOL_PID"
+	while [ "$rounds" -lt 5 ]; do
+		run ip netns exec "$NS" "$GEN/tcpchurn" -F -n 50 -q
+		churn=$((churn + $(kv connects "$output")))
+		rounds=$((rounds + 1))
+		p_row || { evicted=yes && break; }
+	done
+	kill -USR1 "$P_JOB"
+	wait "$P_JOB" || true
+	p_row && again=row || again=none
+	kill -CONT "$TOOL_PID"
+	echo "P's row evicted: $evicted, after $rounds runs of 50 short-lived processes;" \
+		"P's row after its 4 more: $again"
+	cat "$pout"
+	[ "$evicted" = yes ]
+	[ "$again" = row ]
+	[ "$(kv again_connects "$(cat "$pout")")" -eq 4 ]
+	truth=$((40 + 4 + churn))
+	# settled: nothing but TIME_WAIT left in the namespace, then one read after that
+	wait_until "[ -z \"\$(ip netns exec '$NS' ss -Htan exclude time-wait)\" ]" 20
+	more_lines "$OUT" '"tuples"'
+	tool_stop
+	grep -v '"summary"' "$OUT" | jq -c --argjson p "$p" \
+		'[.opens, [.procs[] | select(.pid == $p) | .opens], .unattributed.opens]'
+	# the eviction and the new row fell between two reads: every read from P's first to the
+	# last holds P's row (it owns TIME_WAIT sockets, so it is listed when idle too)
+	grep -v '"summary"' "$OUT" | jq -s -e --argjson p "$p" \
+		'map(any(.procs[]; .pid == $p)) | .[index(true):] | all'
+	# no figure of any row or interval exceeds the generator's: each connection opened twice
+	# (client and server) and closed first once, by the client
+	grep -v '"summary"' "$OUT" | jq -s -e --argjson t "$truth" 'map(
+		.opens <= 2 * $t and .active_closes <= $t and .time_wait_entries <= $t and
+		all(.procs[], .unattributed; .opens <= 2 * $t and .active_closes <= $t and
+			.passive_closes <= $t and .time_wait_entries <= $t and .time_wait <= $t)) | all'
+	# P's row: 40 before the eviction and 4 after, nothing lost, nothing repeated
+	[ "$(p_opens)" -eq 44 ]
+	all=$(grep -v '"summary"' "$OUT" | jq -s -c '{
+		opens: (map(.opens) | add),
+		closes: (map(.active_closes) | add),
+		rows_opens: (map(.procs[].opens) | add),
+		rows_closes: (map(.procs[].active_closes) | add)}')
+	unattr=$(grep '"summary"' "$OUT" | jq -c .unattributed)
+	echo "truth $truth connections; intervals: $all; unattributed: $unattr"
+	[ "$(jq .opens <<<"$all")" -eq $((2 * truth)) ]
+	[ "$(jq .closes <<<"$all")" -eq "$truth" ]
+	[ $(($(jq .rows_opens <<<"$all") + $(jq .opens <<<"$unattr"))) -eq $((2 * truth)) ]
+	[ $(($(jq .rows_closes <<<"$all") + $(jq .active_closes <<<"$unattr"))) -eq "$truth" ]
+}
+
 @test "the header's EADDRNOTAVAIL is a rate and says its total since start, tcpchurn's count" {
 	"$TCPWAIT" --netns "$NS" 0.5 >"$OUT" 2>"$ERR" &
 	TOOL_PID=$!
