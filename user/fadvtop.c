@@ -89,14 +89,14 @@ static void epoch_wait(void)
 	usleep(20000);
 }
 
-static struct row *taken_find(struct ctx *c, size_t sorted, const struct fadv_key *key)
+static struct row *taken_find(struct fadvtop_state *st, size_t sorted, const struct fadv_key *key)
 {
-	struct row *r = table_find(key, c->taken, sorted, sizeof(*r), fadvtop_key_cmp);
+	struct row *r = table_find(key, st->taken, sorted, sizeof(*r), fadvtop_key_cmp);
 	size_t i;
 
-	for (i = sorted; !r && i < c->ntaken; i++)
-		if (!fadvtop_key_cmp(&c->taken[i].key, key))
-			r = &c->taken[i];
+	for (i = sorted; !r && i < st->ntaken; i++)
+		if (!fadvtop_key_cmp(&st->taken[i].key, key))
+			r = &st->taken[i];
 	return r;
 }
 
@@ -104,7 +104,7 @@ static struct row *taken_find(struct ctx *c, size_t sorted, const struct fadv_ke
  * The calls of epochs of the closed one's parity, as they stand now that no program can add
  * to them: with the other slot's figure from its own close, every call up to the closed epoch.
  */
-static int totals_take(struct ctx *c, __u64 closed)
+static int totals_take(struct fadvtop_state *st, __u64 closed)
 {
 	size_t one = snap_percpu_size(sizeof(struct fadv_total)) / libbpf_num_possible_cpus();
 	int ncpus = libbpf_num_possible_cpus();
@@ -115,70 +115,70 @@ static int totals_take(struct ctx *c, __u64 closed)
 
 	if (!percpu)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.totals), &slot, percpu)) {
+	if (bpf_map_lookup_elem(bpf_map__fd(st->skel->maps.totals), &slot, percpu)) {
 		err = -errno;
 		goto out;
 	}
 	for (int i = 0; i < ncpus; i++)
 		calls += ((struct fadv_total *)(percpu + i * one))->calls;
-	c->closed_calls[slot] = calls;
+	st->closed_calls[slot] = calls;
 out:
 	free(percpu);
 	return err;
 }
 
-static __u64 calls_closed(const struct ctx *c)
+static __u64 calls_closed(const struct fadvtop_state *st)
 {
-	return c->closed_calls[0] + c->closed_calls[1];
+	return st->closed_calls[0] + st->closed_calls[1];
 }
 
-/* Close the current epoch and add its threads' batches to c->taken. */
-static int batches_take(struct ctx *c)
+/* Close the current epoch and add its threads' batches to st->taken. */
+static int batches_take(struct fadvtop_state *st)
 {
-	struct bpf_map *inflight = c->skel->maps.inflight;
-	__u64 closed = c->skel->data->fadv_epoch;
-	size_t i, sorted = c->ntaken, cap = c->ntaken;
+	struct bpf_map *inflight = st->skel->maps.inflight;
+	__u64 closed = st->skel->data->fadv_epoch;
+	size_t i, sorted = st->ntaken, cap = st->ntaken;
 	const struct fadv_thread *t;
 	const struct fadv_batch *b;
 	struct row *r;
 	int err;
 
-	__atomic_store_n(&c->skel->data->fadv_epoch, closed + 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&st->skel->data->fadv_epoch, closed + 1, __ATOMIC_SEQ_CST);
 	epoch_wait();
 	/* the totals before the rows: see snap_unattributed */
-	err = totals_take(c, closed);
+	err = totals_take(st, closed);
 	if (err)
 		return err;
-	err = snap_read(&c->threads, bpf_map__fd(inflight), sizeof(__u32),
+	err = snap_read(&st->threads, bpf_map__fd(inflight), sizeof(__u32),
 			sizeof(struct fadv_thread), bpf_map__max_entries(inflight));
-	for (i = 0; !err && i < c->threads.n; i++) {
-		t = snap_value(&c->threads, i);
+	for (i = 0; !err && i < st->threads.n; i++) {
+		t = snap_value(&st->threads, i);
 		b = &t->batch[closed & 1];
 		if (b->epoch != closed)
 			continue;
-		r = taken_find(c, sorted, &b->key);
+		r = taken_find(st, sorted, &b->key);
 		if (!r) {
-			if (c->ntaken == cap) {
+			if (st->ntaken == cap) {
 				cap = cap ? cap * 2 : 64;
-				r = realloc(c->taken, cap * sizeof(*r));
+				r = realloc(st->taken, cap * sizeof(*r));
 				if (!r) {
 					err = -ENOMEM;
 					break;
 				}
-				c->taken = r;
+				st->taken = r;
 			}
-			r = &c->taken[c->ntaken++];
+			r = &st->taken[st->ntaken++];
 			memset(r, 0, sizeof(*r));
 			r->key = b->key;
 		}
 		fadv_val_add_batch(&r->val, b);
 	}
-	table_sort(c->taken, c->ntaken, sizeof(*c->taken), fadvtop_key_cmp);
-	if (!c->recycled_said && c->skel->bss->fadv_threads_made > FADV_MAX_INFLIGHT) {
+	table_sort(st->taken, st->ntaken, sizeof(*st->taken), fadvtop_key_cmp);
+	if (!st->recycled_said && st->skel->bss->fadv_threads_made > FADV_MAX_INFLIGHT) {
 		out_note("more than %d threads called fadvise: their records were recycled, and a "
 			 "recycled thread's calls of its last interval are counted as unattributed",
 			 FADV_MAX_INFLIGHT);
-		c->recycled_said = true;
+		st->recycled_said = true;
 	}
 	return err;
 }
@@ -188,28 +188,28 @@ static int batches_take(struct ctx *c)
  * exists (the epoch's first call goes to the row); when the LRU has evicted it, its batches
  * go with it.
  */
-static void batches_add(struct ctx *c, struct fadv_snap *s)
+static void batches_add(struct fadvtop_state *st, struct fadv_snap *s)
 {
 	size_t i, kept = 0;
 	struct fadv_val *v;
 
-	for (i = 0; i < c->ntaken; i++) {
-		v = snap_find(&s->rows, &c->taken[i].key);
+	for (i = 0; i < st->ntaken; i++) {
+		v = snap_find(&s->rows, &st->taken[i].key);
 		if (!v)
 			continue;
-		fadv_val_add(v, &c->taken[i].val);
-		c->taken[kept++] = c->taken[i];
+		fadv_val_add(v, &st->taken[i].val);
+		st->taken[kept++] = st->taken[i];
 	}
-	c->ntaken = kept;
+	st->ntaken = kept;
 }
 
 /* The maps at one moment into s (zeroed, or one read before: its buffers are reused). */
-static int fadv_snap_read(struct ctx *c, struct fadv_snap *s)
+static int fadv_snap_read(struct fadvtop_state *st, struct fadv_snap *s)
 {
-	struct fadvtop *skel = c->skel;
+	struct fadvtop *skel = st->skel;
 	int err;
 
-	err = batches_take(c);
+	err = batches_take(st);
 	if (err)
 		return err;
 	s->ns = out_monotonic_ns();
@@ -223,7 +223,7 @@ static int fadv_snap_read(struct ctx *c, struct fadv_snap *s)
 		fadv_snap_free(s);
 		return err;
 	}
-	batches_add(c, s);
+	batches_add(st, s);
 	return 0;
 }
 
@@ -245,29 +245,29 @@ static __u64 rows_calls(const struct fadv_snap *cur, const struct fadv_snap *pre
 
 static int tick(void *arg)
 {
-	struct ctx *c = arg;
+	struct fadvtop_state *st = arg;
 	struct fadv_snap cur = {0};
 	__u64 rows;
 	int err;
 
 	if (cfg.events) {
-		events_lost_check(&c->ev);
+		events_lost_check(&st->ev);
 		return 0;
 	}
-	err = fadv_snap_read(c, &cur);
+	err = fadv_snap_read(st, &cur);
 	if (err) {
 		out_error("could not read the BPF maps: %s", strerror(-err));
 		return 1;
 	}
 	/* an interval's share of the calls in no row: what rises above the high mark (snap.h) */
-	rows = rows_calls(&cur, &c->prev);
-	c->unattributed = snap_unattributed(&c->unattr, calls_closed(c), rows);
-	c->calls = rows + c->unattributed;
+	rows = rows_calls(&cur, &st->prev);
+	st->unattributed = snap_unattributed(&st->unattr, calls_closed(st), rows);
+	st->calls = rows + st->unattributed;
 	/* with --prom-file, the file is the output */
-	err = c->common.prom_file ? fadvtop_prom_report(c, &cur)
-				  : fadvtop_report(c, &cur, &c->prev, false);
-	fadv_snap_free(&c->prev);
-	c->prev = cur;
+	err = st->common.prom_file ? fadvtop_prom_report(st, &cur)
+				   : fadvtop_report(st, &cur, &st->prev, false);
+	fadv_snap_free(&st->prev);
+	st->prev = cur;
 	if (err == -EIO)
 		return 1;
 	if (err) {
@@ -281,7 +281,7 @@ static int tick(void *arg)
 
 static int event_print(void *arg, void *data, size_t size)
 {
-	struct ctx *c = arg;
+	struct fadvtop_state *st = arg;
 	const struct fadv_event *e = data;
 	char lbl[64], safe[96], comm[64], name[256], sname[512], d[32], l[32], hl[64];
 	const char *file = NULL;
@@ -296,8 +296,8 @@ static int event_print(void *arg, void *data, size_t size)
 			 (unsigned long long)e->ino);
 		file = name;
 	}
-	if (c->common.json) {
-		struct json *j = &c->json;
+	if (st->common.json) {
+		struct json *j = &st->json;
 
 		json_event_begin_at(j, "call", e->ts_ns);
 		fadvtop_json_container(j, e->cgroup_id);
@@ -311,7 +311,7 @@ static int event_print(void *arg, void *data, size_t size)
 		json_kv_u64(j, "len", e->len);
 		json_kv_i64(j, "ret", e->ret);
 		json_kv_u64(j, "dur_ns", e->dur_ns);
-		if (c->locks_known)
+		if (st->locks_known)
 			json_kv_u64(j, "lock_wait_ns", e->lock_wait_ns);
 		else
 			json_kv_null(j, "lock_wait_ns");
@@ -319,7 +319,7 @@ static int event_print(void *arg, void *data, size_t size)
 			json_kv_u64(j, "holder_cgroup_id", e->holder_cgroup);
 		else
 			json_kv_null(j, "holder_cgroup_id");
-		if (c->pages_known)
+		if (st->pages_known)
 			json_kv_u64(j, "pages_dropped", e->pages_dropped);
 		else
 			json_kv_null(j, "pages_dropped");
@@ -335,7 +335,7 @@ static int event_print(void *arg, void *data, size_t size)
 	out_sanitize(sname, sizeof(sname), file, strlen(file));
 	printf("%-14.14s %7u %-12.12s %-10s %9s %9s %6llu %s", safe, e->pid, comm,
 	       fadv_advice_name(e->advice), out_duration(d, sizeof(d), e->dur_ns),
-	       c->locks_known ? out_duration(l, sizeof(l), e->lock_wait_ns) : "-",
+	       st->locks_known ? out_duration(l, sizeof(l), e->lock_wait_ns) : "-",
 	       (unsigned long long)e->pages_dropped, sname);
 	if (e->holder_cgroup) {
 		fadvtop_label(e->holder_cgroup, hl, sizeof(hl));
@@ -348,9 +348,9 @@ static int event_print(void *arg, void *data, size_t size)
 
 /* ---- set-up -------------------------------------------------------------------------- */
 
-static int plan(struct ctx *c)
+static int plan(struct fadvtop_state *st)
 {
-	struct fadvtop *s = c->skel;
+	struct fadvtop *s = st->skel;
 	struct plan_item items[] = {
 		{
 			.what = "fadvise calls",
@@ -397,103 +397,103 @@ static int plan(struct ctx *c)
 			  "sys_enter_fadvise64_64: it needs CONFIG_FTRACE_SYSCALLS=y");
 		return -1;
 	}
-	c->pages_known = items[1].chosen >= 0;
-	c->locks_known = items[2].chosen >= 0;
+	st->pages_known = items[1].chosen >= 0;
+	st->locks_known = items[2].chosen >= 0;
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct ctx c = {.cfg = &cfg};
+	struct fadvtop_state st = {.cfg = &cfg};
 	struct fadv_snap cur = {0};
 	int err, status = 1;
 	__u64 rows;
 
-	opts_parse(&tool, argc, argv, &c.common, &cfg);
+	opts_parse(&tool, argc, argv, &st.common, &cfg);
 	if (!cfg.events && cfg.min_us)
 		opts_die(&tool, "--min-us only makes sense with --events");
-	json_init(&c.json, stdout);
+	json_init(&st.json, stdout);
 	if (setup_check())
 		return 1;
 
-	c.skel = fadvtop__open_opts(setup_open_opts());
-	if (!c.skel) {
+	st.skel = fadvtop__open_opts(setup_open_opts());
+	if (!st.skel) {
 		setup_explain(-errno, "open the BPF object");
 		return 1;
 	}
-	c.skel->rodata->filter_tgid = c.common.pid;
-	c.skel->rodata->filter_cgroup_id = c.common.cgroup_id;
-	c.skel->rodata->filter_cgroup_level = c.common.cgroup_level;
-	c.skel->rodata->events_enabled = cfg.events;
-	c.skel->rodata->events_min_ns = cfg.min_us * 1000;
-	if (c.common.ring_mb && !cfg.events)
+	st.skel->rodata->filter_tgid = st.common.pid;
+	st.skel->rodata->filter_cgroup_id = st.common.cgroup_id;
+	st.skel->rodata->filter_cgroup_level = st.common.cgroup_level;
+	st.skel->rodata->events_enabled = cfg.events;
+	st.skel->rodata->events_min_ns = cfg.min_us * 1000;
+	if (st.common.ring_mb && !cfg.events)
 		opts_die(&tool, "--ring-mb only makes sense with --events");
-	err = events_ring_size(c.skel->maps.events, cfg.events ? sizeof(struct fadv_event) : 0,
-			       c.common.ring_mb);
+	err = events_ring_size(st.skel->maps.events, cfg.events ? sizeof(struct fadv_event) : 0,
+			       st.common.ring_mb);
 	if (err) {
 		setup_explain(err, "size the event ring buffer");
 		goto cleanup;
 	}
-	if (plan(&c))
+	if (plan(&st))
 		goto cleanup;
-	snap_rows_cap(c.skel->maps.rows);
-	err = fadvtop__load(c.skel);
+	snap_rows_cap(st.skel->maps.rows);
+	err = fadvtop__load(st.skel);
 	if (err) {
 		setup_explain(err, "load the BPF programs");
 		goto cleanup;
 	}
-	c.obj = c.skel->obj;
-	c.names_fd = bpf_map__fd(c.skel->maps.names);
-	cost_start(c.skel->obj, c.common.no_bpf_stats);
-	err = fadvtop__attach(c.skel);
+	st.obj = st.skel->obj;
+	st.names_fd = bpf_map__fd(st.skel->maps.names);
+	cost_start(st.skel->obj, st.common.no_bpf_stats);
+	err = fadvtop__attach(st.skel);
 	if (err) {
 		setup_explain(err, "attach the BPF programs");
 		goto cleanup;
 	}
 	if (cfg.events) {
-		if (events_open(&c.ev, c.skel->maps.events, event_print, &c,
-				&c.skel->bss->kscope_lost_events))
+		if (events_open(&st.ev, st.skel->maps.events, event_print, &st,
+				&st.skel->bss->kscope_lost_events))
 			goto cleanup;
-		if (!c.common.json)
+		if (!st.common.json)
 			printf("%-14s %7s %-12s %-10s %9s %9s %6s %s\n", "CONTAINER", "PID", "COMM",
 			       "ADVICE", "TIME", "LOCKWAIT", "PAGES", "FILE");
 	}
-	c.started_ns = out_monotonic_ns();
-	c.prev.ns = c.started_ns;
+	st.started_ns = out_monotonic_ns();
+	st.prev.ns = st.started_ns;
 	out_debug("tracing fadvise calls; Ctrl-C for the totals");
-	loop_started(&c.common, "fadvise calls");
+	loop_started(&st.common, "fadvise calls");
 
-	err = loop_run(&c.common, cfg.events ? &c.ev : NULL, tick, &c);
+	err = loop_run(&st.common, cfg.events ? &st.ev : NULL, tick, &st);
 	if (err)
 		goto cleanup;
 	if (cfg.events)
-		events_lost_check(&c.ev);
+		events_lost_check(&st.ev);
 	/* the totals since start: everything the maps hold against an empty snapshot */
-	if (fadv_snap_read(&c, &cur)) {
+	if (fadv_snap_read(&st, &cur)) {
 		out_error("could not read the BPF maps for the final summary");
 		goto cleanup;
 	}
 	/* the summary's rows are what the table holds now: every other call is in no row */
 	rows = rows_calls(&cur, NULL);
-	c.unattributed = calls_closed(&c) > rows ? calls_closed(&c) - rows : 0;
-	c.calls = rows + c.unattributed;
+	st.unattributed = calls_closed(&st) > rows ? calls_closed(&st) - rows : 0;
+	st.calls = rows + st.unattributed;
 	/* a daemon's output is the file, to the end: its last version has the totals */
-	if (c.common.prom_file)
-		err = fadvtop_prom_report(&c, &cur);
+	if (st.common.prom_file)
+		err = fadvtop_prom_report(&st, &cur);
 	else
-		err = fadvtop_report(&c, &cur, &c.start, true);
+		err = fadvtop_report(&st, &cur, &st.start, true);
 	fadv_snap_free(&cur);
 	if (err)
 		goto cleanup;
 	status = 0;
 cleanup:
-	if (cfg.events && c.ev.rb)
-		events_close(&c.ev);
-	fadv_snap_free(&c.prev);
-	snap_free(&c.threads);
-	free(c.taken);
+	if (cfg.events && st.ev.rb)
+		events_close(&st.ev);
+	fadv_snap_free(&st.prev);
+	snap_free(&st.threads);
+	free(st.taken);
 	cost_exit();
-	fadvtop__destroy(c.skel);
+	fadvtop__destroy(st.skel);
 	cgroup_cache_free();
 	return status;
 }

@@ -22,6 +22,21 @@
 #include "table.h"
 #include "fadvtop_show.h"
 
+/* A displayed row: a process of a cgroup, or a whole cgroup with -C. */
+struct group {
+	__u64 cgroup_id;
+	__u32 tgid;	   /* 0 with -C */
+	struct fadv_val v; /* v.hist: the latency histogram of its files together */
+	struct row *files; /* this group's rows of the period, one per file */
+	size_t nfiles;
+};
+
+struct cg_wait {
+	__u64 holder;
+	__u64 wait_ns;
+	bool exact;
+};
+
 int fadvtop_key_cmp(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct fadv_key));
@@ -34,23 +49,23 @@ int fadvtop_key_cmp(const void *a, const void *b)
  * read from the dentry when the row was made, else dev:inode.  Not cached here: an inode
  * number is reused once its file is deleted, and a name kept by (dev, inode) went stale.
  */
-static const char *file_name(struct ctx *c, __u32 dev, __u64 ino, __u32 tgid, int fd)
+static const char *file_name(struct fadvtop_state *st, __u32 dev, __u64 ino, __u32 tgid, int fd)
 {
 	static char path[256];
 	struct fadv_file_key fk = {.dev = dev, .ino = ino};
 	struct fadv_name n;
 	char link[64];
-	struct stat st;
+	struct stat sb;
 	ssize_t len;
 
 	snprintf(link, sizeof(link), "/proc/%u/fd/%d", tgid, fd);
 	len = readlink(link, path, sizeof(path) - 1);
-	if (len > 0 && !stat(link, &st) && st.st_ino == ino &&
-	    ((major(st.st_dev) << 20) | minor(st.st_dev)) == dev) {
+	if (len > 0 && !stat(link, &sb) && sb.st_ino == ino &&
+	    ((major(sb.st_dev) << 20) | minor(sb.st_dev)) == dev) {
 		path[len] = '\0';
 		return path;
 	}
-	if (!bpf_map_lookup_elem(c->names_fd, &fk, &n) && n.name[0]) {
+	if (!bpf_map_lookup_elem(st->names_fd, &fk, &n) && n.name[0]) {
 		n.name[sizeof(n.name) - 1] = '\0';
 		snprintf(path, sizeof(path), ".../%s", n.name);
 		return path;
@@ -89,11 +104,11 @@ static bool same_group(const struct row *r, const struct group *g, bool containe
 }
 
 /* The period between prev and cur: rows with calls, grouped for display. */
-static struct group *groups_build(struct ctx *c, const struct fadv_snap *cur,
+static struct group *groups_build(struct fadvtop_state *st, const struct fadv_snap *cur,
 				  const struct fadv_snap *prev, struct row **deltas_out,
 				  size_t *ngroups)
 {
-	bool containers = c->common.containers;
+	bool containers = st->common.containers;
 	struct row *deltas;
 	struct group *groups;
 	size_t i, nd = 0, ng = 0;
@@ -191,7 +206,8 @@ struct report {
 	bool summary;
 };
 
-static int diagnose(struct ctx *c, struct report *r, char (*lines)[FADV_LINE_LEN], int max)
+static int diagnose(struct fadvtop_state *st, struct report *r, char (*lines)[FADV_LINE_LEN],
+		    int max)
 {
 	struct fadv_cg_sum *sums = calloc(r->ncgs ? r->ncgs : 1, sizeof(*sums));
 	char(*labels)[2][64] = calloc(r->ncgs ? r->ncgs : 1, sizeof(*labels));
@@ -214,7 +230,7 @@ static int diagnose(struct ctx *c, struct report *r, char (*lines)[FADV_LINE_LEN
 		sums[i].calls = fadv_val_calls(&g->v);
 		sums[i].dontneed = g->v.calls[FADV_DONTNEED];
 		sums[i].dontneed_empty = g->v.dontneed_empty;
-		sums[i].pages_known = c->pages_known;
+		sums[i].pages_known = st->pages_known;
 		sums[i].total_ns = g->v.total_ns;
 		sums[i].lock_wait_ns = g->v.lock_wait_ns;
 		sums[i].behind_cgroup = b.holder;
@@ -249,7 +265,7 @@ void fadvtop_json_container(struct json *j, __u64 cgroup_id)
 		json_kv_null(j, "pod");
 }
 
-static void json_counters(struct ctx *c, struct json *j, const struct fadv_val *v)
+static void json_counters(struct fadvtop_state *st, struct json *j, const struct fadv_val *v)
 {
 	__u64 calls = fadv_val_calls(v);
 	int a;
@@ -264,7 +280,7 @@ static void json_counters(struct ctx *c, struct json *j, const struct fadv_val *
 	json_kv_u64(j, "mean_ns", calls ? v->total_ns / calls : 0);
 	json_kv_u64(j, "bytes", v->bytes);
 	json_kv_u64(j, "errors", v->errors);
-	if (c->pages_known) {
+	if (st->pages_known) {
 		json_kv_u64(j, "pages_dropped", v->pages_dropped);
 		json_kv_u64(j, "pages_other", v->pages_other);
 		json_kv_u64(j, "dontneed_empty", v->dontneed_empty);
@@ -273,7 +289,7 @@ static void json_counters(struct ctx *c, struct json *j, const struct fadv_val *
 		json_kv_null(j, "pages_other");
 		json_kv_null(j, "dontneed_empty");
 	}
-	if (c->locks_known) {
+	if (st->locks_known) {
 		json_kv_u64(j, "lock_wait_ns", v->lock_wait_ns);
 		json_kv_u64(j, "lock_waits", v->lock_waits);
 	} else {
@@ -282,24 +298,25 @@ static void json_counters(struct ctx *c, struct json *j, const struct fadv_val *
 	}
 }
 
-static void report_json(struct ctx *c, struct report *r, char (*diag)[FADV_LINE_LEN], int ndiag)
+static void report_json(struct fadvtop_state *st, struct report *r, char (*diag)[FADV_LINE_LEN],
+			int ndiag)
 {
-	struct json *j = &c->json;
+	struct json *j = &st->json;
 	size_t i, k,
 		shown = table_top(r->groups, r->ngroups, sizeof(*r->groups), group_cmp,
-				  r->summary ? 0 : c->cfg->top);
+				  r->summary ? 0 : st->cfg->top);
 
 	json_event_begin(j, r->summary ? "summary" : "interval");
 	if (r->summary)
-		json_summary_counts(j, r->secs, c->ev.rb ? c->ev.lost_reported : 0,
-				    setup_prog_misses(c->obj));
+		json_summary_counts(j, r->secs, st->ev.rb ? st->ev.lost_reported : 0,
+				    setup_prog_misses(st->obj));
 	else
 		json_kv_double(j, "interval_s", r->secs);
 	/* every call, and those in no row: their rows the kernel's table evicted before a read */
-	json_kv_u64(j, "calls", c->calls);
+	json_kv_u64(j, "calls", st->calls);
 	json_key(j, "unattributed");
 	json_object_begin(j);
-	json_kv_u64(j, "calls", c->unattributed);
+	json_kv_u64(j, "calls", st->unattributed);
 	json_object_end(j);
 	json_key(j, "rows");
 	json_array_begin(j);
@@ -309,7 +326,7 @@ static void report_json(struct ctx *c, struct report *r, char (*diag)[FADV_LINE_
 
 		json_object_begin(j);
 		fadvtop_json_container(j, g->cgroup_id);
-		if (c->common.containers) {
+		if (st->common.containers) {
 			json_kv_null(j, "pid");
 			json_kv_null(j, "comm");
 		} else {
@@ -317,23 +334,23 @@ static void report_json(struct ctx *c, struct report *r, char (*diag)[FADV_LINE_
 			json_key(j, "comm");
 			json_string_n(j, g->v.comm, sizeof(g->v.comm));
 		}
-		json_counters(c, j, &g->v);
+		json_counters(st, j, &g->v);
 		json_key(j, "hist_ns");
 		hist_json(j, g->v.hist);
 		json_key(j, "files");
 		json_array_begin(j);
-		nf = table_top(g->files, g->nfiles, sizeof(*g->files), file_cmp, c->cfg->files);
+		nf = table_top(g->files, g->nfiles, sizeof(*g->files), file_cmp, st->cfg->files);
 		for (k = 0; k < nf; k++) {
 			struct row *f = &g->files[k];
 
 			json_object_begin(j);
 			json_kv_string(
 				j, "file",
-				file_name(c, f->key.dev, f->key.ino, f->key.tgid, f->val.last_fd));
+				file_name(st, f->key.dev, f->key.ino, f->key.tgid, f->val.last_fd));
 			json_kv_u64(j, "dev_major", f->key.dev >> 20);
 			json_kv_u64(j, "dev_minor", f->key.dev & 0xfffff);
 			json_kv_u64(j, "ino", f->key.ino);
-			json_counters(c, j, &f->val);
+			json_counters(st, j, &f->val);
 			json_object_end(j);
 		}
 		json_array_end(j);
@@ -372,7 +389,7 @@ static void report_json(struct ctx *c, struct report *r, char (*diag)[FADV_LINE_
 		json_string(j, diag[d]);
 	json_array_end(j);
 	if (!r->summary)
-		json_kv_u64(j, "missed_events", setup_prog_misses(c->obj));
+		json_kv_u64(j, "missed_events", setup_prog_misses(st->obj));
 	json_object_end(j);
 	json_line_end(j);
 }
@@ -397,10 +414,11 @@ static void pct_str(char *buf, size_t len, __u64 part, __u64 whole, bool known)
 		snprintf(buf, len, "%.0f%%", part * 100.0 / whole);
 }
 
-static void report_table(struct ctx *c, struct report *r, char (*diag)[FADV_LINE_LEN], int ndiag)
+static void report_table(struct fadvtop_state *st, struct report *r, char (*diag)[FADV_LINE_LEN],
+			 int ndiag)
 {
 	size_t i, shown = table_top(r->groups, r->ngroups, sizeof(*r->groups), group_cmp,
-				    r->summary ? 0 : c->cfg->top);
+				    r->summary ? 0 : st->cfg->top);
 	double secs = r->secs > 0 ? r->secs : 1;
 	double div = r->summary ? 1 : secs;
 	struct fadv_val all = {0};
@@ -410,12 +428,12 @@ static void report_table(struct ctx *c, struct report *r, char (*diag)[FADV_LINE
 		fadv_val_add(&all, &r->groups[i].v);
 	if (r->summary)
 		printf("\nTotals over %.1f s:\n", secs);
-	else if (c->common.timestamp)
+	else if (st->common.timestamp)
 		printf("%s\n", out_clock(clock, sizeof(clock)));
-	pct_str(a, sizeof(a), all.lock_wait_ns, all.total_ns, c->locks_known);
+	pct_str(a, sizeof(a), all.lock_wait_ns, all.total_ns, st->locks_known);
 	/* the calls are every call, those in no row included */
 	printf("fadvise: %s calls/s (%s DONTNEED/s), %s/s inside, %s of it waiting on locks\n",
-	       fadv_count(b, sizeof(b), c->calls / secs),
+	       fadv_count(b, sizeof(b), st->calls / secs),
 	       fadv_count(d, sizeof(d), all.calls[FADV_DONTNEED] / secs),
 	       out_duration(e, sizeof(e), all.total_ns / secs), a);
 	/* the totals are counts; an interval shows rates */
@@ -429,15 +447,15 @@ static void report_table(struct ctx *c, struct report *r, char (*diag)[FADV_LINE
 
 		fadvtop_label(g->cgroup_id, lbl, sizeof(lbl));
 		out_sanitize(safe, sizeof(safe), lbl, sizeof(lbl));
-		if (c->common.containers) {
+		if (st->common.containers) {
 			snprintf(pid, sizeof(pid), "-");
 			snprintf(comm, sizeof(comm), "-");
 		} else {
 			snprintf(pid, sizeof(pid), "%u", g->tgid);
 			out_sanitize(comm, sizeof(comm), g->v.comm, sizeof(g->v.comm));
 		}
-		pct_str(lock, sizeof(lock), g->v.lock_wait_ns, g->v.total_ns, c->locks_known);
-		if (c->pages_known)
+		pct_str(lock, sizeof(lock), g->v.lock_wait_ns, g->v.total_ns, st->locks_known);
+		if (st->pages_known)
 			count_or_rate(drop, sizeof(drop), g->v.pages_dropped, div);
 		else
 			snprintf(drop, sizeof(drop), "-");
@@ -445,20 +463,20 @@ static void report_table(struct ctx *c, struct report *r, char (*diag)[FADV_LINE
 		       count_or_rate(a, sizeof(a), calls, div),
 		       count_or_rate(b, sizeof(b), g->v.calls[FADV_DONTNEED], div),
 		       out_duration(d, sizeof(d), calls ? g->v.total_ns / calls : 0), lock, drop);
-		if (c->cfg->hist || r->summary)
+		if (st->cfg->hist || r->summary)
 			hist_print(stdout, g->v.hist, "nsecs");
 	}
 	table_more(stdout, shown, r->ngroups);
-	if (c->unattributed)
+	if (st->unattributed)
 		printf("%llu fadvise calls in no row above: more than %u (cgroup, process, file) "
 		       "rows "
 		       "between two reads, and the kernel's table evicted some\n",
-		       (unsigned long long)c->unattributed,
-		       bpf_map__max_entries(bpf_object__find_map_by_name(c->obj, "rows")));
+		       (unsigned long long)st->unattributed,
+		       bpf_map__max_entries(bpf_object__find_map_by_name(st->obj, "rows")));
 
-	if (c->cfg->files && r->ndeltas) {
+	if (st->cfg->files && r->ndeltas) {
 		size_t nf = table_top(r->deltas, r->ndeltas, sizeof(*r->deltas), file_cmp,
-				      c->cfg->files);
+				      st->cfg->files);
 
 		printf("%-20s %7s %-30s %8s %8s %7s\n", "FILE OF CONTAINER", "PID", "FILE",
 		       r->summary ? "CALLS" : "CALLS/s", "AVG", r->summary ? "DROPPED" : "DROP/s");
@@ -466,7 +484,7 @@ static void report_table(struct ctx *c, struct report *r, char (*diag)[FADV_LINE
 			struct row *f = &r->deltas[i];
 			__u64 calls = fadv_val_calls(&f->val);
 			const char *name =
-				file_name(c, f->key.dev, f->key.ino, f->key.tgid, f->val.last_fd);
+				file_name(st, f->key.dev, f->key.ino, f->key.tgid, f->val.last_fd);
 			char sname[512], drop[16];
 			size_t len;
 
@@ -474,7 +492,7 @@ static void report_table(struct ctx *c, struct report *r, char (*diag)[FADV_LINE
 			out_sanitize(safe, sizeof(safe), lbl, sizeof(lbl));
 			out_sanitize(sname, sizeof(sname), name, strlen(name));
 			len = strlen(sname);
-			if (c->pages_known)
+			if (st->pages_known)
 				count_or_rate(drop, sizeof(drop), f->val.pages_dropped, div);
 			else
 				snprintf(drop, sizeof(drop), "-");
@@ -489,7 +507,7 @@ static void report_table(struct ctx *c, struct report *r, char (*diag)[FADV_LINE
 	if (r->nwaits) {
 		printf("%-20s %-20s %10s %8s  %s\n", "WAITER", "WAITED BEHIND", "WAIT/s", "WAITS",
 		       "HOLDER IS");
-		for (i = 0; i < r->nwaits && i < (size_t)c->cfg->top; i++) {
+		for (i = 0; i < r->nwaits && i < (size_t)st->cfg->top; i++) {
 			struct wrow *w = &r->waits[i];
 			char hl[64], hsafe[96];
 
@@ -584,7 +602,7 @@ static struct prom_group *prom_groups(const struct group *g, size_t n, size_t *n
 }
 
 /* Per container (cgroup), cumulative since start; past the top N, one "other" row. */
-static void prom_rows(struct ctx *c, struct prom *p, const struct group *g, size_t n)
+static void prom_rows(struct fadvtop_state *st, struct prom *p, const struct group *g, size_t n)
 {
 	static const struct {
 		const char *name, *help;
@@ -611,8 +629,8 @@ static void prom_rows(struct ctx *c, struct prom *p, const struct group *g, size
 	if (np)
 		table_sort(pg, np, sizeof(*pg), prom_group_cmp);
 	shown = np;
-	if (np > (size_t)c->common.prom_top) {
-		shown = c->common.prom_top;
+	if (np > (size_t)st->common.prom_top) {
+		shown = st->common.prom_top;
 		/* with the histograms: they are part of the value */
 		for (size_t i = shown + 1; i < np; i++)
 			fadv_val_add(&pg[shown].v, &pg[i].v);
@@ -648,64 +666,64 @@ static void prom_rows(struct ctx *c, struct prom *p, const struct group *g, size
 	free(pg);
 }
 
-int fadvtop_prom_report(struct ctx *c, const struct fadv_snap *cur)
+int fadvtop_prom_report(struct fadvtop_state *st, const struct fadv_snap *cur)
 {
-	bool containers = c->common.containers;
+	bool containers = st->common.containers;
 	struct row *deltas = NULL;
 	struct group *g;
 	struct prom p;
 	size_t n;
 
-	c->common.containers = true;
-	g = groups_build(c, cur, &c->start, &deltas, &n);
-	c->common.containers = containers;
+	st->common.containers = true;
+	g = groups_build(st, cur, &st->start, &deltas, &n);
+	st->common.containers = containers;
 	if (!g)
 		return -ENOMEM;
-	if (prom_begin(&p, c->common.prom_file)) {
+	if (prom_begin(&p, st->common.prom_file)) {
 		free(deltas);
 		free(g);
 		return -EIO;
 	}
-	prom_rows(c, &p, g, n);
+	prom_rows(st, &p, g, n);
 	prom_family(&p, "kscope_fadvtop_missed_events_total", "counter",
 		    "Runs of fadvtop's BPF programs the kernel skipped (recursion).");
-	prom_sample(&p, "kscope_fadvtop_missed_events_total", NULL, setup_prog_misses(c->obj));
+	prom_sample(&p, "kscope_fadvtop_missed_events_total", NULL, setup_prog_misses(st->obj));
 	free(deltas);
 	free(g);
 	return prom_commit(&p) ? -EIO : 0;
 }
 
-int fadvtop_report(struct ctx *c, const struct fadv_snap *cur, const struct fadv_snap *prev,
-		   bool summary)
+int fadvtop_report(struct fadvtop_state *st, const struct fadv_snap *cur,
+		   const struct fadv_snap *prev, bool summary)
 {
 	struct report r = {.summary = summary};
-	bool containers = c->common.containers;
+	bool containers = st->common.containers;
 	char diag[3][FADV_LINE_LEN];
 	struct row *cg_deltas = NULL;
 	int ndiag, err = -ENOMEM;
 	size_t i;
 
-	r.secs = (cur->ns - (summary ? c->started_ns : prev->ns)) / 1e9;
-	r.groups = groups_build(c, cur, prev, &r.deltas, &r.ngroups);
+	r.secs = (cur->ns - (summary ? st->started_ns : prev->ns)) / 1e9;
+	r.groups = groups_build(st, cur, prev, &r.deltas, &r.ngroups);
 	if (!r.groups)
 		goto out;
 	for (i = 0; i < r.ngroups; i++)
 		r.ndeltas += r.groups[i].nfiles;
 	/* the diagnosis speaks of containers, whatever the table groups by */
-	c->common.containers = true;
-	r.cgs = groups_build(c, cur, prev, &cg_deltas, &r.ncgs);
-	c->common.containers = containers;
+	st->common.containers = true;
+	r.cgs = groups_build(st, cur, prev, &cg_deltas, &r.ncgs);
+	st->common.containers = containers;
 	if (!r.cgs)
 		goto out;
 	r.waits = waits_build(cur, prev, r.secs, &r.nwaits);
 	if (!r.waits)
 		goto out;
 	table_sort(r.waits, r.nwaits, sizeof(*r.waits), wait_cmp);
-	ndiag = diagnose(c, &r, diag, 3);
-	if (c->common.json)
-		report_json(c, &r, diag, ndiag);
+	ndiag = diagnose(st, &r, diag, 3);
+	if (st->common.json)
+		report_json(st, &r, diag, ndiag);
 	else
-		report_table(c, &r, diag, ndiag);
+		report_table(st, &r, diag, ndiag);
 	err = 0;
 out:
 	free(r.deltas);
