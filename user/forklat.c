@@ -32,24 +32,18 @@
 #include "table.h"
 #include "forklat.h"
 #include "forklat_report.h"
+#include "forklat_state.h"
 #include "forklat.skel.h"
-
-struct config {
-	double min_ms; /* < 0: interval mode */
-	long top;
-	long hists;
-	bool no_child;
-};
 
 static const struct opt options[] = {
 	/* at most a day: the kernel side compares nanoseconds in a u64 */
-	{"min-ms", 0, OPT_DOUBLE, OPT_FIELD(struct config, min_ms), "MS",
+	{"min-ms", 0, OPT_DOUBLE, OPT_FIELD(struct forklat_config, min_ms), "MS",
 	 "print each call slower than MS ms as it returns", 0, 86400000},
-	{"top", 'n', OPT_INT, OPT_FIELD(struct config, top), "N",
+	{"top", 'n', OPT_INT, OPT_FIELD(struct forklat_config, top), "N",
 	 "rows in the table of slowest forkers (default 10)", 1, 10000},
-	{"hists", 0, OPT_INT, OPT_FIELD(struct config, hists), "N",
+	{"hists", 0, OPT_INT, OPT_FIELD(struct forklat_config, hists), "N",
 	 "latency histograms for the first N rows (default 3)", 0, 10000},
-	{"no-child", 0, OPT_FLAG, OPT_FIELD(struct config, no_child), NULL,
+	{"no-child", 0, OPT_FLAG, OPT_FIELD(struct forklat_config, no_child), NULL,
 	 "do not time the children's first run and exec"},
 	{NULL},
 };
@@ -71,62 +65,25 @@ static const struct tool_desc tool = {
 
 static const char *const call_names[FORKLAT_CALLS] = {"fork", "vfork", "clone", "clone3"};
 
-struct entry {
-	__u64 key;
-	struct forklat_stats s;
-};
-
-struct thp_cache {
-	pid_t pid;
-	__u64 at_ns;
-	long long thp;
-};
-
-struct forklat_state {
-	struct forklat *skel;
-	const struct common_opts *common;
-	const struct config *cfg;
-	bool stream;
-	bool pt_measured;
-	bool pte_measured;
-	char pt_source[64];
-	long page_size;
-	struct entry *prev, *cur;
-	size_t nprev;
-	struct forklat_row *rows;
-	__u64 start_ns, last_tick_ns;
-	__u64 total_forks, total_errors;
-	struct snap snap; /* the stats map as last read */
-	/* forks and errors in no row (evicted before read): this interval's, and since start */
-	struct snap_unattributed unattr_forks, unattr_errors;
-	__u64 unattributed_forks, unattributed_errors;
-	struct events ev;
-	__u64 slow_events;
-	__u64 misses_reported;
-	struct thp_cache thp[64];
-	unsigned int thp_next;
-	struct promrows prom_rows;
-};
-
 static int entry_cmp(const void *a, const void *b)
 {
-	const struct entry *x = a, *y = b;
+	const struct forklat_entry *x = a, *y = b;
 
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
 /* THP of a process, read from smaps_rollup at most once a second (it walks the page tables). */
-static long long thp_of(struct forklat_state *fl, pid_t pid)
+static long long thp_of(struct forklat_state *st, pid_t pid)
 {
 	__u64 now = out_monotonic_ns();
-	struct thp_cache *c;
+	struct forklat_thp_cache *c;
 
 	for (unsigned int i = 0; i < 64; i++) {
-		c = &fl->thp[i];
+		c = &st->thp[i];
 		if (c->pid == pid && c->at_ns && now - c->at_ns < 1000000000ull)
 			return c->thp;
 	}
-	c = &fl->thp[fl->thp_next++ % 64];
+	c = &st->thp[st->thp_next++ % 64];
 	c->pid = pid;
 	c->at_ns = now;
 	c->thp = forklat_read_thp(pid);
@@ -134,13 +91,13 @@ static long long thp_of(struct forklat_state *fl, pid_t pid)
 }
 
 /* What only user space knows: THP from smaps_rollup, and the estimate that needs it. */
-static void row_complete(struct forklat_state *fl, struct forklat_row *r)
+static void row_complete(struct forklat_state *st, struct forklat_row *r)
 {
-	r->thp_bytes = thp_of(fl, r->pid);
-	if (fl->pt_measured)
+	r->thp_bytes = thp_of(st, r->pid);
+	if (st->pt_measured)
 		return;
 	r->pt_copy_ns =
-		forklat_pt_estimate_ns(r->anon_bytes, r->thp_bytes, r->mean_ns, fl->page_size);
+		forklat_pt_estimate_ns(r->anon_bytes, r->thp_bytes, r->mean_ns, st->page_size);
 	r->pt_copy_estimated = r->pt_copy_ns >= 0;
 }
 
@@ -204,13 +161,13 @@ static void print_mem_cols(const struct forklat_row *r)
 	       forklat_short_bytes(pt, sizeof(pt), r->pgtables_bytes), r->vmas, huge, copy);
 }
 
-static const char *row_name(struct forklat_state *fl, const struct forklat_row *r, char *buf,
+static const char *row_name(struct forklat_state *st, const struct forklat_row *r, char *buf,
 			    size_t len)
 {
 	char comm[64], label[128];
 
 	out_sanitize(comm, sizeof(comm), r->comm, sizeof(r->comm));
-	if (!fl->common->containers) {
+	if (!st->common->containers) {
 		snprintf(buf, len, "%s", comm);
 		return buf;
 	}
@@ -230,25 +187,25 @@ static void unattributed_json(struct json *j, __u64 forks, __u64 errors)
 	json_object_end(j);
 }
 
-static void unattributed_line(struct forklat_state *fl)
+static void unattributed_line(struct forklat_state *st)
 {
-	if (!fl->unattributed_forks && !fl->unattributed_errors)
+	if (!st->unattributed_forks && !st->unattributed_errors)
 		return;
 	printf("%llu forks and %llu failed calls in no row above: more than %u processes forked "
 	       "between two reads, and the kernel's table evicted their rows\n",
-	       (unsigned long long)fl->unattributed_forks,
-	       (unsigned long long)fl->unattributed_errors,
-	       bpf_map__max_entries(fl->skel->maps.stats));
+	       (unsigned long long)st->unattributed_forks,
+	       (unsigned long long)st->unattributed_errors,
+	       bpf_map__max_entries(st->skel->maps.stats));
 }
 
-static void print_table(struct forklat_state *fl, struct forklat_row *rows, size_t shown, size_t n,
+static void print_table(struct forklat_state *st, struct forklat_row *rows, size_t shown, size_t n,
 			double secs)
 {
 	char clock[16], mean[16], max[16], name[256], label[128], rate[16];
 
-	if (fl->common->timestamp)
+	if (st->common->timestamp)
 		printf("%s\n", out_clock(clock, sizeof(clock)));
-	if (fl->common->containers)
+	if (st->common->containers)
 		printf("%-23s", "CONTAINER");
 	else
 		printf("%-7s %-15s", "PID", "COMM");
@@ -258,7 +215,7 @@ static void print_table(struct forklat_state *fl, struct forklat_row *rows, size
 		const struct forklat_row *r = &rows[i];
 		double per_s = secs > 0 ? r->forks / secs : 0;
 
-		if (fl->common->containers) {
+		if (st->common->containers) {
 			cgroup_label(r->key, name, sizeof(name));
 			out_sanitize(label, sizeof(label), name, sizeof(name));
 			printf("%-23.23s", label);
@@ -272,9 +229,9 @@ static void print_table(struct forklat_state *fl, struct forklat_row *rows, size
 		print_mem_cols(r);
 	}
 	table_more(stdout, shown, n);
-	unattributed_line(fl);
-	for (size_t i = 0; i < shown && i < (size_t)fl->cfg->hists; i++) {
-		printf("\n%s (pid %u): fork latency\n", row_name(fl, &rows[i], name, sizeof(name)),
+	unattributed_line(st);
+	for (size_t i = 0; i < shown && i < (size_t)st->cfg->hists; i++) {
+		printf("\n%s (pid %u): fork latency\n", row_name(st, &rows[i], name, sizeof(name)),
 		       rows[i].pid);
 		hist_print(stdout, rows[i].slots, "usecs");
 	}
@@ -282,14 +239,14 @@ static void print_table(struct forklat_state *fl, struct forklat_row *rows, size
 		char diag[512];
 
 		forklat_diagnose(diag, sizeof(diag), &rows[0],
-				 row_name(fl, &rows[0], name, sizeof(name)));
+				 row_name(st, &rows[0], name, sizeof(name)));
 		printf("\ndiagnosis: %s\n", diag);
 	}
 	printf("\n");
 	fflush(stdout);
 }
 
-static void print_json(struct forklat_state *fl, struct forklat_row *rows, size_t shown,
+static void print_json(struct forklat_state *st, struct forklat_row *rows, size_t shown,
 		       double secs, __u64 forks, __u64 errors)
 {
 	char name[256], diag[512];
@@ -298,10 +255,10 @@ static void print_json(struct forklat_state *fl, struct forklat_row *rows, size_
 	json_init(&j, stdout);
 	json_event_begin(&j, "interval");
 	json_kv_double(&j, "interval_s", secs);
-	json_kv_string(&j, "pt_copy_source", fl->pt_source);
+	json_kv_string(&j, "pt_copy_source", st->pt_source);
 	json_kv_u64(&j, "forks", forks);
 	json_kv_u64(&j, "errors", errors);
-	unattributed_json(&j, fl->unattributed_forks, fl->unattributed_errors);
+	unattributed_json(&j, st->unattributed_forks, st->unattributed_errors);
 	json_key(&j, "procs");
 	json_array_begin(&j);
 	for (size_t i = 0; i < shown; i++) {
@@ -314,66 +271,66 @@ static void print_json(struct forklat_state *fl, struct forklat_row *rows, size_
 	json_array_end(&j);
 	if (shown) {
 		forklat_diagnose(diag, sizeof(diag), &rows[0],
-				 row_name(fl, &rows[0], name, sizeof(name)));
+				 row_name(st, &rows[0], name, sizeof(name)));
 		json_kv_string(&j, "diagnosis", diag);
 	} else {
 		json_kv_null(&j, "diagnosis");
 	}
-	json_kv_u64(&j, "lost_events", fl->ev.lost_reported);
-	json_kv_u64(&j, "missed_events", fl->misses_reported);
+	json_kv_u64(&j, "lost_events", st->ev.lost_reported);
+	json_kv_u64(&j, "missed_events", st->misses_reported);
 	json_object_end(&j);
 	json_line_end(&j);
 }
 
 /* --json's last object: the run's totals, whichever mode it ran in */
-static void print_json_summary(struct forklat_state *fl)
+static void print_json_summary(struct forklat_state *st)
 {
 	struct json j;
 
 	json_init(&j, stdout);
 	json_event_begin(&j, "summary");
-	json_summary_counts(&j, (out_monotonic_ns() - fl->start_ns) / 1e9,
-			    fl->ev.lost ? events_lost_check(&fl->ev) : 0,
-			    setup_prog_misses(fl->skel->obj));
-	json_kv_string(&j, "pt_copy_source", fl->pt_source);
-	json_kv_u64(&j, "forks", fl->total_forks);
-	json_kv_u64(&j, "errors", fl->total_errors);
-	unattributed_json(&j, fl->unattr_forks.missing, fl->unattr_errors.missing);
-	if (fl->stream)
-		json_kv_u64(&j, "slow_forks", fl->slow_events);
+	json_summary_counts(&j, (out_monotonic_ns() - st->start_ns) / 1e9,
+			    st->ev.lost ? events_lost_check(&st->ev) : 0,
+			    setup_prog_misses(st->skel->obj));
+	json_kv_string(&j, "pt_copy_source", st->pt_source);
+	json_kv_u64(&j, "forks", st->total_forks);
+	json_kv_u64(&j, "errors", st->total_errors);
+	unattributed_json(&j, st->unattr_forks.missing, st->unattr_errors.missing);
+	if (st->stream)
+		json_kv_u64(&j, "slow_forks", st->slow_events);
 	else
 		json_kv_null(&j, "slow_forks");
 	json_object_end(&j);
 	json_line_end(&j);
 }
 
-/* Read the whole stats map into fl->cur, sorted by key; returns the number of entries. */
-static size_t stats_read(struct forklat_state *fl)
+/* Read the whole stats map into st->cur, sorted by key; returns the number of entries. */
+static size_t stats_read(struct forklat_state *st)
 {
-	struct snap *s = &fl->snap;
+	struct snap *s = &st->snap;
 
-	if (snap_read(s, bpf_map__fd(fl->skel->maps.stats), sizeof(__u64),
-		      sizeof(struct forklat_stats), bpf_map__max_entries(fl->skel->maps.stats)))
+	if (snap_read(s, bpf_map__fd(st->skel->maps.stats), sizeof(__u64),
+		      sizeof(struct forklat_stats), bpf_map__max_entries(st->skel->maps.stats)))
 		return 0;
 	for (size_t i = 0; i < s->n; i++) {
-		memcpy(&fl->cur[i].key, snap_key(s, i), sizeof(fl->cur[i].key));
-		memcpy(&fl->cur[i].s, snap_value(s, i), sizeof(fl->cur[i].s));
+		memcpy(&st->cur[i].key, snap_key(s, i), sizeof(st->cur[i].key));
+		memcpy(&st->cur[i].s, snap_value(s, i), sizeof(st->cur[i].s));
 	}
 	/* numeric order, for bsearch with entry_cmp */
-	table_sort(fl->cur, s->n, sizeof(*fl->cur), entry_cmp);
+	table_sort(st->cur, s->n, sizeof(*st->cur), entry_cmp);
 	return s->n;
 }
 
-static void misses_check(struct forklat_state *fl)
+static void misses_check(struct forklat_state *st)
 {
-	__u64 misses = setup_prog_misses(fl->skel->obj);
+	__u64 misses = setup_prog_misses(st->skel->obj);
 
-	if (misses > fl->misses_reported) {
+	if (misses > st->misses_reported) {
 		out_note("%llu fork events missed: the kernel skipped forklat's programs while "
 			 "another BPF program ran on the same CPU (%llu in total)",
-			 (unsigned long long)(misses - fl->misses_reported),
+			 (unsigned long long)(misses - st->misses_reported),
 			 (unsigned long long)misses);
-		fl->misses_reported = misses;
+		st->misses_reported = misses;
 	}
 }
 
@@ -381,7 +338,7 @@ static void misses_check(struct forklat_state *fl)
 
 enum { PROM_FORKS, PROM_ERRORS, PROM_SECONDS, PROM_PT_SECONDS, PROM_RSS, PROM_PGTABLES };
 
-static void prom_add(struct forklat_state *fl, const struct forklat_stats *s, bool gone)
+static void prom_add(struct forklat_state *st, const struct forklat_stats *s, bool gone)
 {
 	/* a process that is gone has no memory: its gauges drop out, its counters stay */
 	double v[PROMROWS_VALUES] = {
@@ -389,16 +346,16 @@ static void prom_add(struct forklat_state *fl, const struct forklat_stats *s, bo
 		s->errors,
 		s->sum_ns * 1e-9,
 		s->pt_ns * 1e-9,
-		gone ? 0 : (double)s->mem.rss_pages * fl->page_size,
+		gone ? 0 : (double)s->mem.rss_pages * st->page_size,
 		gone ? 0 : s->mem.pgtables_bytes,
 	};
 
-	if (fl->common->prom_file)
-		promrows_add(&fl->prom_rows, gone, s->comm, s->cgroup_id, v, s->slots,
+	if (st->common->prom_file)
+		promrows_add(&st->prom_rows, gone, s->comm, s->cgroup_id, v, s->slots,
 			     s->sum_ns * 1e-9);
 }
 
-static int prom_write(struct forklat_state *fl)
+static int prom_write(struct forklat_state *st)
 {
 	static const struct promrows_metric metrics[] = {
 		{"kscope_forklat_forks_total", "counter",
@@ -418,96 +375,96 @@ static int prom_write(struct forklat_state *fl)
 		PROM_PT_SECONDS};
 	struct prom p;
 
-	if (prom_begin(&p, fl->common->prom_file))
+	if (prom_begin(&p, st->common->prom_file))
 		return 1;
-	promrows_write(&fl->prom_rows, &p, metrics, sizeof(metrics) / sizeof(metrics[0]),
-		       PROM_SECONDS, fl->common->prom_top, "kscope_forklat_fork_duration_seconds",
+	promrows_write(&st->prom_rows, &p, metrics, sizeof(metrics) / sizeof(metrics[0]),
+		       PROM_SECONDS, st->common->prom_top, "kscope_forklat_fork_duration_seconds",
 		       "How long fork-family calls took.", 1e-6);
-	if (fl->pt_measured)
-		promrows_write(&fl->prom_rows, &p, &pt_copy, 1, PROM_SECONDS, fl->common->prom_top,
+	if (st->pt_measured)
+		promrows_write(&st->prom_rows, &p, &pt_copy, 1, PROM_SECONDS, st->common->prom_top,
 			       NULL, NULL, 0);
 	prom_family(&p, "kscope_forklat_missed_events_total", "counter",
 		    "Runs of forklat's BPF programs the kernel skipped (recursion).");
 	prom_sample(&p, "kscope_forklat_missed_events_total", NULL,
-		    setup_prog_misses(fl->skel->obj));
-	promrows_begin(&fl->prom_rows);
+		    setup_prog_misses(st->skel->obj));
+	promrows_begin(&st->prom_rows);
 	return prom_commit(&p) ? 1 : 0;
 }
 
 static int tick(void *ctx)
 {
-	struct forklat_state *fl = ctx;
+	struct forklat_state *st = ctx;
 	__u64 now = out_monotonic_ns(), gen, forks = 0, errors = 0, total_forks, total_errors;
-	double secs = (now - fl->last_tick_ns) / 1e9;
+	double secs = (now - st->last_tick_ns) / 1e9;
 	size_t n, nrows = 0, kept = 0, shown;
-	struct entry *swap;
+	struct forklat_entry *swap;
 
-	fl->last_tick_ns = now;
+	st->last_tick_ns = now;
 	/* calls returning from now on write max_ns of the next interval */
-	gen = fl->skel->bss->forklat_gen;
-	fl->skel->bss->forklat_gen = gen + 1;
+	gen = st->skel->bss->forklat_gen;
+	st->skel->bss->forklat_gen = gen + 1;
 	/* the totals before the rows: see snap_unattributed */
-	total_forks = fl->skel->bss->forklat_forks_total;
-	total_errors = fl->skel->bss->forklat_errors_total;
-	n = stats_read(fl);
+	total_forks = st->skel->bss->forklat_forks_total;
+	total_errors = st->skel->bss->forklat_errors_total;
+	n = stats_read(st);
 
 	for (size_t i = 0; i < n; i++) {
-		struct entry *e = &fl->cur[i];
-		struct entry *p = table_find(e, fl->prev, fl->nprev, sizeof(*e), entry_cmp);
+		struct forklat_entry *e = &st->cur[i];
+		struct forklat_entry *p = table_find(e, st->prev, st->nprev, sizeof(*e), entry_cmp);
 		struct forklat_stats d;
 
 		forklat_stats_delta(&e->s, p ? &p->s : NULL, &d);
 		forks += d.forks;
 		errors += d.errors;
 		if (d.forks || d.errors) {
-			forklat_row_fill(&fl->rows[nrows++], e->key, &e->s, &d, gen, fl->page_size,
-					 fl->pt_measured, fl->pte_measured);
-		} else if (!fl->common->containers && p && kill(e->key, 0) && errno == ESRCH) {
+			forklat_row_fill(&st->rows[nrows++], e->key, &e->s, &d, gen, st->page_size,
+					 st->pt_measured, st->pte_measured);
+		} else if (!st->common->containers && p && kill(e->key, 0) && errno == ESRCH) {
 			/* a process that exited and was reported: its row has no more to say */
-			bpf_map_delete_elem(bpf_map__fd(fl->skel->maps.stats), &e->key);
-			prom_add(fl, &e->s, true);
+			bpf_map_delete_elem(bpf_map__fd(st->skel->maps.stats), &e->key);
+			prom_add(st, &e->s, true);
 			continue;
 		}
-		prom_add(fl, &e->s, false);
-		fl->cur[kept++] = *e;
+		prom_add(st, &e->s, false);
+		st->cur[kept++] = *e;
 	}
 	/* the rows' sum is what the table kept; the BPF side's totals are every call */
-	fl->unattributed_forks = snap_unattributed(&fl->unattr_forks, total_forks, forks);
-	fl->unattributed_errors = snap_unattributed(&fl->unattr_errors, total_errors, errors);
-	forks += fl->unattributed_forks;
-	errors += fl->unattributed_errors;
-	fl->total_forks += forks;
-	fl->total_errors += errors;
-	swap = fl->prev;
-	fl->prev = fl->cur;
-	fl->nprev = kept;
-	fl->cur = swap;
-	if (fl->common->prom_file) {
-		misses_check(fl);
-		return prom_write(fl);
+	st->unattributed_forks = snap_unattributed(&st->unattr_forks, total_forks, forks);
+	st->unattributed_errors = snap_unattributed(&st->unattr_errors, total_errors, errors);
+	forks += st->unattributed_forks;
+	errors += st->unattributed_errors;
+	st->total_forks += forks;
+	st->total_errors += errors;
+	swap = st->prev;
+	st->prev = st->cur;
+	st->nprev = kept;
+	st->cur = swap;
+	if (st->common->prom_file) {
+		misses_check(st);
+		return prom_write(st);
 	}
 
-	if (fl->stream) {
-		events_lost_check(&fl->ev);
-		misses_check(fl);
+	if (st->stream) {
+		events_lost_check(&st->ev);
+		misses_check(st);
 		return 0;
 	}
-	shown = table_top(fl->rows, nrows, sizeof(*fl->rows), forklat_row_cmp, fl->cfg->top);
+	shown = table_top(st->rows, nrows, sizeof(*st->rows), forklat_row_cmp, st->cfg->top);
 	for (size_t i = 0; i < shown; i++)
-		row_complete(fl, &fl->rows[i]);
-	events_lost_check(&fl->ev);
-	misses_check(fl);
-	if (fl->common->json)
-		print_json(fl, fl->rows, shown, secs, forks, errors);
-	else if (nrows || fl->unattributed_forks || fl->unattributed_errors ||
-		 fl->common->timestamp)
-		print_table(fl, fl->rows, shown, nrows, secs);
+		row_complete(st, &st->rows[i]);
+	events_lost_check(&st->ev);
+	misses_check(st);
+	if (st->common->json)
+		print_json(st, st->rows, shown, secs, forks, errors);
+	else if (nrows || st->unattributed_forks || st->unattributed_errors ||
+		 st->common->timestamp)
+		print_table(st, st->rows, shown, nrows, secs);
 	return 0;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
 {
-	struct forklat_state *fl = ctx;
+	struct forklat_state *st = ctx;
 	const struct forklat_event *e = data;
 	struct forklat_row r = {0};
 	char comm[64], lat[16], clock[16];
@@ -515,26 +472,26 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
-	fl->slow_events++;
-	r.key = fl->common->containers ? e->cgroup_id : e->pid;
+	st->slow_events++;
+	r.key = st->common->containers ? e->cgroup_id : e->pid;
 	r.pid = e->pid;
 	memcpy(r.comm, e->comm, sizeof(r.comm));
 	r.cgroup_id = e->cgroup_id;
 	r.forks = 1;
 	r.mean_ns = e->lat_ns;
 	r.max_ns = e->lat_ns;
-	r.rss_bytes = e->mem.rss_pages * fl->page_size;
-	r.anon_bytes = e->mem.anon_pages * fl->page_size;
+	r.rss_bytes = e->mem.rss_pages * st->page_size;
+	r.anon_bytes = e->mem.anon_pages * st->page_size;
 	r.pgtables_bytes = e->mem.pgtables_bytes;
-	r.hugetlb_bytes = e->mem.hugetlb_pages * fl->page_size;
+	r.hugetlb_bytes = e->mem.hugetlb_pages * st->page_size;
 	r.vmas = e->mem.vmas;
-	r.pt_copy_ns = fl->pt_measured ? (double)e->copy.pt_ns : -1;
-	r.pte_copy_ns = fl->pte_measured ? (double)e->copy.pte_ns : -1;
+	r.pt_copy_ns = st->pt_measured ? (double)e->copy.pt_ns : -1;
+	r.pte_copy_ns = st->pte_measured ? (double)e->copy.pte_ns : -1;
 	r.child_run_ns = -1;
 	r.child_exec_ns = -1;
-	row_complete(fl, &r);
+	row_complete(st, &r);
 
-	if (fl->common->json) {
+	if (st->common->json) {
 		json_init(&j, stdout);
 		json_event_begin_at(&j, "fork", e->ts_ns);
 		json_kv_u64(&j, "tid", e->tid);
@@ -542,7 +499,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		json_kv_i64(&j, "child_pid", e->ret);
 		json_kv_double(&j, "lat_us", e->lat_ns / 1e3);
 		json_row(&j, &r, 0);
-		json_kv_string(&j, "pt_copy_source", fl->pt_source);
+		json_kv_string(&j, "pt_copy_source", st->pt_source);
 		json_object_end(&j);
 		json_line_end(&j);
 		return 0;
@@ -606,9 +563,9 @@ static bool child_plan(struct forklat *skel, bool wanted)
 
 int main(int argc, char **argv)
 {
-	struct config cfg = {.min_ms = -1, .top = 10, .hists = 3};
+	struct forklat_config cfg = {.min_ms = -1, .top = 10, .hists = 3};
 	struct common_opts common;
-	struct forklat_state fl = {0};
+	struct forklat_state st = {0};
 	struct forklat *skel = NULL;
 	struct plan_item items[2] = {
 		{
@@ -628,14 +585,14 @@ int main(int argc, char **argv)
 	opts_parse(&tool, argc, argv, &common, &cfg);
 	if (setup_check())
 		return 1;
-	fl.common = &common;
-	fl.cfg = &cfg;
-	fl.stream = cfg.min_ms >= 0;
-	fl.page_size = sysconf(_SC_PAGESIZE);
-	fl.prev = calloc(FORKLAT_MAX_ROWS, sizeof(*fl.prev));
-	fl.cur = calloc(FORKLAT_MAX_ROWS, sizeof(*fl.cur));
-	fl.rows = calloc(FORKLAT_MAX_ROWS, sizeof(*fl.rows));
-	if (!fl.prev || !fl.cur || !fl.rows) {
+	st.common = &common;
+	st.cfg = &cfg;
+	st.stream = cfg.min_ms >= 0;
+	st.page_size = sysconf(_SC_PAGESIZE);
+	st.prev = calloc(FORKLAT_MAX_ROWS, sizeof(*st.prev));
+	st.cur = calloc(FORKLAT_MAX_ROWS, sizeof(*st.cur));
+	st.rows = calloc(FORKLAT_MAX_ROWS, sizeof(*st.rows));
+	if (!st.prev || !st.cur || !st.rows) {
 		out_error("out of memory for the tables");
 		goto cleanup;
 	}
@@ -645,16 +602,16 @@ int main(int argc, char **argv)
 		setup_explain(-errno, "open the BPF programs");
 		goto cleanup;
 	}
-	fl.skel = skel;
+	st.skel = skel;
 	skel->rodata->filter_tgid = common.pid;
 	skel->rodata->filter_cgroup_id = common.cgroup_id;
 	skel->rodata->filter_cgroup_level = common.cgroup_level;
 	skel->rodata->by_cgroup = common.containers;
-	skel->rodata->stream = fl.stream;
-	skel->rodata->min_ns = fl.stream ? cfg.min_ms * 1e6 : 0;
-	if (common.ring_mb && !fl.stream)
+	skel->rodata->stream = st.stream;
+	skel->rodata->min_ns = st.stream ? cfg.min_ms * 1e6 : 0;
+	if (common.ring_mb && !st.stream)
 		opts_die(&tool, "--ring-mb only makes sense with --min-ms");
-	err = events_ring_size(skel->maps.events, fl.stream ? sizeof(struct forklat_event) : 0,
+	err = events_ring_size(skel->maps.events, st.stream ? sizeof(struct forklat_event) : 0,
 			       common.ring_mb);
 	if (err) {
 		setup_explain(err, "size the event ring buffer");
@@ -698,12 +655,12 @@ int main(int argc, char **argv)
 		items[1].chosen = -1;
 	}
 	plan_choose(items, nitems);
-	fl.pt_measured = items[0].chosen >= 0;
-	fl.pte_measured = nitems == 2 && items[1].chosen >= 0;
-	if (fl.pt_measured)
-		plan_describe(&items[0], fl.pt_source, sizeof(fl.pt_source));
+	st.pt_measured = items[0].chosen >= 0;
+	st.pte_measured = nitems == 2 && items[1].chosen >= 0;
+	if (st.pt_measured)
+		plan_describe(&items[0], st.pt_source, sizeof(st.pt_source));
 	else
-		snprintf(fl.pt_source, sizeof(fl.pt_source), "estimate");
+		snprintf(st.pt_source, sizeof(st.pt_source), "estimate");
 	/* one stable line per measured thing, for -v and for the guest-kernel checks */
 	out_debug("attach: fork-family calls: %s", calls_desc);
 	out_debug("attach: %s: %s", items[0].what, plan_describe(&items[0], desc, sizeof(desc)));
@@ -731,50 +688,50 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	err = 1;
-	if (fl.stream &&
-	    events_open(&fl.ev, skel->maps.events, on_event, &fl, &skel->bss->kscope_lost_events))
+	if (st.stream &&
+	    events_open(&st.ev, skel->maps.events, on_event, &st, &skel->bss->kscope_lost_events))
 		goto cleanup;
-	if (!fl.stream)
-		fl.ev.lost = &skel->bss->kscope_lost_events;
+	if (!st.stream)
+		st.ev.lost = &skel->bss->kscope_lost_events;
 
 	if (common.prom_file)
 		loop_started(&common, "fork, vfork, clone and clone3");
 	else
 		fprintf(stderr, "Tracing fork, vfork, clone and clone3%s... Hit Ctrl-C to end.\n",
-			fl.stream ? " calls slower than the threshold" : "");
-	if (fl.stream && !common.json)
+			st.stream ? " calls slower than the threshold" : "");
+	if (st.stream && !common.json)
 		printf("%-8s %-7s %-15s %-6s %6s %5s %5s %5s %4s %7s\n", "TIME", "PID", "COMM",
 		       "CALL", "LAT", "RSS", "PTE", "VMAS", "HUGE", "PTCOPY");
 	fflush(stdout);
 
-	fl.start_ns = fl.last_tick_ns = out_monotonic_ns();
-	err = loop_run(&common, fl.stream ? &fl.ev : NULL, tick, &fl);
+	st.start_ns = st.last_tick_ns = out_monotonic_ns();
+	err = loop_run(&common, st.stream ? &st.ev : NULL, tick, &st);
 	if (err)
 		goto cleanup;
-	if (fl.stream) {
+	if (st.stream) {
 		/* the last events, drained by loop_run(), end the last interval */
-		tick(&fl);
+		tick(&st);
 	} else if (loop_stopping()) {
 		/* the partial interval since the last report: its forks count too */
-		tick(&fl);
+		tick(&st);
 	}
 	if (common.json && !common.prom_file)
-		print_json_summary(&fl);
-	else if (fl.stream && !common.prom_file)
-		out_note("%llu calls slower than %g ms", (unsigned long long)fl.slow_events,
+		print_json_summary(&st);
+	else if (st.stream && !common.prom_file)
+		out_note("%llu calls slower than %g ms", (unsigned long long)st.slow_events,
 			 cfg.min_ms);
 	err = 0;
 
 cleanup:
-	if (fl.ev.rb)
-		events_close(&fl.ev);
+	if (st.ev.rb)
+		events_close(&st.ev);
 	cost_exit();
 	forklat__destroy(skel);
 	cgroup_cache_free();
-	free(fl.prev);
-	free(fl.cur);
-	free(fl.rows);
-	snap_free(&fl.snap);
-	promrows_free(&fl.prom_rows);
+	free(st.prev);
+	free(st.cur);
+	free(st.rows);
+	snap_free(&st.snap);
+	promrows_free(&st.prom_rows);
 	return err;
 }
