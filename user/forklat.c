@@ -63,8 +63,6 @@ static const struct tool_desc tool = {
 	.default_interval_ms = 1000,
 };
 
-static const char *const call_names[FORKLAT_CALLS] = {"fork", "vfork", "clone", "clone3"};
-
 static int entry_cmp(const void *a, const void *b)
 {
 	const struct forklat_entry *x = a, *y = b;
@@ -101,209 +99,6 @@ static void row_complete(struct forklat_state *st, struct forklat_row *r)
 	r->pt_copy_estimated = r->pt_copy_ns >= 0;
 }
 
-static void json_us_or_null(struct json *j, const char *key, double ns)
-{
-	if (ns < 0)
-		json_kv_null(j, key);
-	else
-		json_kv_double(j, key, ns / 1e3);
-}
-
-static void json_row(struct json *j, const struct forklat_row *r, double secs)
-{
-	long long huge = forklat_huge_bytes(r);
-
-	json_kv_u64(j, "pid", r->pid);
-	json_key(j, "comm");
-	json_string_n(j, r->comm, sizeof(r->comm));
-	cgroup_json_fields(j, r->cgroup_id);
-	json_kv_u64(j, "forks", r->forks);
-	json_kv_u64(j, "errors", r->errors);
-	if (secs > 0)
-		json_kv_double(j, "forks_per_s", r->forks / secs);
-	json_kv_double(j, "mean_us", r->mean_ns / 1e3);
-	json_kv_double(j, "max_us", r->max_ns / 1e3);
-	json_kv_u64(j, "rss_bytes", r->rss_bytes);
-	json_kv_u64(j, "anon_bytes", r->anon_bytes);
-	json_kv_u64(j, "pgtables_bytes", r->pgtables_bytes);
-	json_kv_u64(j, "vmas", r->vmas);
-	if (huge < 0) {
-		json_kv_null(j, "huge_bytes");
-		json_kv_null(j, "thp_bytes");
-	} else {
-		json_kv_u64(j, "huge_bytes", huge);
-		json_kv_u64(j, "thp_bytes", r->thp_bytes);
-	}
-	json_kv_u64(j, "hugetlb_bytes", r->hugetlb_bytes);
-	json_us_or_null(j, "pt_copy_us", r->pt_copy_ns);
-	json_kv_bool(j, "pt_copy_estimated", r->pt_copy_estimated);
-	json_us_or_null(j, "pte_copy_us", r->pte_copy_ns);
-	json_us_or_null(j, "child_run_us", r->child_run_ns);
-	json_us_or_null(j, "child_exec_us", r->child_exec_ns);
-}
-
-/* The columns every table and event line share: RSS, page tables, VMAs, huge share, copy. */
-static void print_mem_cols(const struct forklat_row *r)
-{
-	char rss[16], pt[16], huge[8], copy[16], dur[16];
-	double pct = forklat_huge_pct(r);
-
-	if (pct < 0)
-		snprintf(huge, sizeof(huge), "-");
-	else
-		snprintf(huge, sizeof(huge), "%.0f%%", pct);
-	if (r->pt_copy_ns < 0)
-		snprintf(copy, sizeof(copy), "-");
-	else
-		snprintf(copy, sizeof(copy), "%s%s", r->pt_copy_estimated ? "~" : "",
-			 forklat_short_duration(dur, sizeof(dur), r->pt_copy_ns));
-	printf(" %5s %5s %5u %4s %7s\n", forklat_short_bytes(rss, sizeof(rss), r->rss_bytes),
-	       forklat_short_bytes(pt, sizeof(pt), r->pgtables_bytes), r->vmas, huge, copy);
-}
-
-static const char *row_name(struct forklat_state *st, const struct forklat_row *r, char *buf,
-			    size_t len)
-{
-	char comm[64], label[128];
-
-	out_sanitize(comm, sizeof(comm), r->comm, sizeof(r->comm));
-	if (!st->common->containers) {
-		snprintf(buf, len, "%s", comm);
-		return buf;
-	}
-	cgroup_label(r->key, label, sizeof(label));
-	out_sanitize(buf, len, label, sizeof(label));
-	snprintf(buf + strlen(buf), len - strlen(buf), ": %s", comm);
-	return buf;
-}
-
-/* calls in no row: their process's row was evicted (LRU) before the interval's read */
-static void unattributed_json(struct json *j, __u64 forks, __u64 errors)
-{
-	json_key(j, "unattributed");
-	json_object_begin(j);
-	json_kv_u64(j, "forks", forks);
-	json_kv_u64(j, "errors", errors);
-	json_object_end(j);
-}
-
-static void unattributed_line(struct forklat_state *st)
-{
-	if (!st->unattributed_forks && !st->unattributed_errors)
-		return;
-	printf("%llu forks and %llu failed calls in no row above: more than %u processes forked "
-	       "between two reads, and the kernel's table evicted their rows\n",
-	       (unsigned long long)st->unattributed_forks,
-	       (unsigned long long)st->unattributed_errors,
-	       bpf_map__max_entries(st->skel->maps.stats));
-}
-
-static void print_table(struct forklat_state *st, struct forklat_row *rows, size_t shown, size_t n,
-			double secs)
-{
-	char clock[16], mean[16], max[16], name[256], label[128], rate[16];
-
-	if (st->common->timestamp)
-		printf("%s\n", out_clock(clock, sizeof(clock)));
-	if (st->common->containers)
-		printf("%-23s", "CONTAINER");
-	else
-		printf("%-7s %-15s", "PID", "COMM");
-	printf(" %6s %6s %6s %5s %5s %5s %4s %7s\n", "FORK/s", "MEAN", "MAX", "RSS", "PTE", "VMAS",
-	       "HUGE", "PTCOPY");
-	for (size_t i = 0; i < shown; i++) {
-		const struct forklat_row *r = &rows[i];
-		double per_s = secs > 0 ? r->forks / secs : 0;
-
-		if (st->common->containers) {
-			cgroup_label(r->key, name, sizeof(name));
-			out_sanitize(label, sizeof(label), name, sizeof(name));
-			printf("%-23.23s", label);
-		} else {
-			out_sanitize(name, sizeof(name), r->comm, sizeof(r->comm));
-			printf("%-7u %-15.15s", r->pid, name);
-		}
-		snprintf(rate, sizeof(rate), per_s < 10 ? "%.1f" : "%.0f", per_s);
-		printf(" %6s %6s %6s", rate, forklat_short_duration(mean, sizeof(mean), r->mean_ns),
-		       forklat_short_duration(max, sizeof(max), r->max_ns));
-		print_mem_cols(r);
-	}
-	table_more(stdout, shown, n);
-	unattributed_line(st);
-	for (size_t i = 0; i < shown && i < (size_t)st->cfg->hists; i++) {
-		printf("\n%s (pid %u): fork latency\n", row_name(st, &rows[i], name, sizeof(name)),
-		       rows[i].pid);
-		hist_print(stdout, rows[i].slots, "usecs");
-	}
-	if (shown) {
-		char diag[512];
-
-		forklat_diagnose(diag, sizeof(diag), &rows[0],
-				 row_name(st, &rows[0], name, sizeof(name)));
-		printf("\ndiagnosis: %s\n", diag);
-	}
-	printf("\n");
-	fflush(stdout);
-}
-
-static void print_json(struct forklat_state *st, struct forklat_row *rows, size_t shown,
-		       double secs, __u64 forks, __u64 errors)
-{
-	char name[256], diag[512];
-	struct json j;
-
-	json_init(&j, stdout);
-	json_event_begin(&j, "interval");
-	json_kv_double(&j, "interval_s", secs);
-	json_kv_string(&j, "pt_copy_source", st->pt_source);
-	json_kv_u64(&j, "forks", forks);
-	json_kv_u64(&j, "errors", errors);
-	unattributed_json(&j, st->unattributed_forks, st->unattributed_errors);
-	json_key(&j, "procs");
-	json_array_begin(&j);
-	for (size_t i = 0; i < shown; i++) {
-		json_object_begin(&j);
-		json_row(&j, &rows[i], secs);
-		json_key(&j, "hist_us");
-		hist_json(&j, rows[i].slots);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
-	if (shown) {
-		forklat_diagnose(diag, sizeof(diag), &rows[0],
-				 row_name(st, &rows[0], name, sizeof(name)));
-		json_kv_string(&j, "diagnosis", diag);
-	} else {
-		json_kv_null(&j, "diagnosis");
-	}
-	json_kv_u64(&j, "lost_events", st->ev.lost_reported);
-	json_kv_u64(&j, "missed_events", st->misses_reported);
-	json_object_end(&j);
-	json_line_end(&j);
-}
-
-/* --json's last object: the run's totals, whichever mode it ran in */
-static void print_json_summary(struct forklat_state *st)
-{
-	struct json j;
-
-	json_init(&j, stdout);
-	json_event_begin(&j, "summary");
-	json_summary_counts(&j, (out_monotonic_ns() - st->start_ns) / 1e9,
-			    st->ev.lost ? events_lost_check(&st->ev) : 0,
-			    setup_prog_misses(st->skel->obj));
-	json_kv_string(&j, "pt_copy_source", st->pt_source);
-	json_kv_u64(&j, "forks", st->total_forks);
-	json_kv_u64(&j, "errors", st->total_errors);
-	unattributed_json(&j, st->unattr_forks.missing, st->unattr_errors.missing);
-	if (st->stream)
-		json_kv_u64(&j, "slow_forks", st->slow_events);
-	else
-		json_kv_null(&j, "slow_forks");
-	json_object_end(&j);
-	json_line_end(&j);
-}
-
 /* Read the whole stats map into st->cur, sorted by key; returns the number of entries. */
 static size_t stats_read(struct forklat_state *st)
 {
@@ -321,33 +116,17 @@ static size_t stats_read(struct forklat_state *st)
 	return s->n;
 }
 
-static void misses_check(struct forklat_state *st)
-{
-	__u64 misses = setup_prog_misses(st->skel->obj);
-
-	if (misses > st->misses_reported) {
-		out_note("%llu fork events missed: the kernel skipped forklat's programs while "
-			 "another BPF program ran on the same CPU (%llu in total)",
-			 (unsigned long long)(misses - st->misses_reported),
-			 (unsigned long long)misses);
-		st->misses_reported = misses;
-	}
-}
-
-/* ---- --prom-file: cumulative since start, per (comm, container) ----------------------- */
-
-enum { PROM_FORKS, PROM_ERRORS, PROM_SECONDS, PROM_PT_SECONDS, PROM_RSS, PROM_PGTABLES };
-
+/* --prom-file: cumulative since start, per (comm, container) */
 static void prom_add(struct forklat_state *st, const struct forklat_stats *s, bool gone)
 {
 	/* a process that is gone has no memory: its gauges drop out, its counters stay */
 	double v[PROMROWS_VALUES] = {
-		s->forks,
-		s->errors,
-		s->sum_ns * 1e-9,
-		s->pt_ns * 1e-9,
-		gone ? 0 : (double)s->mem.rss_pages * st->page_size,
-		gone ? 0 : s->mem.pgtables_bytes,
+		[FORKLAT_PROM_FORKS] = s->forks,
+		[FORKLAT_PROM_ERRORS] = s->errors,
+		[FORKLAT_PROM_SECONDS] = s->sum_ns * 1e-9,
+		[FORKLAT_PROM_PT_SECONDS] = s->pt_ns * 1e-9,
+		[FORKLAT_PROM_RSS] = gone ? 0 : (double)s->mem.rss_pages * st->page_size,
+		[FORKLAT_PROM_PGTABLES] = gone ? 0 : s->mem.pgtables_bytes,
 	};
 
 	if (st->common->prom_file)
@@ -355,48 +134,12 @@ static void prom_add(struct forklat_state *st, const struct forklat_stats *s, bo
 			     s->sum_ns * 1e-9);
 }
 
-static int prom_write(struct forklat_state *st)
-{
-	static const struct promrows_metric metrics[] = {
-		{"kscope_forklat_forks_total", "counter",
-		 "fork, vfork, clone and clone3 calls that created a task.", PROM_FORKS},
-		{"kscope_forklat_errors_total", "counter", "fork-family calls that failed.",
-		 PROM_ERRORS},
-		{"kscope_forklat_fork_seconds_total", "counter",
-		 "Time the callers spent inside fork-family calls.", PROM_SECONDS},
-		{"kscope_forklat_rss_bytes", "gauge",
-		 "Resident memory of the forking processes at a recent fork.", PROM_RSS},
-		{"kscope_forklat_pgtables_bytes", "gauge",
-		 "Page-table bytes of the forking processes at a recent fork.", PROM_PGTABLES},
-	};
-	static const struct promrows_metric pt_copy = {
-		"kscope_forklat_pt_copy_seconds_total", "counter",
-		"Time spent in copy_page_range during the forks (only where it can be measured).",
-		PROM_PT_SECONDS};
-	struct prom p;
-
-	if (prom_begin(&p, st->common->prom_file))
-		return 1;
-	promrows_write(&st->prom_rows, &p, metrics, sizeof(metrics) / sizeof(metrics[0]),
-		       PROM_SECONDS, st->common->prom_top, "kscope_forklat_fork_duration_seconds",
-		       "How long fork-family calls took.", 1e-6);
-	if (st->pt_measured)
-		promrows_write(&st->prom_rows, &p, &pt_copy, 1, PROM_SECONDS, st->common->prom_top,
-			       NULL, NULL, 0);
-	prom_family(&p, "kscope_forklat_missed_events_total", "counter",
-		    "Runs of forklat's BPF programs the kernel skipped (recursion).");
-	prom_sample(&p, "kscope_forklat_missed_events_total", NULL,
-		    setup_prog_misses(st->skel->obj));
-	promrows_begin(&st->prom_rows);
-	return prom_commit(&p) ? 1 : 0;
-}
-
 static int tick(void *ctx)
 {
 	struct forklat_state *st = ctx;
 	__u64 now = out_monotonic_ns(), gen, forks = 0, errors = 0, total_forks, total_errors;
 	double secs = (now - st->last_tick_ns) / 1e9;
-	size_t n, nrows = 0, kept = 0, shown;
+	size_t n, nrows = 0, kept = 0;
 	struct forklat_entry *swap;
 
 	st->last_tick_ns = now;
@@ -408,6 +151,8 @@ static int tick(void *ctx)
 	total_errors = st->skel->bss->forklat_errors_total;
 	n = stats_read(st);
 
+	/* the live rows are made again from this read; the retired ones stay */
+	promrows_begin(&st->prom_rows);
 	for (size_t i = 0; i < n; i++) {
 		struct forklat_entry *e = &st->cur[i];
 		struct forklat_entry *p = table_find(e, st->prev, st->nprev, sizeof(*e), entry_cmp);
@@ -439,27 +184,19 @@ static int tick(void *ctx)
 	st->prev = st->cur;
 	st->nprev = kept;
 	st->cur = swap;
-	if (st->common->prom_file) {
-		misses_check(st);
-		return prom_write(st);
+	st->secs = secs;
+	st->forks = forks;
+	st->errors = errors;
+	st->nrows = nrows;
+	st->shown = 0;
+	st->misses = setup_prog_misses(st->skel->obj);
+	if (!st->common->prom_file && !st->stream) {
+		st->shown = table_top(st->rows, nrows, sizeof(*st->rows), forklat_row_cmp,
+				      st->cfg->top);
+		for (size_t i = 0; i < st->shown; i++)
+			row_complete(st, &st->rows[i]);
 	}
-
-	if (st->stream) {
-		events_lost_check(&st->ev);
-		misses_check(st);
-		return 0;
-	}
-	shown = table_top(st->rows, nrows, sizeof(*st->rows), forklat_row_cmp, st->cfg->top);
-	for (size_t i = 0; i < shown; i++)
-		row_complete(st, &st->rows[i]);
-	events_lost_check(&st->ev);
-	misses_check(st);
-	if (st->common->json)
-		print_json(st, st->rows, shown, secs, forks, errors);
-	else if (nrows || st->unattributed_forks || st->unattributed_errors ||
-		 st->common->timestamp)
-		print_table(st, st->rows, shown, nrows, secs);
-	return 0;
+	return forklat_show(st);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -467,8 +204,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct forklat_state *st = ctx;
 	const struct forklat_event *e = data;
 	struct forklat_row r = {0};
-	char comm[64], lat[16], clock[16];
-	struct json j;
 
 	if (size < sizeof(*e))
 		return 0;
@@ -490,26 +225,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	r.child_run_ns = -1;
 	r.child_exec_ns = -1;
 	row_complete(st, &r);
-
-	if (st->common->json) {
-		json_init(&j, stdout);
-		json_event_begin_at(&j, "fork", e->ts_ns);
-		json_kv_u64(&j, "tid", e->tid);
-		json_kv_string(&j, "call", e->call < FORKLAT_CALLS ? call_names[e->call] : "?");
-		json_kv_i64(&j, "child_pid", e->ret);
-		json_kv_double(&j, "lat_us", e->lat_ns / 1e3);
-		json_row(&j, &r, 0);
-		json_kv_string(&j, "pt_copy_source", st->pt_source);
-		json_object_end(&j);
-		json_line_end(&j);
-		return 0;
-	}
-	out_sanitize(comm, sizeof(comm), e->comm, sizeof(e->comm));
-	printf("%-8s %-7u %-15.15s %-6s %6s", out_clock(clock, sizeof(clock)), e->pid, comm,
-	       e->call < FORKLAT_CALLS ? call_names[e->call] : "?",
-	       forklat_short_duration(lat, sizeof(lat), e->lat_ns));
-	print_mem_cols(&r);
-	fflush(stdout);
+	forklat_show_event(st, e, &r);
 	return 0;
 }
 
@@ -529,19 +245,19 @@ static int syscalls_plan(struct forklat *skel, char *desc, size_t len)
 		char enter[32], exit_[32];
 		bool ok;
 
-		snprintf(enter, sizeof(enter), "sys_enter_%s", call_names[c]);
-		snprintf(exit_, sizeof(exit_), "sys_exit_%s", call_names[c]);
+		snprintf(enter, sizeof(enter), "sys_enter_%s", forklat_call_name(c));
+		snprintf(exit_, sizeof(exit_), "sys_exit_%s", forklat_call_name(c));
 		ok = probe_tracepoint("syscalls", enter) && probe_tracepoint("syscalls", exit_);
 		bpf_program__set_autoload(progs[c][0], ok);
 		bpf_program__set_autoload(progs[c][1], ok);
 		if (!ok) {
 			out_debug("no %s syscall tracepoints here: %s() is not traced",
-				  call_names[c], call_names[c]);
+				  forklat_call_name(c), forklat_call_name(c));
 			continue;
 		}
 		if (used < len)
 			used += snprintf(desc + used, len - used, "%s%s", found ? "," : "",
-					 call_names[c]);
+					 forklat_call_name(c));
 		found++;
 	}
 	if (used < len)
@@ -680,6 +396,7 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
+	st.stats_max = bpf_map__max_entries(skel->maps.stats);
 	cost_start(skel->obj, common.no_bpf_stats);
 	err = forklat__attach(skel);
 	if (err) {
@@ -699,10 +416,7 @@ int main(int argc, char **argv)
 	else
 		fprintf(stderr, "Tracing fork, vfork, clone and clone3%s... Hit Ctrl-C to end.\n",
 			st.stream ? " calls slower than the threshold" : "");
-	if (st.stream && !common.json)
-		printf("%-8s %-7s %-15s %-6s %6s %5s %5s %5s %4s %7s\n", "TIME", "PID", "COMM",
-		       "CALL", "LAT", "RSS", "PTE", "VMAS", "HUGE", "PTCOPY");
-	fflush(stdout);
+	forklat_show_begin(&st);
 
 	st.start_ns = st.last_tick_ns = out_monotonic_ns();
 	err = loop_run(&common, st.stream ? &st.ev : NULL, tick, &st);
@@ -716,7 +430,7 @@ int main(int argc, char **argv)
 		tick(&st);
 	}
 	if (common.json && !common.prom_file)
-		print_json_summary(&st);
+		forklat_show_summary(&st, setup_prog_misses(skel->obj));
 	else if (st.stream && !common.prom_file)
 		out_note("%llu calls slower than %g ms", (unsigned long long)st.slow_events,
 			 cfg.min_ms);

@@ -40,6 +40,7 @@ struct forklat_thp_cache {
 
 struct forklat_state {
 	struct forklat *skel;
+	__u32 stats_max; /* the stats map's rows: what "evicted" in the table is out of */
 	const struct common_opts *common;
 	const struct forklat_config *cfg;
 	bool stream;
@@ -62,6 +63,34 @@ struct forklat_state {
 	struct forklat_thp_cache thp[64];
 	unsigned int thp_next;
 	struct promrows prom_rows;
+	/* the interval as the report made it, for the show */
+	double secs;
+	__u64 forks, errors; /* every call, in rows or not */
+	size_t nrows, shown; /* rows that forked; the top of them, THP and estimate filled in */
+	__u64 misses;	     /* the programs' runs the kernel skipped, since start */
 };
+
+/* the values of a --prom-file row */
+enum {
+	FORKLAT_PROM_FORKS,
+	FORKLAT_PROM_ERRORS,
+	FORKLAT_PROM_SECONDS,
+	FORKLAT_PROM_PT_SECONDS,
+	FORKLAT_PROM_RSS,
+	FORKLAT_PROM_PGTABLES,
+};
+
+/* "fork", "vfork", "clone", "clone3"; "?" for a call the kernel side does not name */
+const char *forklat_call_name(unsigned int call);
+
+/* The interval's output: notes of lost and missed events, then the table, JSON or prom file. */
+int forklat_show(struct forklat_state *st);
+/* Before the first interval: the --min-ms table's column header. */
+void forklat_show_begin(const struct forklat_state *st);
+/* One --min-ms call slower than the threshold, e as sent and r as the report completed it. */
+void forklat_show_event(const struct forklat_state *st, const struct forklat_event *e,
+			const struct forklat_row *r);
+/* --json's last object: the run's totals, whichever mode it ran in. */
+void forklat_show_summary(struct forklat_state *st, __u64 misses);
 
 #endif /* KSCOPE_FORKLAT_STATE_H */
