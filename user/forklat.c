@@ -8,28 +8,22 @@
  * one diagnosis line for the worst.  With --min-ms, each slow call as an event instead.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cgroup.h"
 #include "cost.h"
 #include "events.h"
-#include "hist.h"
-#include "json.h"
 #include "loop.h"
 #include "opts.h"
 #include "out.h"
-#include "prom.h"
 #include "promrows.h"
 #include "probe.h"
 #include "setup.h"
 #include "snap.h"
-#include "table.h"
 #include "forklat.h"
 #include "forklat_report.h"
 #include "forklat_state.h"
@@ -63,168 +57,26 @@ static const struct tool_desc tool = {
 	.default_interval_ms = 1000,
 };
 
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct forklat_entry *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
-/* THP of a process, read from smaps_rollup at most once a second (it walks the page tables). */
-static long long thp_of(struct forklat_state *st, pid_t pid)
-{
-	__u64 now = out_monotonic_ns();
-	struct forklat_thp_cache *c;
-
-	for (unsigned int i = 0; i < 64; i++) {
-		c = &st->thp[i];
-		if (c->pid == pid && c->at_ns && now - c->at_ns < 1000000000ull)
-			return c->thp;
-	}
-	c = &st->thp[st->thp_next++ % 64];
-	c->pid = pid;
-	c->at_ns = now;
-	c->thp = forklat_read_thp(pid);
-	return c->thp;
-}
-
-/* What only user space knows: THP from smaps_rollup, and the estimate that needs it. */
-static void row_complete(struct forklat_state *st, struct forklat_row *r)
-{
-	r->thp_bytes = thp_of(st, r->pid);
-	if (st->pt_measured)
-		return;
-	r->pt_copy_ns =
-		forklat_pt_estimate_ns(r->anon_bytes, r->thp_bytes, r->mean_ns, st->page_size);
-	r->pt_copy_estimated = r->pt_copy_ns >= 0;
-}
-
-/* Read the whole stats map into st->cur, sorted by key; returns the number of entries. */
-static size_t stats_read(struct forklat_state *st)
-{
-	struct snap *s = &st->snap;
-
-	if (snap_read(s, bpf_map__fd(st->skel->maps.stats), sizeof(__u64),
-		      sizeof(struct forklat_stats), bpf_map__max_entries(st->skel->maps.stats)))
-		return 0;
-	for (size_t i = 0; i < s->n; i++) {
-		memcpy(&st->cur[i].key, snap_key(s, i), sizeof(st->cur[i].key));
-		memcpy(&st->cur[i].s, snap_value(s, i), sizeof(st->cur[i].s));
-	}
-	/* numeric order, for bsearch with entry_cmp */
-	table_sort(st->cur, s->n, sizeof(*st->cur), entry_cmp);
-	return s->n;
-}
-
-/* --prom-file: cumulative since start, per (comm, container) */
-static void prom_add(struct forklat_state *st, const struct forklat_stats *s, bool gone)
-{
-	/* a process that is gone has no memory: its gauges drop out, its counters stay */
-	double v[PROMROWS_VALUES] = {
-		[FORKLAT_PROM_FORKS] = s->forks,
-		[FORKLAT_PROM_ERRORS] = s->errors,
-		[FORKLAT_PROM_SECONDS] = s->sum_ns * 1e-9,
-		[FORKLAT_PROM_PT_SECONDS] = s->pt_ns * 1e-9,
-		[FORKLAT_PROM_RSS] = gone ? 0 : (double)s->mem.rss_pages * st->page_size,
-		[FORKLAT_PROM_PGTABLES] = gone ? 0 : s->mem.pgtables_bytes,
-	};
-
-	if (st->common->prom_file)
-		promrows_add(&st->prom_rows, gone, s->comm, s->cgroup_id, v, s->slots,
-			     s->sum_ns * 1e-9);
-}
-
+/* One interval: the maps into the state, the rows and totals made of them, then the output. */
 static int tick(void *ctx)
 {
 	struct forklat_state *st = ctx;
-	__u64 now = out_monotonic_ns(), gen, forks = 0, errors = 0, total_forks, total_errors;
-	double secs = (now - st->last_tick_ns) / 1e9;
-	size_t n, nrows = 0, kept = 0;
-	struct forklat_entry *swap;
 
-	st->last_tick_ns = now;
-	/* calls returning from now on write max_ns of the next interval */
-	gen = st->skel->bss->forklat_gen;
-	st->skel->bss->forklat_gen = gen + 1;
-	/* the totals before the rows: see snap_unattributed */
-	total_forks = st->skel->bss->forklat_forks_total;
-	total_errors = st->skel->bss->forklat_errors_total;
-	n = stats_read(st);
-
-	/* the live rows are made again from this read; the retired ones stay */
-	promrows_begin(&st->prom_rows);
-	for (size_t i = 0; i < n; i++) {
-		struct forklat_entry *e = &st->cur[i];
-		struct forklat_entry *p = table_find(e, st->prev, st->nprev, sizeof(*e), entry_cmp);
-		struct forklat_stats d;
-
-		forklat_stats_delta(&e->s, p ? &p->s : NULL, &d);
-		forks += d.forks;
-		errors += d.errors;
-		if (d.forks || d.errors) {
-			forklat_row_fill(&st->rows[nrows++], e->key, &e->s, &d, gen, st->page_size,
-					 st->pt_measured, st->pte_measured);
-		} else if (!st->common->containers && p && kill(e->key, 0) && errno == ESRCH) {
-			/* a process that exited and was reported: its row has no more to say */
-			bpf_map_delete_elem(bpf_map__fd(st->skel->maps.stats), &e->key);
-			prom_add(st, &e->s, true);
-			continue;
-		}
-		prom_add(st, &e->s, false);
-		st->cur[kept++] = *e;
-	}
-	/* the rows' sum is what the table kept; the BPF side's totals are every call */
-	st->unattributed_forks = snap_unattributed(&st->unattr_forks, total_forks, forks);
-	st->unattributed_errors = snap_unattributed(&st->unattr_errors, total_errors, errors);
-	forks += st->unattributed_forks;
-	errors += st->unattributed_errors;
-	st->total_forks += forks;
-	st->total_errors += errors;
-	swap = st->prev;
-	st->prev = st->cur;
-	st->nprev = kept;
-	st->cur = swap;
-	st->secs = secs;
-	st->forks = forks;
-	st->errors = errors;
-	st->nrows = nrows;
-	st->shown = 0;
-	st->misses = setup_prog_misses(st->skel->obj);
-	if (!st->common->prom_file && !st->stream) {
-		st->shown = table_top(st->rows, nrows, sizeof(*st->rows), forklat_row_cmp,
-				      st->cfg->top);
-		for (size_t i = 0; i < st->shown; i++)
-			row_complete(st, &st->rows[i]);
-	}
+	forklat_read(st);
+	forklat_report(st);
 	return forklat_show(st);
 }
 
+/* One --min-ms call: its row (the event is the read), then its line. */
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct forklat_state *st = ctx;
 	const struct forklat_event *e = data;
-	struct forklat_row r = {0};
+	struct forklat_row r;
 
 	if (size < sizeof(*e))
 		return 0;
-	st->slow_events++;
-	r.key = st->common->containers ? e->cgroup_id : e->pid;
-	r.pid = e->pid;
-	memcpy(r.comm, e->comm, sizeof(r.comm));
-	r.cgroup_id = e->cgroup_id;
-	r.forks = 1;
-	r.mean_ns = e->lat_ns;
-	r.max_ns = e->lat_ns;
-	r.rss_bytes = e->mem.rss_pages * st->page_size;
-	r.anon_bytes = e->mem.anon_pages * st->page_size;
-	r.pgtables_bytes = e->mem.pgtables_bytes;
-	r.hugetlb_bytes = e->mem.hugetlb_pages * st->page_size;
-	r.vmas = e->mem.vmas;
-	r.pt_copy_ns = st->pt_measured ? (double)e->copy.pt_ns : -1;
-	r.pte_copy_ns = st->pte_measured ? (double)e->copy.pte_ns : -1;
-	r.child_run_ns = -1;
-	r.child_exec_ns = -1;
-	row_complete(st, &r);
+	forklat_report_event(st, e, &r);
 	forklat_show_event(st, e, &r);
 	return 0;
 }
@@ -318,7 +170,6 @@ int main(int argc, char **argv)
 		setup_explain(-errno, "open the BPF programs");
 		goto cleanup;
 	}
-	st.skel = skel;
 	skel->rodata->filter_tgid = common.pid;
 	skel->rodata->filter_cgroup_id = common.cgroup_id;
 	skel->rodata->filter_cgroup_level = common.cgroup_level;
@@ -396,7 +247,13 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
+	/* what the read needs of the BPF side, so that forklat_report.c needs no skeleton */
+	st.obj = skel->obj;
+	st.stats_fd = bpf_map__fd(skel->maps.stats);
 	st.stats_max = bpf_map__max_entries(skel->maps.stats);
+	st.kernel_gen = &skel->bss->forklat_gen;
+	st.kernel_forks = &skel->bss->forklat_forks_total;
+	st.kernel_errors = &skel->bss->forklat_errors_total;
 	cost_start(skel->obj, common.no_bpf_stats);
 	err = forklat__attach(skel);
 	if (err) {

@@ -1,11 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * forklat's read and report: the stats map and the BPF side's counters into the state, and
+ * the interval's rows, totals and prom rows made of them; the computations those use (deltas,
+ * the page-table copy estimate, THP from smaps_rollup, units, the diagnosis).
+ */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "forklat_report.h"
+#include "forklat_state.h"
 #include "hist.h"
 #include "out.h"
+#include "promrows.h"
+#include "setup.h"
 #include "snap.h"
+#include "table.h"
 
 #define MIB (1024ull * 1024)
 
@@ -263,4 +275,162 @@ void forklat_diagnose(char *buf, size_t len, const struct forklat_row *row, cons
 			"most likely for a CPU (CPU contention)",
 			row->mean_ns / fastest, fast_s);
 	}
+}
+
+/* ---- the interval: read, then report --------------------------------------------------- */
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct forklat_entry *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+void forklat_read(struct forklat_state *st)
+{
+	__u64 now = out_monotonic_ns();
+	struct snap *s = &st->snap;
+
+	st->secs = (now - st->last_tick_ns) / 1e9;
+	st->last_tick_ns = now;
+	/* calls returning from now on write max_ns of the next interval */
+	st->gen = *st->kernel_gen;
+	*st->kernel_gen = st->gen + 1;
+	/* the totals before the rows: see snap_unattributed */
+	st->read_forks = *st->kernel_forks;
+	st->read_errors = *st->kernel_errors;
+	st->ncur = 0;
+	if (!snap_read(s, st->stats_fd, sizeof(__u64), sizeof(struct forklat_stats),
+		       st->stats_max)) {
+		for (size_t i = 0; i < s->n; i++) {
+			memcpy(&st->cur[i].key, snap_key(s, i), sizeof(st->cur[i].key));
+			memcpy(&st->cur[i].s, snap_value(s, i), sizeof(st->cur[i].s));
+		}
+		/* numeric order, for bsearch with entry_cmp */
+		table_sort(st->cur, s->n, sizeof(*st->cur), entry_cmp);
+		st->ncur = s->n;
+	}
+	st->misses = setup_prog_misses(st->obj);
+}
+
+/* THP of a process, read from smaps_rollup at most once a second (it walks the page tables). */
+static long long thp_of(struct forklat_state *st, pid_t pid)
+{
+	__u64 now = out_monotonic_ns();
+	struct forklat_thp_cache *c;
+
+	for (unsigned int i = 0; i < 64; i++) {
+		c = &st->thp[i];
+		if (c->pid == pid && c->at_ns && now - c->at_ns < 1000000000ull)
+			return c->thp;
+	}
+	c = &st->thp[st->thp_next++ % 64];
+	c->pid = pid;
+	c->at_ns = now;
+	c->thp = forklat_read_thp(pid);
+	return c->thp;
+}
+
+/* What only user space knows: THP from smaps_rollup, and the estimate that needs it. */
+static void row_complete(struct forklat_state *st, struct forklat_row *r)
+{
+	r->thp_bytes = thp_of(st, r->pid);
+	if (st->pt_measured)
+		return;
+	r->pt_copy_ns =
+		forklat_pt_estimate_ns(r->anon_bytes, r->thp_bytes, r->mean_ns, st->page_size);
+	r->pt_copy_estimated = r->pt_copy_ns >= 0;
+}
+
+/* --prom-file: cumulative since start, per (comm, container) */
+static void prom_add(struct forklat_state *st, const struct forklat_stats *s, bool gone)
+{
+	/* a process that is gone has no memory: its gauges drop out, its counters stay */
+	double v[PROMROWS_VALUES] = {
+		[FORKLAT_PROM_FORKS] = s->forks,
+		[FORKLAT_PROM_ERRORS] = s->errors,
+		[FORKLAT_PROM_SECONDS] = s->sum_ns * 1e-9,
+		[FORKLAT_PROM_PT_SECONDS] = s->pt_ns * 1e-9,
+		[FORKLAT_PROM_RSS] = gone ? 0 : (double)s->mem.rss_pages * st->page_size,
+		[FORKLAT_PROM_PGTABLES] = gone ? 0 : s->mem.pgtables_bytes,
+	};
+
+	if (st->common->prom_file)
+		promrows_add(&st->prom_rows, gone, s->comm, s->cgroup_id, v, s->slots,
+			     s->sum_ns * 1e-9);
+}
+
+void forklat_report(struct forklat_state *st)
+{
+	__u64 forks = 0, errors = 0;
+	size_t nrows = 0, kept = 0;
+	struct forklat_entry *swap;
+
+	/* the live rows are made again from this read; the retired ones stay */
+	promrows_begin(&st->prom_rows);
+	for (size_t i = 0; i < st->ncur; i++) {
+		struct forklat_entry *e = &st->cur[i];
+		struct forklat_entry *p = table_find(e, st->prev, st->nprev, sizeof(*e), entry_cmp);
+		struct forklat_stats d;
+
+		forklat_stats_delta(&e->s, p ? &p->s : NULL, &d);
+		forks += d.forks;
+		errors += d.errors;
+		if (d.forks || d.errors) {
+			forklat_row_fill(&st->rows[nrows++], e->key, &e->s, &d, st->gen,
+					 st->page_size, st->pt_measured, st->pte_measured);
+		} else if (!st->common->containers && p && kill(e->key, 0) && errno == ESRCH) {
+			/* a process that exited and was reported: its row has no more to say */
+			bpf_map_delete_elem(st->stats_fd, &e->key);
+			prom_add(st, &e->s, true);
+			continue;
+		}
+		prom_add(st, &e->s, false);
+		st->cur[kept++] = *e;
+	}
+	/* the rows' sum is what the table kept; the BPF side's totals are every call */
+	st->unattributed_forks = snap_unattributed(&st->unattr_forks, st->read_forks, forks);
+	st->unattributed_errors = snap_unattributed(&st->unattr_errors, st->read_errors, errors);
+	forks += st->unattributed_forks;
+	errors += st->unattributed_errors;
+	st->total_forks += forks;
+	st->total_errors += errors;
+	swap = st->prev;
+	st->prev = st->cur;
+	st->nprev = kept;
+	st->cur = swap;
+	st->forks = forks;
+	st->errors = errors;
+	st->nrows = nrows;
+	st->shown = 0;
+	/* the prom file and the event stream print no table: no top, no smaps_rollup reads */
+	if (st->common->prom_file || st->stream)
+		return;
+	st->shown = table_top(st->rows, nrows, sizeof(*st->rows), forklat_row_cmp, st->cfg->top);
+	for (size_t i = 0; i < st->shown; i++)
+		row_complete(st, &st->rows[i]);
+}
+
+void forklat_report_event(struct forklat_state *st, const struct forklat_event *e,
+			  struct forklat_row *r)
+{
+	st->slow_events++;
+	memset(r, 0, sizeof(*r));
+	r->key = st->common->containers ? e->cgroup_id : e->pid;
+	r->pid = e->pid;
+	memcpy(r->comm, e->comm, sizeof(r->comm));
+	r->cgroup_id = e->cgroup_id;
+	r->forks = 1;
+	r->mean_ns = e->lat_ns;
+	r->max_ns = e->lat_ns;
+	r->rss_bytes = e->mem.rss_pages * st->page_size;
+	r->anon_bytes = e->mem.anon_pages * st->page_size;
+	r->pgtables_bytes = e->mem.pgtables_bytes;
+	r->hugetlb_bytes = e->mem.hugetlb_pages * st->page_size;
+	r->vmas = e->mem.vmas;
+	r->pt_copy_ns = st->pt_measured ? (double)e->copy.pt_ns : -1;
+	r->pte_copy_ns = st->pte_measured ? (double)e->copy.pte_ns : -1;
+	r->child_run_ns = -1;
+	r->child_exec_ns = -1;
+	row_complete(st, r);
 }

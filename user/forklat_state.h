@@ -17,7 +17,7 @@
 #include "promrows.h"
 #include "snap.h"
 
-struct forklat;
+struct bpf_object;
 
 struct forklat_config {
 	double min_ms; /* < 0: interval mode */
@@ -39,8 +39,11 @@ struct forklat_thp_cache {
 };
 
 struct forklat_state {
-	struct forklat *skel;
+	/* the BPF side as the loader handed it over: the object, the stats map, .bss counters */
+	struct bpf_object *obj;
+	int stats_fd;
 	__u32 stats_max; /* the stats map's rows: what "evicted" in the table is out of */
+	__u64 *kernel_gen, *kernel_forks, *kernel_errors;
 	const struct common_opts *common;
 	const struct forklat_config *cfg;
 	bool stream;
@@ -63,6 +66,10 @@ struct forklat_state {
 	struct forklat_thp_cache thp[64];
 	unsigned int thp_next;
 	struct promrows prom_rows;
+	/* the interval as the read found it, for the report */
+	__u64 gen;			   /* the generation that just ended: see forklat_row_fill */
+	__u64 read_forks, read_errors;	   /* the BPF side's totals, read before the rows */
+	size_t ncur;			   /* entries in cur, sorted by key */
 	/* the interval as the report made it, for the show */
 	double secs;
 	__u64 forks, errors; /* every call, in rows or not */
@@ -83,7 +90,21 @@ enum {
 /* "fork", "vfork", "clone", "clone3"; "?" for a call the kernel side does not name */
 const char *forklat_call_name(unsigned int call);
 
-/* The interval's output: notes of lost and missed events, then the table, JSON or prom file. */
+/*
+ * One interval in three steps, each from what the one before left in st.  Read: the stats map
+ * and the BPF side's counters (and ends the interval's generation); nothing printed.
+ */
+void forklat_read(struct forklat_state *st);
+/*
+ * Report: deltas against the previous read, the rows that forked, the calls in no row, the
+ * --prom-file rows, the top rows with THP and the estimate.  Rows of processes that exited and
+ * were reported are dropped from the stats map, so that it keeps room for the live ones.
+ */
+void forklat_report(struct forklat_state *st);
+/* A --min-ms call as a row: the event's figures, THP and the estimate. */
+void forklat_report_event(struct forklat_state *st, const struct forklat_event *e,
+			  struct forklat_row *r);
+/* Show: notes of lost and missed events, then the table, JSON or prom file. */
 int forklat_show(struct forklat_state *st);
 /* Before the first interval: the --min-ms table's column header. */
 void forklat_show_begin(const struct forklat_state *st);
