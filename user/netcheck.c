@@ -27,7 +27,7 @@
 #include "netcheck.skel.h"
 #include "netcheck_audit.h"
 #include "netcheck_ethtool.h"
-#include "netcheck_watch.h"
+#include "netcheck_state.h"
 #include "table.h"
 
 /* ---------------------------------------------------------------- audit */
@@ -199,390 +199,117 @@ static const struct tool_desc watch_tool = {
 	.default_interval_ms = 1000,
 };
 
-static int cmp_pid(const void *a, const void *b)
-{
-	const struct proc_snap *x = a, *y = b;
-
-	return x->pid < y->pid ? -1 : x->pid > y->pid;
-}
-
-static int cmp_irq(const void *a, const void *b)
-{
-	const struct irq_snap *x = a, *y = b;
-
-	return x->irq < y->irq ? -1 : x->irq > y->irq;
-}
-
-static int cmp_napi(const void *a, const void *b)
-{
-	return memcmp(&((const struct napi_snap *)a)->key, &((const struct napi_snap *)b)->key,
-		      sizeof(struct netcheck_napi_key));
-}
-
-static void snapshot_free(struct snapshot *s)
-{
-	for (size_t i = 0; i < s->nirqs; i++)
-		free(s->irqs[i].count);
-	free(s->procs);
-	free(s->cpus);
-	free(s->irqs);
-	free(s->napis);
-	memset(s, 0, sizeof(*s));
-}
-
-static void proc_add(struct netcheck_proc *dst, const struct netcheck_proc *p)
-{
-	if (p->comm[0] && !dst->comm[0])
-		memcpy(dst->comm, p->comm, sizeof(dst->comm));
-	dst->calls += p->calls;
-	dst->errors += p->errors;
-	dst->events += p->events;
-	dst->timeout_block += p->timeout_block;
-	dst->timeout_zero += p->timeout_zero;
-	dst->slept += p->slept;
-	dst->incall_ns += p->incall_ns;
-	dst->wake_ns += p->wake_ns;
-	for (int i = 0; i < HIST_SLOTS; i++) {
-		dst->timeout_hist[i] += p->timeout_hist[i];
-		dst->events_hist[i] += p->events_hist[i];
-		dst->wake_hist[i] += p->wake_hist[i];
-	}
-}
-
-static void proc_sum(struct netcheck_proc *dst, const struct netcheck_proc *percpu, int ncpus)
-{
-	memset(dst, 0, sizeof(*dst));
-	for (int c = 0; c < ncpus; c++)
-		proc_add(dst, &percpu[c]);
-}
-
-/* Cumulative values of every map; the intervals are differences of two snapshots. */
-static int snapshot_read(struct watch *w, struct snapshot *s)
-{
-	struct netcheck *skel = w->skel;
-	struct snap m = {0}; /* the IRQ and NAPI maps, one after the other */
-	__u32 zero = 0;
-	int err = 0;
-
-	memset(s, 0, sizeof(*s));
-	s->cpus = calloc(w->ncpus, sizeof(*s->cpus));
-	if (!s->cpus) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	err = bpf_map_lookup_elem(bpf_map__fd(skel->maps.netcheck_cpus), &zero, s->cpus);
-	if (err)
-		goto cleanup;
-	clock_gettime(CLOCK_REALTIME, &s->cpus_read);
-
-	err = snap_read(&w->procs_snap, bpf_map__fd(skel->maps.netcheck_procs), sizeof(__u32),
-			snap_percpu_size(sizeof(struct netcheck_proc)),
-			bpf_map__max_entries(skel->maps.netcheck_procs));
-	if (err)
-		goto cleanup;
-	s->procs = calloc(w->procs_snap.n + 1, sizeof(*s->procs));
-	if (!s->procs) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (size_t i = 0; i < w->procs_snap.n; i++) {
-		memcpy(&s->procs[i].pid, snap_key(&w->procs_snap, i), sizeof(__u32));
-		proc_sum(&s->procs[i].v, snap_value(&w->procs_snap, i), w->ncpus);
-	}
-	s->nprocs = w->procs_snap.n;
-	table_sort(s->procs, s->nprocs, sizeof(*s->procs), cmp_pid);
-
-	err = snap_read(&m, bpf_map__fd(skel->maps.netcheck_irqs), sizeof(__u32),
-			snap_percpu_size(sizeof(struct netcheck_irq)), NETCHECK_MAX_IRQS);
-	if (err)
-		goto cleanup;
-	s->irqs = calloc(m.n + 1, sizeof(*s->irqs));
-	if (!s->irqs) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (size_t i = 0; i < m.n; i++) {
-		const struct netcheck_irq *percpu = snap_value(&m, i);
-		struct irq_snap *is = &s->irqs[s->nirqs];
-
-		memcpy(&is->irq, snap_key(&m, i), sizeof(is->irq));
-		is->count = calloc(2 * w->ncpus, sizeof(__u64));
-		if (!is->count) {
-			err = -ENOMEM;
-			goto cleanup;
-		}
-		is->ns = is->count + w->ncpus;
-		s->nirqs++;
-		for (int c = 0; c < w->ncpus; c++) {
-			is->count[c] = percpu[c].count;
-			is->ns[c] = percpu[c].ns;
-			is->total += percpu[c].count;
-			is->total_ns += percpu[c].ns;
-		}
-	}
-	table_sort(s->irqs, s->nirqs, sizeof(*s->irqs), cmp_irq);
-
-	err = snap_read(&m, bpf_map__fd(skel->maps.netcheck_napis),
-			sizeof(struct netcheck_napi_key), sizeof(struct netcheck_napi),
-			NETCHECK_MAX_NAPI);
-	if (err)
-		goto cleanup;
-	s->napis = calloc(m.n + 1, sizeof(*s->napis));
-	if (!s->napis) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (size_t i = 0; i < m.n; i++) {
-		memcpy(&s->napis[i].key, snap_key(&m, i), sizeof(s->napis[i].key));
-		memcpy(&s->napis[i].v, snap_value(&m, i), sizeof(s->napis[i].v));
-	}
-	s->nnapis = m.n;
-	table_sort(s->napis, s->nnapis, sizeof(*s->napis), cmp_napi);
-cleanup:
-	snap_free(&m);
-	return err;
-}
-
 /*
- * Interval = cur - base, in place in a copy of cur.  Entries that appear only in cur started
- * within the interval; an entry the LRU evicted and re-created would go negative, so it is
- * taken whole instead.
+ * One interval, or for the summary the whole run: the maps now, less the last read (less the
+ * start for the summary and for --prom-file's counters since start), shown.
  */
-/* epoll_wait calls counted apart from the process table, summed over the CPUs */
-static __u64 snapshot_calls(const struct snapshot *s, int ncpus)
+static int watch_interval(struct netcheck_state *st, bool summary)
 {
-	__u64 n = 0;
-
-	for (int c = 0; s->cpus && c < ncpus; c++)
-		n += s->cpus[c].epoll_calls;
-	return n;
-}
-
-static __u64 rows_calls(const struct snapshot *s)
-{
-	__u64 n = 0;
-
-	for (size_t i = 0; i < s->nprocs; i++)
-		n += s->procs[i].v.calls;
-	return n;
-}
-
-static void snapshot_diff(struct watch *w, struct snapshot *d, const struct snapshot *cur,
-			  const struct snapshot *base)
-{
-	__u64 calls, rows;
-
-	memset(d, 0, sizeof(*d));
-	d->cpus = calloc(w->ncpus, sizeof(*d->cpus));
-	d->procs = calloc(cur->nprocs + 1, sizeof(*d->procs));
-	d->irqs = calloc(cur->nirqs + 1, sizeof(*d->irqs));
-	d->napis = calloc(cur->nnapis + 1, sizeof(*d->napis));
-	if (!d->cpus || !d->procs || !d->irqs || !d->napis)
-		return;
-	d->cpus_read = cur->cpus_read;
-	for (int c = 0; c < w->ncpus; c++) {
-		const __u64 *b = (const __u64 *)&base->cpus[c];
-		__u64 *v = (__u64 *)&d->cpus[c];
-
-		d->cpus[c] = cur->cpus[c];
-		for (size_t i = 0; base->cpus && i < sizeof(d->cpus[c]) / sizeof(__u64); i++)
-			v[i] -= b[i];
-	}
-	for (size_t i = 0; i < cur->nprocs; i++) {
-		const struct proc_snap *b =
-			table_find(&cur->procs[i], base->procs, base->nprocs, sizeof(*b), cmp_pid);
-
-		d->procs[d->nprocs] = cur->procs[i];
-		snap_delta(&d->procs[d->nprocs].v.calls, &cur->procs[i].v.calls,
-			   b ? &b->v.calls : NULL, NETCHECK_PROC_COUNTERS);
-		if (d->procs[d->nprocs].v.calls || d->procs[d->nprocs].v.wake_hist[0] ||
-		    d->procs[d->nprocs].v.wake_ns)
-			d->nprocs++;
-	}
-	/* the calls no row holds: rows the LRU evicted before this read, whatever they had */
-	calls = snapshot_calls(d, w->ncpus);
-	rows = rows_calls(d);
-	d->unattributed_calls = calls > rows ? calls - rows : 0;
-	for (size_t i = 0; i < cur->nirqs; i++) {
-		const struct irq_snap *b =
-			table_find(&cur->irqs[i], base->irqs, base->nirqs, sizeof(*b), cmp_irq);
-		struct irq_snap *is = &d->irqs[d->nirqs];
-
-		*is = cur->irqs[i];
-		is->count = calloc(2 * w->ncpus, sizeof(__u64));
-		if (!is->count)
-			continue;
-		is->ns = is->count + w->ncpus;
-		is->total = is->total_ns = 0;
-		for (int c = 0; c < w->ncpus; c++) {
-			is->count[c] = cur->irqs[i].count[c] - (b ? b->count[c] : 0);
-			is->ns[c] = cur->irqs[i].ns[c] - (b ? b->ns[c] : 0);
-			is->total += is->count[c];
-			is->total_ns += is->ns[c];
-		}
-		if (is->total)
-			d->nirqs++;
-		else
-			free(is->count);
-	}
-	for (size_t i = 0; i < cur->nnapis; i++) {
-		const struct napi_snap *b =
-			table_find(&cur->napis[i], base->napis, base->nnapis, sizeof(*b), cmp_napi);
-		struct napi_snap *n = &d->napis[d->nnapis];
-
-		*n = cur->napis[i];
-		if (b) {
-			n->v.polls -= b->v.polls;
-			n->v.work -= b->v.work;
-			n->v.full -= b->v.full;
-			for (int s = 0; s < HIST_SLOTS; s++)
-				n->v.work_hist[s] -= b->v.work_hist[s];
-		}
-		if (n->v.polls)
-			d->nnapis++;
-	}
-}
-
-static __u64 last_tick_ns, start_ns;
-
-/*
- * Reads the maps into w->cur and shows what changed since base: an interval, the summary, or
- * with --prom-file (base: the start) the file's counters.
- */
-static int report(struct watch *w, const struct snapshot *base, bool summary, __u64 elapsed_ms)
-{
-	struct snapshot d;
 	int err;
 
-	err = snapshot_read(w, &w->cur);
+	err = netcheck_read(st, summary);
 	if (err) {
 		out_error("could not read the BPF maps: %s", strerror(-err));
 		return 1;
 	}
-	snapshot_diff(w, &d, &w->cur, base);
-	if (!d.cpus || !d.procs || !d.irqs || !d.napis) {
-		snapshot_free(&d);
+	if (netcheck_report(st, summary)) {
 		out_error("out of memory while building the report");
 		return 1;
 	}
-	/* an interval's share: what rises above the high mark since start (snap.h) */
-	if (base == &w->prev)
-		d.unattributed_calls = snap_unattributed(
-			&w->unattr,
-			snapshot_calls(&w->cur, w->ncpus) - snapshot_calls(&w->start, w->ncpus),
-			rows_calls(&d));
-	/* a daemon's output is the file, to the end: its last version has the totals */
-	if (w->common.prom_file)
-		err = netcheck_prom_report(w, &d);
-	else
-		err = netcheck_report(w, &d, summary, elapsed_ms);
-	snapshot_free(&d);
-	return err;
+	return netcheck_show(st, summary);
 }
 
 static int tick(void *ctx)
 {
-	struct watch *w = ctx;
-	__u64 now = out_monotonic_ns();
-	int err;
-
-	if (w->common.prom_file)
-		err = report(w, &w->start, false, 0);
-	else
-		err = report(w, &w->prev, false, (now - last_tick_ns) / 1000000);
-	last_tick_ns = now;
-	snapshot_free(&w->prev);
-	w->prev = w->cur;
-	memset(&w->cur, 0, sizeof(w->cur));
-	return err;
+	return watch_interval(ctx, false);
 }
 
 static int watch_main(int argc, char **argv)
 {
-	struct watch *w = calloc(1, sizeof(*w));
+	struct netcheck_state *st = calloc(1, sizeof(*st));
+	struct netcheck *skel = NULL;
 	int err = 1;
 
-	if (!w) {
+	if (!st) {
 		fprintf(stderr, "netcheck: out of memory\n");
 		return 1;
 	}
-	w->cfg.top = 10;
-	opts_parse(&watch_tool, argc, argv, &w->common, &w->cfg);
-	json_init(&w->j, stdout);
+	st->cfg.top = 10;
+	opts_parse(&watch_tool, argc, argv, &st->common, &st->cfg);
+	json_init(&st->j, stdout);
 	if (setup_check())
 		goto cleanup;
-	w->ncpus = libbpf_num_possible_cpus();
-	if (w->ncpus <= 0) {
+	st->ncpus = libbpf_num_possible_cpus();
+	if (st->ncpus <= 0) {
 		out_error("could not count the possible CPUs (/sys/devices/system/cpu/possible)");
 		goto cleanup;
 	}
-	w->skel = netcheck__open_opts(setup_open_opts());
-	if (!w->skel) {
+	skel = netcheck__open_opts(setup_open_opts());
+	if (!skel) {
 		setup_explain(-errno, "open the BPF object");
 		goto cleanup;
 	}
-	w->skel->rodata->filter_tgid = w->common.pid;
-	w->skel->rodata->filter_cgroup_id = w->common.cgroup_id;
-	w->skel->rodata->filter_cgroup_level = w->common.cgroup_level;
+	skel->rodata->filter_tgid = st->common.pid;
+	skel->rodata->filter_cgroup_id = st->common.cgroup_id;
+	skel->rodata->filter_cgroup_level = st->common.cgroup_level;
 	/* epoll_pwait2 arrived in 5.11: without it, those calls go uncounted, nothing else */
 	if (!probe_tracepoint("syscalls", "sys_enter_epoll_pwait2")) {
-		bpf_program__set_autoload(w->skel->progs.netcheck_epoll_pwait2, false);
-		bpf_program__set_autoload(w->skel->progs.netcheck_epoll_pwait2_exit, false);
+		bpf_program__set_autoload(skel->progs.netcheck_epoll_pwait2, false);
+		bpf_program__set_autoload(skel->progs.netcheck_epoll_pwait2_exit, false);
 		out_note("no epoll_pwait2 tracepoint on this kernel: those calls are not counted");
 	}
 	if (!probe_tracepoint("napi", "napi_poll")) {
-		bpf_program__set_autoload(w->skel->progs.netcheck_napi_poll, false);
+		bpf_program__set_autoload(skel->progs.netcheck_napi_poll, false);
 		out_note("no napi:napi_poll tracepoint: the NAPI columns stay empty");
 	}
-	snap_rows_cap(w->skel->maps.netcheck_procs);
-	err = netcheck__load(w->skel);
+	snap_rows_cap(skel->maps.netcheck_procs);
+	err = netcheck__load(skel);
 	if (err) {
 		setup_explain(err, "load the BPF programs");
 		err = 1;
 		goto cleanup;
 	}
-	w->obj = w->skel->obj;
 	/* before the "Tracing" line a test or script may act on: a signal after it must not kill */
 	loop_signals();
-	cost_start(w->skel->obj, w->common.no_bpf_stats);
-	err = netcheck__attach(w->skel);
+	cost_start(skel->obj, st->common.no_bpf_stats);
+	err = netcheck__attach(skel);
 	if (err) {
 		setup_explain(err, "attach the BPF programs");
 		err = 1;
 		goto cleanup;
 	}
-	setup_report_attached(w->skel->obj);
-	err = snapshot_read(w, &w->start);
-	if (!err)
-		err = snapshot_read(w, &w->prev);
+	setup_report_attached(skel->obj);
+	st->obj = skel->obj;
+	st->cpus_fd = bpf_map__fd(skel->maps.netcheck_cpus);
+	st->procs_fd = bpf_map__fd(skel->maps.netcheck_procs);
+	st->irqs_fd = bpf_map__fd(skel->maps.netcheck_irqs);
+	st->napis_fd = bpf_map__fd(skel->maps.netcheck_napis);
+	st->procs_max = bpf_map__max_entries(skel->maps.netcheck_procs);
+	err = netcheck_read_start(st);
 	if (err) {
 		out_error("could not read the BPF maps: %s", strerror(-err));
 		err = 1;
 		goto cleanup;
 	}
-	start_ns = last_tick_ns = out_monotonic_ns();
-	if (w->common.prom_file)
-		loop_started(&w->common, w->common.pid
-						 ? "epoll_wait of the process, IRQs, softirqs "
-						   "and NAPI polls"
-						 : "epoll_wait, IRQs, softirqs and NAPI polls");
+	if (st->common.prom_file)
+		loop_started(&st->common, st->common.pid
+						  ? "epoll_wait of the process, IRQs, softirqs "
+						    "and NAPI polls"
+						  : "epoll_wait, IRQs, softirqs and NAPI polls");
 	else
 		fprintf(stderr,
 			"Tracing epoll_wait%s, IRQs, softirqs and NAPI polls every %g s... "
 			"Hit Ctrl-C to end.\n",
-			w->common.pid ? " of the process" : "", w->common.interval_ms / 1000.0);
+			st->common.pid ? " of the process" : "", st->common.interval_ms / 1000.0);
 
-	err = loop_run(&w->common, NULL, tick, w);
+	err = loop_run(&st->common, NULL, tick, st);
 	if (!err)
-		err = report(w, &w->start, true, (out_monotonic_ns() - start_ns) / 1000000);
+		err = watch_interval(st, true);
 cleanup:
-	snapshot_free(&w->start);
-	snapshot_free(&w->prev);
-	snapshot_free(&w->cur);
+	netcheck_state_free(st);
 	cost_exit();
-	snap_free(&w->procs_snap);
-	netcheck__destroy(w->skel);
-	free(w);
+	netcheck__destroy(skel);
+	free(st);
 	return err;
 }
 

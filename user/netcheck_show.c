@@ -6,45 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include "hist.h"
 #include "table.h"
 #include "out.h"
 #include "prom.h"
 #include "promrows.h"
-#include "setup.h"
-#include "netcheck_watch.h"
+#include "netcheck_state.h"
 
 static const char *const softirq_names[NETCHECK_NR_SOFTIRQS] = {
 	"HI",	    "TIMER",   "NET_TX", "NET_RX",  "BLOCK",
 	"IRQ_POLL", "TASKLET", "SCHED",	 "HRTIMER", "RCU",
 };
-
-/* IRQ numbers to the names /proc/interrupts gives their handlers. */
-static void irq_names_load(struct watch *w)
-{
-	char line[4096];
-	FILE *f = fopen("/proc/interrupts", "r");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *end, *last = NULL, *tok;
-		long irq;
-
-		while (*p == ' ')
-			p++;
-		irq = strtol(p, &end, 10);
-		if (end == p || *end != ':' || irq < 0 || irq >= NETCHECK_MAX_IRQS)
-			continue;
-		for (tok = strtok(end + 1, " \t\n"); tok; tok = strtok(NULL, " \t\n"))
-			last = tok;
-		if (last)
-			snprintf(w->irq_names[irq], sizeof(w->irq_names[irq]), "%s", last);
-	}
-	fclose(f);
-}
 
 static int cmp_proc_calls(const void *a, const void *b)
 {
@@ -65,13 +37,14 @@ static double ratio(__u64 a, __u64 b)
 	return b ? (double)a / b : 0;
 }
 
-static void print_json(struct watch *w, struct snapshot *d, bool summary, __u64 elapsed_ms)
+static void print_json(struct netcheck_state *st, struct snapshot *d, bool summary,
+		       __u64 elapsed_ms)
 {
-	struct json *j = &w->j;
+	struct json *j = &st->j;
 
 	json_event_begin(j, summary ? "summary" : "interval");
 	if (summary)
-		json_summary_counts(j, elapsed_ms / 1e3, 0, setup_prog_misses(w->obj));
+		json_summary_counts(j, elapsed_ms / 1e3, 0, st->misses);
 	else
 		json_kv_double(j, "interval_s", elapsed_ms / 1e3);
 	/* epoll_wait calls whose process rows the kernel's table evicted before a read */
@@ -115,7 +88,7 @@ static void print_json(struct watch *w, struct snapshot *d, bool summary, __u64 
 	json_kv_realtime(j, "cpus_ts", &d->cpus_read);
 	json_key(j, "cpus");
 	json_array_begin(j);
-	for (int c = 0; c < w->ncpus; c++) {
+	for (int c = 0; c < st->ncpus; c++) {
 		const struct netcheck_cpu *cpu = &d->cpus[c];
 
 		json_object_begin(j);
@@ -145,12 +118,13 @@ static void print_json(struct watch *w, struct snapshot *d, bool summary, __u64 
 
 		json_object_begin(j);
 		json_kv_u64(j, "irq", is->irq);
-		json_kv_string(j, "name", is->irq < NETCHECK_MAX_IRQS ? w->irq_names[is->irq] : "");
+		json_kv_string(j, "name",
+			       is->irq < NETCHECK_MAX_IRQS ? st->irq_names[is->irq] : "");
 		json_kv_u64(j, "count", is->total);
 		json_kv_u64(j, "ns", is->total_ns);
 		json_key(j, "per_cpu");
 		json_array_begin(j);
-		for (int c = 0; c < w->ncpus; c++)
+		for (int c = 0; c < st->ncpus; c++)
 			json_u64(j, is->count[c]);
 		json_array_end(j);
 		json_object_end(j);
@@ -177,20 +151,20 @@ static void print_json(struct watch *w, struct snapshot *d, bool summary, __u64 
 	json_line_end(j);
 }
 
-static void print_table(struct watch *w, struct snapshot *d, bool summary)
+static void print_table(struct netcheck_state *st, struct snapshot *d, bool summary)
 {
 	char clock[16], b1[16], b2[16], b3[16], comm[4 * KSCOPE_COMM_LEN + 1];
 	size_t shown;
 
 	if (summary)
 		printf("\n=== summary since start\n");
-	else if (w->common.timestamp)
+	else if (st->common.timestamp)
 		printf("\n%s\n", out_clock(clock, sizeof(clock)));
 	else
 		printf("\n");
 
 	table_sort(d->procs, d->nprocs, sizeof(*d->procs), cmp_proc_calls);
-	shown = d->nprocs < (size_t)w->cfg.top ? d->nprocs : (size_t)w->cfg.top;
+	shown = d->nprocs < (size_t)st->cfg.top ? d->nprocs : (size_t)st->cfg.top;
 	printf("%-7s %-16s %8s %6s %7s %7s %7s %7s %9s %9s\n", "PID", "COMM", "EPOLL", "SLEPT",
 	       "T=-1", "T=0", "T>0", "EV/CALL", "IN-CALL", "WAKE-RUN");
 	for (size_t i = 0; i < shown; i++) {
@@ -206,7 +180,7 @@ static void print_table(struct watch *w, struct snapshot *d, bool summary)
 		       ratio(p->events, p->calls - p->errors),
 		       out_duration(b1, sizeof(b1), p->calls ? p->incall_ns / p->calls : 0),
 		       woken ? out_duration(b2, sizeof(b2), p->wake_ns / woken) : "-");
-		if (w->cfg.hist) {
+		if (st->cfg.hist) {
 			printf("\n  timeout passed (ms; -1: %llu calls, 0: %llu calls)\n",
 			       (unsigned long long)p->timeout_block,
 			       (unsigned long long)p->timeout_zero);
@@ -222,13 +196,11 @@ static void print_table(struct watch *w, struct snapshot *d, bool summary)
 	if (d->unattributed_calls)
 		printf("%llu epoll_wait calls in no row above: more than %u processes called "
 		       "between two reads, and the kernel's table evicted their rows\n",
-		       (unsigned long long)d->unattributed_calls,
-		       bpf_map__max_entries(
-			       bpf_object__find_map_by_name(w->obj, "netcheck_procs")));
+		       (unsigned long long)d->unattributed_calls, st->procs_max);
 
 	printf("\n%-4s %8s %9s %8s %9s %8s %9s %8s %8s %6s\n", "CPU", "HARDIRQ", "HIRQ-TIME",
 	       "NET_RX", "RX-TIME", "NET_TX", "TX-TIME", "NAPI", "PKT/POLL", "FULL");
-	for (int c = 0; c < w->ncpus; c++) {
+	for (int c = 0; c < st->ncpus; c++) {
 		const struct netcheck_cpu *cpu = &d->cpus[c];
 
 		printf("%-4d %8llu %9s %8llu %9s %8llu %9s %8llu %8.1f %6llu\n", c,
@@ -250,10 +222,10 @@ static void print_table(struct watch *w, struct snapshot *d, bool summary)
 		char name[4 * 40 + 1];
 
 		out_sanitize(name, sizeof(name),
-			     is->irq < NETCHECK_MAX_IRQS ? w->irq_names[is->irq] : "", 40);
+			     is->irq < NETCHECK_MAX_IRQS ? st->irq_names[is->irq] : "", 40);
 		printf("%-5u %-24s %9llu %9s ", is->irq, name, (unsigned long long)is->total,
 		       out_duration(b1, sizeof(b1), is->total_ns));
-		for (int c = 0; c < w->ncpus; c++)
+		for (int c = 0; c < st->ncpus; c++)
 			if (is->count[c])
 				printf(" %d:%llu", c, (unsigned long long)is->count[c]);
 		printf("\n");
@@ -272,23 +244,13 @@ static void print_table(struct watch *w, struct snapshot *d, bool summary)
 	}
 	if (summary)
 		printf("\n%llu events missed (BPF programs skipped by the kernel)\n",
-		       (unsigned long long)setup_prog_misses(w->obj));
+		       (unsigned long long)st->misses);
 	fflush(stdout);
-}
-
-int netcheck_report(struct watch *w, struct snapshot *d, bool summary, __u64 elapsed_ms)
-{
-	irq_names_load(w);
-	if (out_json())
-		print_json(w, d, summary, elapsed_ms);
-	else
-		print_table(w, d, summary);
-	return 0;
 }
 
 /* ---- --prom-file: cumulative since start, per CPU and per comm ----------------------------- */
 
-static void prom_cpus(struct watch *w, struct prom *p, const struct snapshot *d)
+static void prom_cpus(struct netcheck_state *st, struct prom *p, const struct snapshot *d)
 {
 	static const struct {
 		const char *name, *help;
@@ -311,7 +273,7 @@ static void prom_cpus(struct watch *w, struct prom *p, const struct snapshot *d)
 
 	for (size_t m = 0; m < sizeof(per_cpu) / sizeof(per_cpu[0]); m++) {
 		prom_family(p, per_cpu[m].name, "counter", per_cpu[m].help);
-		for (int c = 0; c < w->ncpus; c++) {
+		for (int c = 0; c < st->ncpus; c++) {
 			struct prom_labels l = {{"cpu"}, {cpu}};
 
 			snprintf(cpu, sizeof(cpu), "%d", c);
@@ -327,7 +289,7 @@ static void prom_cpus(struct watch *w, struct prom *p, const struct snapshot *d)
 		prom_family(p, name, "counter",
 			    ns ? "Time in softirq handlers, by vector."
 			       : "Softirqs handled, by vector.");
-		for (int c = 0; c < w->ncpus; c++)
+		for (int c = 0; c < st->ncpus; c++)
 			for (int v = 0; v < NETCHECK_NR_SOFTIRQS; v++) {
 				struct prom_labels l = {{"cpu", "vector"}, {cpu, softirq_names[v]}};
 
@@ -339,7 +301,7 @@ static void prom_cpus(struct watch *w, struct prom *p, const struct snapshot *d)
 	}
 }
 
-static void prom_procs(struct watch *w, struct prom *p, const struct snapshot *d)
+static void prom_procs(struct netcheck_state *st, struct prom *p, const struct snapshot *d)
 {
 	static const struct promrows_metric metrics[] = {
 		{"kscope_netcheck_epoll_calls_total", "counter",
@@ -357,21 +319,33 @@ static void prom_procs(struct watch *w, struct prom *p, const struct snapshot *d
 		promrows_add(&rows, false, v->comm, 0, vals, v->events_hist, v->events);
 	}
 	promrows_write(&rows, p, metrics, sizeof(metrics) / sizeof(metrics[0]), 0,
-		       w->common.prom_top, "kscope_netcheck_epoll_events_per_call",
+		       st->common.prom_top, "kscope_netcheck_epoll_events_per_call",
 		       "Events returned per epoll_wait call.", 1);
 	promrows_free(&rows);
 }
 
-int netcheck_prom_report(struct watch *w, struct snapshot *d)
+static int prom_show(struct netcheck_state *st, const struct snapshot *d)
 {
 	struct prom p;
 
-	if (prom_begin(&p, w->common.prom_file))
+	if (prom_begin(&p, st->common.prom_file))
 		return 1;
-	prom_cpus(w, &p, d);
-	prom_procs(w, &p, d);
+	prom_cpus(st, &p, d);
+	prom_procs(st, &p, d);
 	prom_family(&p, "kscope_netcheck_missed_events_total", "counter",
 		    "Runs of netcheck's BPF programs the kernel skipped (recursion).");
-	prom_sample(&p, "kscope_netcheck_missed_events_total", NULL, setup_prog_misses(w->obj));
+	prom_sample(&p, "kscope_netcheck_missed_events_total", NULL, st->misses);
 	return prom_commit(&p) ? 1 : 0;
+}
+
+int netcheck_show(struct netcheck_state *st, bool summary)
+{
+	/* a daemon's output is the file, to the end: its last version has the totals */
+	if (st->common.prom_file)
+		return prom_show(st, &st->d);
+	if (out_json())
+		print_json(st, &st->d, summary, st->elapsed_ms);
+	else
+		print_table(st, &st->d, summary);
+	return 0;
 }
