@@ -26,7 +26,7 @@
 #include "mcewatch.skel.h"
 #include "mcewatch_ctx.h"
 #include "mcewatch_decode.h"
-#include "mcewatch_show.h"
+#include "mcewatch_state.h"
 
 struct hexopt {
 	__u64 v;
@@ -102,35 +102,6 @@ static const struct tool_desc mcewatch_tool = {
 	.default_interval_ms = 1000,
 };
 
-static void key_add(struct key_count *rows, int *n, __u32 key)
-{
-	for (int i = 0; i < *n; i++) {
-		if (rows[i].key == key) {
-			rows[i].count++;
-			return;
-		}
-	}
-	if (*n < KEYS_MAX)
-		rows[(*n)++] = (struct key_count){key, 1};
-}
-
-static bool label_add(struct label_count *rows, int *n, const char *label, __u32 type, __u64 count)
-{
-	for (int i = 0; i < *n; i++) {
-		if (rows[i].type == type && !strcmp(rows[i].label, label)) {
-			rows[i].count += count;
-			return true;
-		}
-	}
-	if (*n >= LABELS_MAX)
-		return false;
-	snprintf(rows[*n].label, sizeof(rows[*n].label), "%s", label);
-	rows[*n].type = type;
-	rows[*n].count = count;
-	(*n)++;
-	return true;
-}
-
 /*
  * Offline, the host's CPU says nothing about the value's: it is often decoded on a laptop,
  * not on the host that logged it.  So the vendor is --vendor's, or AMD when --ipid (AMD
@@ -193,273 +164,33 @@ static int run_decode(const struct common_opts *common, const struct config *cfg
 	return 0;
 }
 
-/* The context at the moment of an event: since the last interval tick when it is long
- * enough to be a rate, else the last full interval's. */
-static void context_now(struct mcewatch_state *st, struct ctx_snap *snap, struct ctx_rates *r)
-{
-	ctx_read(snap);
-	if (snap->t_ns - st->prev.t_ns >= 200000000ull)
-		ctx_rates(&st->prev, snap, r);
-	else
-		*r = st->last;
-}
-
-static void json_context(struct json *j, const struct ctx_snap *s, const struct ctx_rates *r)
-{
-	json_kv_double(j, "csw_per_s", r->csw_per_s);
-	json_kv_double(j, "intr_per_s", r->intr_per_s);
-	json_kv_double(j, "forks_per_s", r->forks_per_s);
-	json_kv_double(j, "cpu_pct", r->cpu_pct);
-	json_kv_u64(j, "tasks", s->tasks);
-	json_kv_u64(j, "running", s->running);
-	json_kv_u64(j, "blocked", s->blocked);
-	json_kv_double(j, "load1", s->load1);
-}
-
-static void print_context(const struct ctx_snap *s, const struct ctx_rates *r)
-{
-	printf("    context: %.0f csw/s, %.0f intr/s, %.0f forks/s, %u tasks (%u running, %u "
-	       "blocked), load %.2f, cpu %.0f%%\n",
-	       r->csw_per_s, r->intr_per_s, r->forks_per_s, s->tasks, s->running, s->blocked,
-	       s->load1, r->cpu_pct);
-}
-
-static void event_head(struct mcewatch_state *st, struct json *j, const char *type, __u64 ts_ns)
-{
-	char clock[16];
-
-	st->rows = -1; /* the table's header again after an event */
-	if (!st->common->json) {
-		printf("%s ", out_clock(clock, sizeof(clock)));
-		return;
-	}
-	json_init(j, stdout);
-	json_event_begin_at(j, type, ts_ns);
-}
-
-static void event_tail(struct json *j, bool json, const struct ctx_snap *s,
-		       const struct ctx_rates *r)
-{
-	if (!json) {
-		print_context(s, r);
-		fflush(stdout);
-		return;
-	}
-	json_key(j, "context");
-	json_object_begin(j);
-	json_context(j, s, r);
-	json_object_end(j);
-	json_object_end(j);
-	json_line_end(j);
-}
-
-static void on_mce(struct mcewatch_state *st, const struct mcewatch_event *e)
-{
-	const struct mcewatch_mce *m = &e->mce;
-	struct mce_input in = {
-		.vendor = mce_vendor_from_x86(m->cpuvendor),
-		.vendor_source = "record",
-		.bank = m->bank,
-		.status = m->status,
-		.addr = m->addr,
-		.misc = m->misc,
-		.ipid = m->ipid,
-		.synd = m->synd,
-		.mcgstatus = m->mcgstatus,
-		.mcgcap = m->mcgcap,
-		.have_mcgstatus = true,
-		.have_mcgcap = m->mcgcap != 0,
-	};
-	struct mce_decoded d;
-	struct ctx_snap snap;
-	struct ctx_rates r;
-	struct json j;
-
-	mce_decode(&in, &d);
-	st->mce++;
-	st->iv_mce++;
-	if (d.severity == MCE_SEV_CORRECTED)
-		st->mce_corrected++;
-	key_add(st->by_cpu, &st->n_cpu, m->cpu);
-	key_add(st->by_bank, &st->n_bank, m->bank);
-	st->by_class[d.error_class][d.severity]++;
-	context_now(st, &snap, &r);
-
-	event_head(st, &j, "mce", e->ts_ns);
-	if (st->common->json) {
-		json_kv_u64(&j, "cpu", m->cpu);
-		json_kv_u64(&j, "socket", m->socketid);
-		json_kv_u64(&j, "apicid", m->apicid);
-		json_kv_u64(&j, "cpuid", m->cpuid);
-		json_kv_u64(&j, "walltime", m->walltime);
-		json_kv_u64(&j, "tsc", m->tsc);
-		if (m->ip)
-			json_kv_u64(&j, "ip", m->ip);
-		mce_json_fields(&j, &in, &d);
-	} else {
-		printf("MCE cpu %u socket %u apic 0x%x bank %u: %s: %s\n", m->cpu, m->socketid,
-		       m->apicid, m->bank, mce_severity_name(d.severity), d.error);
-		mce_print(stdout, &in, &d, "    ");
-	}
-	event_tail(&j, st->common->json, &snap, &r);
-}
-
-static void on_mc_event(struct mcewatch_state *st, const struct mcewatch_event *e)
-{
-	struct mcewatch_mc m = e->mc;
-	char msg[4 * MCEWATCH_MSG_LEN], label[4 * MCEWATCH_LABEL_LEN];
-	char detail[4 * MCEWATCH_DETAIL_LEN];
-	struct ctx_snap snap;
-	struct ctx_rates r;
-	struct json j;
-
-	m.msg[sizeof(m.msg) - 1] = m.label[sizeof(m.label) - 1] = '\0';
-	m.detail[sizeof(m.detail) - 1] = '\0';
-	st->mc_events++;
-	st->iv_mc++;
-	if (m.error_type == 0)
-		st->mc_corrected += m.error_count;
-	if (m.error_type < 5)
-		st->mc_by_type[m.error_type] += m.error_count;
-	if (!label_add(st->mc_labels, &st->n_mc_labels, m.label, m.error_type, m.error_count))
-		st->mc_other += m.error_count;
-	context_now(st, &snap, &r);
-
-	event_head(st, &j, "mc_event", e->ts_ns);
-	if (st->common->json) {
-		json_kv_string(&j, "severity", mce_mc_type_name(m.error_type));
-		json_kv_u64(&j, "error_count", m.error_count);
-		json_kv_u64(&j, "mc", m.mc_index);
-		json_kv_string(&j, "label", m.label);
-		json_kv_string(&j, "msg", m.msg);
-		json_kv_string(&j, "detail", m.detail);
-		json_kv_i64(&j, "top_layer", m.layer[0]);
-		json_kv_i64(&j, "middle_layer", m.layer[1]);
-		json_kv_i64(&j, "lower_layer", m.layer[2]);
-		json_kv_u64(&j, "address", (__u64)m.address);
-		json_kv_u64(&j, "grain", m.grain_bits < 64 ? 1ull << m.grain_bits : 0);
-		json_kv_u64(&j, "syndrome", (__u64)m.syndrome);
-	} else {
-		out_sanitize(msg, sizeof(msg), m.msg, sizeof(m.msg));
-		out_sanitize(label, sizeof(label), m.label, sizeof(m.label));
-		out_sanitize(detail, sizeof(detail), m.detail, sizeof(m.detail));
-		printf("EDAC mc%u: %u %s error%s%s%s on %s\n", m.mc_index, m.error_count,
-		       mce_mc_type_name(m.error_type), m.error_count == 1 ? "" : "s",
-		       msg[0] ? ": " : "", msg, label[0] ? label : "(no DIMM label)");
-		printf("    location %d:%d:%d address 0x%llx grain %llu syndrome 0x%llx%s%s\n",
-		       m.layer[0], m.layer[1], m.layer[2], (unsigned long long)m.address,
-		       m.grain_bits < 64 ? 1ull << m.grain_bits : 0ull,
-		       (unsigned long long)m.syndrome, detail[0] ? " " : "", detail);
-	}
-	event_tail(&j, st->common->json, &snap, &r);
-}
-
-static void on_aer(struct mcewatch_state *st, const struct mcewatch_event *e)
-{
-	struct mcewatch_aer a = e->aer;
-	char dev[4 * MCEWATCH_DEV_LEN], bits[512];
-	struct ctx_snap snap;
-	struct ctx_rates r;
-	struct json j;
-
-	a.dev_name[sizeof(a.dev_name) - 1] = '\0';
-	st->aer++;
-	st->iv_aer++;
-	if (a.severity < 3)
-		st->aer_by_sev[a.severity]++;
-	if (!label_add(st->aer_devs, &st->n_aer_devs, a.dev_name, a.severity, 1))
-		st->aer_other++;
-	mce_aer_status_string(a.status, a.severity, bits, sizeof(bits));
-	context_now(st, &snap, &r);
-
-	event_head(st, &j, "aer_event", e->ts_ns);
-	if (st->common->json) {
-		json_kv_string(&j, "device", a.dev_name);
-		json_kv_string(&j, "severity", mce_aer_severity_name(a.severity));
-		snprintf(dev, sizeof(dev), "0x%08x", a.status);
-		json_kv_string(&j, "status", dev);
-		json_kv_string(&j, "errors", bits);
-		json_kv_bool(&j, "tlp_header_valid", a.tlp_header_valid);
-	} else {
-		out_sanitize(dev, sizeof(dev), a.dev_name, sizeof(a.dev_name));
-		printf("AER %s: %s error, status 0x%08x: %s\n", dev,
-		       mce_aer_severity_name(a.severity), a.status, bits);
-	}
-	event_tail(&j, st->common->json, &snap, &r);
-}
-
+/* Each event as it arrives: decoded and counted with the context of the moment, then shown. */
 static int on_event(void *ctx, void *data, size_t size)
 {
-	const struct mcewatch_event *e = data;
 	struct mcewatch_state *st = ctx;
+	struct mcewatch_seen seen;
 
-	if (size < sizeof(*e))
+	if (size < sizeof(struct mcewatch_event))
 		return 0;
-	switch (e->kind) {
-	case MCEWATCH_MCE:
-		on_mce(st, e);
-		break;
-	case MCEWATCH_MC_EVENT:
-		on_mc_event(st, e);
-		break;
-	case MCEWATCH_AER:
-		on_aer(st, e);
-		break;
-	}
+	if (mcewatch_event_report(st, data, &seen))
+		mcewatch_event_show(st, &seen);
 	return 0;
+}
+
+/*
+ * One interval, or for the summary the whole run: the context now, its rates and the events
+ * counted since the interval's start, shown.
+ */
+static int watch_interval(struct mcewatch_state *st, bool summary)
+{
+	mcewatch_read(st, summary);
+	mcewatch_report(st, summary);
+	return mcewatch_show(st, summary);
 }
 
 static int tick(void *ctx)
 {
-	struct mcewatch_state *st = ctx;
-	struct ctx_snap cur;
-	struct ctx_rates r;
-	struct json j;
-	char clock[16];
-	double secs;
-
-	ctx_read(&cur);
-	ctx_rates(&st->prev, &cur, &r);
-	secs = (cur.t_ns - st->prev.t_ns) / 1e9;
-	st->prev = cur;
-	st->last = r;
-	if (r.csw_per_s > st->peak_csw)
-		st->peak_csw = r.csw_per_s;
-	if (r.intr_per_s > st->peak_intr)
-		st->peak_intr = r.intr_per_s;
-	events_lost_check(&st->ev);
-
-	if (st->common->prom_file) {
-		/* a daemon's output is the file; stdout stays quiet */
-		if (mcewatch_prom_write(st))
-			return 1;
-	} else if (st->common->json) {
-		json_init(&j, stdout);
-		json_event_begin(&j, "interval");
-		json_kv_double(&j, "interval_s", secs);
-		json_context(&j, &cur, &r);
-		json_kv_u64(&j, "mce", st->iv_mce);
-		json_kv_u64(&j, "mc_events", st->iv_mc);
-		json_kv_u64(&j, "aer_events", st->iv_aer);
-		json_object_end(&j);
-		json_line_end(&j);
-	} else {
-		if (st->rows < 0 || st->rows >= 20) {
-			printf("%-8s %8s %8s %7s %7s %4s %4s %6s %5s %4s %4s %4s\n", "TIME",
-			       "CSW/s", "INTR/s", "FORK/s", "TASKS", "RUN", "BLK", "LOAD1", "CPU%",
-			       "MCE", "EDAC", "AER");
-			st->rows = 0;
-		}
-		printf("%-8s %8.0f %8.0f %7.0f %7u %4u %4u %6.2f %5.1f %4llu %4llu %4llu\n",
-		       out_clock(clock, sizeof(clock)), r.csw_per_s, r.intr_per_s, r.forks_per_s,
-		       cur.tasks, cur.running, cur.blocked, cur.load1, r.cpu_pct,
-		       (unsigned long long)st->iv_mce, (unsigned long long)st->iv_mc,
-		       (unsigned long long)st->iv_aer);
-		st->rows++;
-		fflush(stdout);
-	}
-	st->iv_mce = st->iv_mc = st->iv_aer = 0;
-	return 0;
+	return watch_interval(ctx, false);
 }
 
 static int run_live(const struct common_opts *common)
@@ -545,13 +276,9 @@ static int run_live(const struct common_opts *common)
 
 	/* it prints what the ring still holds at the signal: that counts too */
 	err = loop_run(common, &st->ev, tick, st);
-	if (common->prom_file) {
-		/* the last file has them too; the summary is for people, and stdout stays quiet */
-		if (!err && mcewatch_prom_write(st))
-			err = 1;
-	} else {
-		mcewatch_summary(st, events_lost_check(&st->ev), setup_prog_misses(skel->obj));
-	}
+	/* the last file has the run's counters too; the summary is for people */
+	if ((!err || !common->prom_file) && watch_interval(st, true))
+		err = 1;
 cleanup:
 	if (st && st->ev.rb)
 		events_close(&st->ev);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mcewatch: what the run saw, shown at its end (table or JSON) and, with --prom-file, as
- * counters node_exporter's textfile collector reads.
+ * mcewatch shown: each event as it arrives, the interval's context line, what the run saw at
+ * its end (table or JSON) and, with --prom-file, counters node_exporter's textfile collector
+ * reads.  Everything here comes from what mcewatch_report.c made; nothing is read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +10,8 @@
 #include "json.h"
 #include "out.h"
 #include "prom.h"
-#include "setup.h"
 #include "table.h"
-#include "mcewatch_show.h"
+#include "mcewatch_state.h"
 
 static int cmp_label_count(const void *a, const void *b)
 {
@@ -73,7 +73,7 @@ static void prom_keys(struct prom *p, const char *name, const char *label_name,
  * DIMM, device) appear once they have counts, bounded by the hardware (banks, CPUs) or by
  * --prom-top plus one "other" row (DIMM labels, PCI devices).
  */
-int mcewatch_prom_write(struct mcewatch_state *st)
+static int prom_show(struct mcewatch_state *st, __u64 lost)
 {
 	static const char *const tracepoints[3] = {"mce:mce_record", "ras:mc_event",
 						   "ras:aer_event"};
@@ -145,10 +145,10 @@ int mcewatch_prom_write(struct mcewatch_state *st)
 
 	prom_family(&p, "kscope_mcewatch_lost_events_total", "counter",
 		    "Events lost because the ring buffer was full.");
-	prom_sample(&p, "kscope_mcewatch_lost_events_total", NULL, events_lost_check(&st->ev));
+	prom_sample(&p, "kscope_mcewatch_lost_events_total", NULL, lost);
 	prom_family(&p, "kscope_mcewatch_missed_events_total", "counter",
 		    "Runs of mcewatch's BPF programs the kernel skipped (recursion).");
-	prom_sample(&p, "kscope_mcewatch_missed_events_total", NULL, setup_prog_misses(st->obj));
+	prom_sample(&p, "kscope_mcewatch_missed_events_total", NULL, st->misses);
 	return prom_commit(&p);
 }
 
@@ -262,32 +262,20 @@ static void corrected_words(char *buf, size_t len, __u64 count, double secs, con
 		 extrapolated ? ")" : "");
 }
 
-void mcewatch_summary(struct mcewatch_state *st, __u64 lost, __u64 missed)
+static void summary_show(struct mcewatch_state *st, __u64 lost)
 {
-	struct ctx_snap end;
-	struct ctx_rates avg;
-	double secs;
+	const struct ctx_rates *avg = &st->rates;
+	double secs = st->secs;
+	__u64 missed = st->misses;
 	char dur[32], label[4 * MCEWATCH_LABEL_LEN], words[96];
 
-	ctx_read(&end);
-	ctx_rates(&st->start, &end, &avg);
-	/*
-	 * The peak is the highest interval's rate; interrupted before the first interval ended,
-	 * or with the busiest stretch in the unfinished last one, the run's own average is the
-	 * highest rate seen ("average 1291 (peak 0)" said otherwise).
-	 */
-	if (avg.csw_per_s > st->peak_csw)
-		st->peak_csw = avg.csw_per_s;
-	if (avg.intr_per_s > st->peak_intr)
-		st->peak_intr = avg.intr_per_s;
-	secs = end.t_ns > st->start.t_ns ? (end.t_ns - st->start.t_ns) / 1e9 : 0;
 	table_sort(st->by_cpu, st->n_cpu, sizeof(st->by_cpu[0]), cmp_key_count);
 	table_sort(st->by_bank, st->n_bank, sizeof(st->by_bank[0]), cmp_key_count);
 	if (st->common->json) {
 		summary_json(st, secs, lost, missed);
 		return;
 	}
-	out_duration(dur, sizeof(dur), end.t_ns - st->start.t_ns);
+	out_duration(dur, sizeof(dur), st->span_ns);
 	corrected_words(words, sizeof(words), st->mce_corrected, secs, dur);
 	printf("\nSummary over %s: %llu machine check%s (%s), %llu EDAC event%s, %llu AER "
 	       "event%s\n",
@@ -299,7 +287,7 @@ void mcewatch_summary(struct mcewatch_state *st, __u64 lost, __u64 missed)
 		       "needs\n",
 		       dur, CTX_RATE_MIN_S / 60);
 	printf("  context: %.0f csw/s average (peak %.0f), %.0f intr/s average (peak %.0f)\n",
-	       avg.csw_per_s, st->peak_csw, avg.intr_per_s, st->peak_intr);
+	       avg->csw_per_s, st->peak_csw, avg->intr_per_s, st->peak_intr);
 	if (st->mce) {
 		printf("  %-6s %8s\n", "CPU", "MCE");
 		for (int i = 0; i < st->n_cpu; i++)
@@ -347,4 +335,203 @@ void mcewatch_summary(struct mcewatch_state *st, __u64 lost, __u64 missed)
 	if (lost || missed)
 		printf("  %llu events lost (ring buffer full), %llu missed (recursion)\n",
 		       (unsigned long long)lost, (unsigned long long)missed);
+}
+
+/* ---- each event as it arrives, with the system's context at that moment ------------------ */
+
+static void json_context(struct json *j, const struct ctx_snap *s, const struct ctx_rates *r)
+{
+	json_kv_double(j, "csw_per_s", r->csw_per_s);
+	json_kv_double(j, "intr_per_s", r->intr_per_s);
+	json_kv_double(j, "forks_per_s", r->forks_per_s);
+	json_kv_double(j, "cpu_pct", r->cpu_pct);
+	json_kv_u64(j, "tasks", s->tasks);
+	json_kv_u64(j, "running", s->running);
+	json_kv_u64(j, "blocked", s->blocked);
+	json_kv_double(j, "load1", s->load1);
+}
+
+static void print_context(const struct ctx_snap *s, const struct ctx_rates *r)
+{
+	printf("    context: %.0f csw/s, %.0f intr/s, %.0f forks/s, %u tasks (%u running, %u "
+	       "blocked), load %.2f, cpu %.0f%%\n",
+	       r->csw_per_s, r->intr_per_s, r->forks_per_s, s->tasks, s->running, s->blocked,
+	       s->load1, r->cpu_pct);
+}
+
+static void event_head(struct mcewatch_state *st, struct json *j, const char *type, __u64 ts_ns)
+{
+	char clock[16];
+
+	st->rows = -1; /* the table's header again after an event */
+	if (!st->common->json) {
+		printf("%s ", out_clock(clock, sizeof(clock)));
+		return;
+	}
+	json_init(j, stdout);
+	json_event_begin_at(j, type, ts_ns);
+}
+
+static void event_tail(struct json *j, bool json, const struct ctx_snap *s,
+		       const struct ctx_rates *r)
+{
+	if (!json) {
+		print_context(s, r);
+		fflush(stdout);
+		return;
+	}
+	json_key(j, "context");
+	json_object_begin(j);
+	json_context(j, s, r);
+	json_object_end(j);
+	json_object_end(j);
+	json_line_end(j);
+}
+
+static void mce_show(struct mcewatch_state *st, const struct mcewatch_seen *seen)
+{
+	const struct mcewatch_mce *m = &seen->e->mce;
+	struct json j;
+
+	event_head(st, &j, "mce", seen->e->ts_ns);
+	if (st->common->json) {
+		json_kv_u64(&j, "cpu", m->cpu);
+		json_kv_u64(&j, "socket", m->socketid);
+		json_kv_u64(&j, "apicid", m->apicid);
+		json_kv_u64(&j, "cpuid", m->cpuid);
+		json_kv_u64(&j, "walltime", m->walltime);
+		json_kv_u64(&j, "tsc", m->tsc);
+		if (m->ip)
+			json_kv_u64(&j, "ip", m->ip);
+		mce_json_fields(&j, &seen->in, &seen->d);
+	} else {
+		printf("MCE cpu %u socket %u apic 0x%x bank %u: %s: %s\n", m->cpu, m->socketid,
+		       m->apicid, m->bank, mce_severity_name(seen->d.severity), seen->d.error);
+		mce_print(stdout, &seen->in, &seen->d, "    ");
+	}
+	event_tail(&j, st->common->json, &seen->snap, &seen->r);
+}
+
+static void mc_show(struct mcewatch_state *st, const struct mcewatch_seen *seen)
+{
+	const struct mcewatch_mc *m = &seen->mc;
+	char msg[4 * MCEWATCH_MSG_LEN], label[4 * MCEWATCH_LABEL_LEN];
+	char detail[4 * MCEWATCH_DETAIL_LEN];
+	struct json j;
+
+	event_head(st, &j, "mc_event", seen->e->ts_ns);
+	if (st->common->json) {
+		json_kv_string(&j, "severity", mce_mc_type_name(m->error_type));
+		json_kv_u64(&j, "error_count", m->error_count);
+		json_kv_u64(&j, "mc", m->mc_index);
+		json_kv_string(&j, "label", m->label);
+		json_kv_string(&j, "msg", m->msg);
+		json_kv_string(&j, "detail", m->detail);
+		json_kv_i64(&j, "top_layer", m->layer[0]);
+		json_kv_i64(&j, "middle_layer", m->layer[1]);
+		json_kv_i64(&j, "lower_layer", m->layer[2]);
+		json_kv_u64(&j, "address", (__u64)m->address);
+		json_kv_u64(&j, "grain", m->grain_bits < 64 ? 1ull << m->grain_bits : 0);
+		json_kv_u64(&j, "syndrome", (__u64)m->syndrome);
+	} else {
+		out_sanitize(msg, sizeof(msg), m->msg, sizeof(m->msg));
+		out_sanitize(label, sizeof(label), m->label, sizeof(m->label));
+		out_sanitize(detail, sizeof(detail), m->detail, sizeof(m->detail));
+		printf("EDAC mc%u: %u %s error%s%s%s on %s\n", m->mc_index, m->error_count,
+		       mce_mc_type_name(m->error_type), m->error_count == 1 ? "" : "s",
+		       msg[0] ? ": " : "", msg, label[0] ? label : "(no DIMM label)");
+		printf("    location %d:%d:%d address 0x%llx grain %llu syndrome 0x%llx%s%s\n",
+		       m->layer[0], m->layer[1], m->layer[2], (unsigned long long)m->address,
+		       m->grain_bits < 64 ? 1ull << m->grain_bits : 0ull,
+		       (unsigned long long)m->syndrome, detail[0] ? " " : "", detail);
+	}
+	event_tail(&j, st->common->json, &seen->snap, &seen->r);
+}
+
+static void aer_show(struct mcewatch_state *st, const struct mcewatch_seen *seen)
+{
+	const struct mcewatch_aer *a = &seen->aer;
+	char dev[4 * MCEWATCH_DEV_LEN];
+	struct json j;
+
+	event_head(st, &j, "aer_event", seen->e->ts_ns);
+	if (st->common->json) {
+		json_kv_string(&j, "device", a->dev_name);
+		json_kv_string(&j, "severity", mce_aer_severity_name(a->severity));
+		snprintf(dev, sizeof(dev), "0x%08x", a->status);
+		json_kv_string(&j, "status", dev);
+		json_kv_string(&j, "errors", seen->aer_bits);
+		json_kv_bool(&j, "tlp_header_valid", a->tlp_header_valid);
+	} else {
+		out_sanitize(dev, sizeof(dev), a->dev_name, sizeof(a->dev_name));
+		printf("AER %s: %s error, status 0x%08x: %s\n", dev,
+		       mce_aer_severity_name(a->severity), a->status, seen->aer_bits);
+	}
+	event_tail(&j, st->common->json, &seen->snap, &seen->r);
+}
+
+void mcewatch_event_show(struct mcewatch_state *st, const struct mcewatch_seen *seen)
+{
+	switch (seen->e->kind) {
+	case MCEWATCH_MCE:
+		mce_show(st, seen);
+		break;
+	case MCEWATCH_MC_EVENT:
+		mc_show(st, seen);
+		break;
+	case MCEWATCH_AER:
+		aer_show(st, seen);
+		break;
+	}
+}
+
+/* ---- the interval's line ------------------------------------------------------------------ */
+
+static void interval_show(struct mcewatch_state *st)
+{
+	const struct ctx_snap *cur = &st->cur;
+	const struct ctx_rates *r = &st->rates;
+	struct json j;
+	char clock[16];
+
+	if (st->common->json) {
+		json_init(&j, stdout);
+		json_event_begin(&j, "interval");
+		json_kv_double(&j, "interval_s", st->secs);
+		json_context(&j, cur, r);
+		json_kv_u64(&j, "mce", st->interval.mce);
+		json_kv_u64(&j, "mc_events", st->interval.mc_events);
+		json_kv_u64(&j, "aer_events", st->interval.aer);
+		json_object_end(&j);
+		json_line_end(&j);
+		return;
+	}
+	if (st->rows < 0 || st->rows >= 20) {
+		printf("%-8s %8s %8s %7s %7s %4s %4s %6s %5s %4s %4s %4s\n", "TIME", "CSW/s",
+		       "INTR/s", "FORK/s", "TASKS", "RUN", "BLK", "LOAD1", "CPU%", "MCE", "EDAC",
+		       "AER");
+		st->rows = 0;
+	}
+	printf("%-8s %8.0f %8.0f %7.0f %7u %4u %4u %6.2f %5.1f %4llu %4llu %4llu\n",
+	       out_clock(clock, sizeof(clock)), r->csw_per_s, r->intr_per_s, r->forks_per_s,
+	       cur->tasks, cur->running, cur->blocked, cur->load1, r->cpu_pct,
+	       (unsigned long long)st->interval.mce, (unsigned long long)st->interval.mc_events,
+	       (unsigned long long)st->interval.aer);
+	st->rows++;
+	fflush(stdout);
+}
+
+int mcewatch_show(struct mcewatch_state *st, bool summary)
+{
+	/* the ring's lost count lives in the mapped bss: the library's check says when it grew */
+	__u64 lost = events_lost_check(&st->ev);
+
+	/* a daemon's output is the file, to the end: stdout stays quiet */
+	if (st->common->prom_file)
+		return prom_show(st, lost) ? 1 : 0;
+	if (summary)
+		summary_show(st, lost);
+	else
+		interval_show(st);
+	return 0;
 }
