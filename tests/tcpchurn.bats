@@ -108,6 +108,37 @@ snmp_tcp() {
 	tw_count_settles 100 src 127.0.0.2 dport = :7004
 }
 
+@test "fail-race: every connect() of every round fails with EADDRNOTAVAIL, then each address gets one TIME_WAIT" {
+	# bind() holds both ports of the range: connect() never gets one (no ActiveOpens, no SYN)
+	# until the rounds end and the ports are let go; strace counts the failed calls
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="20000 20001"
+	run ip netns exec "$NS" strace -f -qq -e trace=connect -e status=failed \
+		-o "$BATS_TEST_TMPDIR/strace" "$CHURN" -m fail-race -n 100 -P 7006
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(kv rounds "$output")" -eq 100 ]
+	[ "$(kv eaddrnotavail "$output")" -eq 200 ]
+	[ "$(kv connects "$output")" -eq 100 ]
+	[ "$(kv errors "$output")" -eq 0 ]
+	[ "$(kv ports_held "$output")" -eq 2 ]
+	[ "$(grep -c 'connect(.*= -1 EADDRNOTAVAIL' "$BATS_TEST_TMPDIR/strace")" -eq 200 ]
+	[ "$(grep -c 'connect(' "$BATS_TEST_TMPDIR/strace")" -eq 200 ]
+	[ "$(snmp_tcp ActiveOpens)" -eq 100 ]
+	# one TIME_WAIT socket towards each of 100 addresses, 127.1.0.1 to 127.1.0.100
+	tw_count_settles 100 dport = :7006
+	[ "$(ip netns exec "$NS" ss -tanH state time-wait dport = :7006 |
+		awk '{ sub(/:7006$/, "", $4); print $4 }' | sort -u | wc -l)" -eq 100 ]
+	[ "$(tw_count dst 127.1.0.100)" -eq 1 ]
+
+	# a range it cannot hold: one sentence, exit 1, no connect() made
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="20000 29999"
+	run ip netns exec "$NS" "$CHURN" -m fail-race -n 10 -P 7007
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"set at most 1024"* ]]
+	[ "$(kv attempts "$output")" -eq 0 ]
+}
+
 @test "IPv6: client-close and server-close work the same" {
 	run ip netns exec "$NS" "$CHURN" -6 -n 200 -P 7005
 	echo "$output"
@@ -151,7 +182,8 @@ snmp_tcp() {
 
 @test "bad input exits 2 with one line" {
 	for args in "-m sideways" "-n 0" "-n -3" "-P 70000" "-a 300.1.1.1" "-a ::1 -b 127.0.0.1" \
-		"-c 0" "-r -1" "--bogus" "extra"; do
+		"-c 0" "-r -1" "--bogus" "extra" "-m fail-race -6" "-m fail-race -c 2" \
+		"-m fail-race -n 65535"; do
 		# shellcheck disable=SC2086
 		run "$CHURN" $args
 		echo "$args: $status: $output"

@@ -10,10 +10,22 @@
  *                 TIME_WAIT sits on the client: (client addr:ephemeral, server addr:port).
  *   server-close  the server closes right after accept(); the client reads EOF, then closes.
  *                 TIME_WAIT sits on the server: (server addr:port, client addr:ephemeral).
+ *   fail-race     N rounds in which two threads, pinned to two CPUs and released together by
+ *                 a spin barrier, both call connect() and both fail with EADDRNOTAVAIL, each
+ *                 round towards an address no earlier round used (127.1.0.1, 127.1.0.2, ...,
+ *                 port P; the server listens on 0.0.0.0): a tracer's first count of each new
+ *                 destination races with itself on every round.  connect()'s automatic port
+ *                 choice skips ports that bind() took, so holding every port of
+ *                 ip_local_port_range that way makes every connect() fail at once, with no
+ *                 TIME_WAIT needed.  Then the ports are let go and one client-close connection
+ *                 goes to each address, leaving one TIME_WAIT socket towards each.  IPv4 only;
+ *                 for a network namespace with a small range (at most 1024 ports).
  *
  * At the end it prints one line of key=value counts on stdout:
  *   mode=client-close family=4 port=P client_pid=C server_pid=S attempts=N connects=N
  *   accepted=N client_closes=N server_closes=N eaddrnotavail=N errors=N elapsed_ns=N cpu_ns=N
+ * and in fail-race mode also rounds=N (destinations, each failed towards twice, then connected
+ * to once) ports_held=N cpus=A,B.
  * client_closes/server_closes count connections that side closed first (active closes; each
  * leaves one TIME_WAIT socket on that side).  elapsed_ns runs from the first connect() until
  * the server has closed every accepted connection; cpu_ns is the user + system time both sides
@@ -41,6 +53,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -62,8 +75,13 @@
 
 #define MAX_THREADS 256
 #define IO_TIMEOUT_S 5
+/* fail-race: round i goes to 127.1.0.1 + i; the rounds stay below 127.2.0.0 */
+#define RACE_DEST_BASE 0x7f010001u
+#define RACE_MAX_ROUNDS 65534
+#define RACE_MAX_PORTS 1024
 
-enum mode { CLIENT_CLOSE, SERVER_CLOSE };
+enum mode { CLIENT_CLOSE, SERVER_CLOSE, FAIL_RACE };
+static const char *const mode_names[] = {"client-close", "server-close", "fail-race"};
 
 static struct config {
 	enum mode mode;
@@ -114,7 +132,11 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: tcpchurn [options]\n"
 		"Open and close TCP connections to a forked local server, then print counts.\n"
-		"  -m, --mode MODE        who closes first: client-close (default), server-close\n"
+		"  -m, --mode MODE        who closes first: client-close (default), server-close;\n"
+		"                         or fail-race: N rounds of two threads on two CPUs\n"
+		"                         failing connect() with EADDRNOTAVAIL at once, each\n"
+		"                         round to a new address 127.1.x.y (binds every port\n"
+		"                         of ip_local_port_range: for a network namespace)\n"
 		"  -n, --count N          connections to attempt (default 1000)\n"
 		"  -a, --addr ADDR        server address (default 127.0.0.1, or ::1 with -6)\n"
 		"  -P, --port PORT        server port (default: one the kernel picks)\n"
@@ -254,8 +276,11 @@ static void parse_args(int argc, char **argv)
 				cfg.mode = CLIENT_CLOSE;
 			else if (!strcmp(optarg, "server-close"))
 				cfg.mode = SERVER_CLOSE;
+			else if (!strcmp(optarg, "fail-race"))
+				cfg.mode = FAIL_RACE;
 			else
-				die_usage("unknown mode '%s' (client-close or server-close)",
+				die_usage("unknown mode '%s' (client-close, server-close or "
+					  "fail-race)",
 					  optarg);
 			break;
 		case 'n':
@@ -316,6 +341,15 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", argv[optind]);
+	if (cfg.mode == FAIL_RACE) {
+		/* its own two threads and addresses; the server takes them all */
+		if (family == AF_INET6 || cfg.addr || cfg.bind_addr || cfg.concurrency != 1 ||
+		    cfg.fork_each || cfg.rate > 0 || cfg.again)
+			die_usage("%s: fail-race takes only -n, -P, -q and --pids", "bad options");
+		if (cfg.count > RACE_MAX_ROUNDS)
+			die_usage("%s: fail-race has at most 65534 rounds", "bad count");
+		cfg.addr = "0.0.0.0";
+	}
 
 	if (!cfg.addr)
 		cfg.addr = family == AF_INET6 ? "::1" : "127.0.0.1";
@@ -399,7 +433,7 @@ static void server_run(int lfd, int ctl)
 			continue;
 		}
 		sc.accepted++;
-		if (cfg.mode == CLIENT_CLOSE) {
+		if (cfg.mode != SERVER_CLOSE) {
 			set_timeouts(fd);
 			if (wait_eof(fd))
 				sc.errors++;
@@ -475,7 +509,7 @@ static bool client_one(void)
 		goto fail_counted;
 	}
 	close(fd);
-	if (cfg.mode == CLIENT_CLOSE)
+	if (cfg.mode != SERVER_CLOSE)
 		__atomic_fetch_add(&n_client_closes, 1, __ATOMIC_RELAXED);
 	return true;
 
@@ -577,6 +611,209 @@ static void *client_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * fail-race.  The two threads meet at a spin barrier before every round (sleeping there would
+ * let one wake microseconds after the other), then both call connect() to the round's address.
+ */
+static struct {
+	unsigned int arrived;
+	uint64_t passed; /* rounds both threads have reached */
+} race_barrier;
+static int race_cpus[2];
+static int *race_held;
+static unsigned int race_nheld, race_nheld_max;
+
+static void race_meet(uint64_t round)
+{
+	if (__atomic_add_fetch(&race_barrier.arrived, 1, __ATOMIC_ACQ_REL) == 2) {
+		/* the last to arrive resets the count, then lets the other go */
+		__atomic_store_n(&race_barrier.arrived, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&race_barrier.passed, round + 1, __ATOMIC_RELEASE);
+		return;
+	}
+	while (__atomic_load_n(&race_barrier.passed, __ATOMIC_ACQUIRE) != round + 1 && !stopping)
+		;
+}
+
+/*
+ * How much later than the other thread this one calls connect() in a round.  The rounds sweep
+ * the gap from -4 to +4 us in steps of 50 ns (161 gaps, visited in a scattered order), because
+ * one CPU may reach the tracer's program a fixed time before the other whatever the barrier
+ * does: on this project's 2-CPU VM, in some runs the second thread arrived 1-3 us late every
+ * round, and without the sweep a 400-round run then raced 2-7 times (40-220 in other runs);
+ * with it, 19-49 times in every run measured, under busy CPUs too.
+ */
+#define RACE_STEP_NS 50
+#define RACE_STEPS 80 /* each way */
+
+static uint64_t race_delay_ns(uint64_t round, intptr_t self)
+{
+	long gap = ((long)(round * 37 % (2 * RACE_STEPS + 1)) - RACE_STEPS) * RACE_STEP_NS;
+
+	if (self)
+		return gap < 0 ? -gap : 0;
+	return gap > 0 ? gap : 0;
+}
+
+static void race_dest(uint64_t round, struct sockaddr_in *sin)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(cfg.port);
+	sin->sin_addr.s_addr = htonl(RACE_DEST_BASE + round);
+}
+
+static void *race_thread(void *arg)
+{
+	int cpu = race_cpus[(intptr_t)arg], fd, err;
+	struct sockaddr_in sin;
+	char a[INET_ADDRSTRLEN];
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set)) {
+		fprintf(stderr, "tcpchurn: cannot pin a thread to CPU %d\n", cpu);
+		stop(1);
+		return NULL;
+	}
+	/* a connect() that failed for lack of a port leaves the socket unconnected: reused */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		perror("tcpchurn: socket");
+		stop(1);
+		return NULL;
+	}
+	for (uint64_t i = 0; i < cfg.count && !stopping; i++) {
+		uint64_t until;
+
+		race_dest(i, &sin);
+		race_meet(i);
+		until = now_ns() + race_delay_ns(i, (intptr_t)arg);
+		while (now_ns() < until)
+			;
+		if (stopping)
+			break;
+		__atomic_fetch_add(&n_attempts, 1, __ATOMIC_RELAXED);
+		err = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ? errno : 0;
+		if (err == EADDRNOTAVAIL) {
+			__atomic_fetch_add(&n_eaddrnotavail, 1, __ATOMIC_RELAXED);
+			continue;
+		}
+		__atomic_fetch_add(&n_errors, 1, __ATOMIC_RELAXED);
+		inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a));
+		if (!err)
+			fprintf(stderr,
+				"tcpchurn: connect() to %s found a free local port: is a port "
+				"of ip_local_port_range not held?\n",
+				a);
+		else
+			fprintf(stderr, "tcpchurn: connect() to %s: %s\n", a, strerror(err));
+		stop(1);
+	}
+	close(fd);
+	return NULL;
+}
+
+/* The first two CPUs this process may run on. */
+static int race_pick_cpus(void)
+{
+	unsigned int n = 0;
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	for (int cpu = 0; cpu < CPU_SETSIZE && n < 2; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			race_cpus[n++] = cpu;
+	if (n < 2) {
+		fprintf(stderr, "tcpchurn: fail-race needs two CPUs; this process may use one\n");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Hold every port of this network namespace's ip_local_port_range with bind(), but the
+ * server's own (held by its listener already): connect() then finds no port to choose.
+ */
+static int race_hold_ports(void)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	unsigned int low, high;
+	FILE *f;
+	int fd;
+
+	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	if (!f || fscanf(f, "%u %u", &low, &high) != 2 || low > high || high > 65535) {
+		fprintf(stderr, "tcpchurn: cannot read net.ipv4.ip_local_port_range\n");
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if (high - low + 1 > RACE_MAX_PORTS) {
+		fprintf(stderr,
+			"tcpchurn: fail-race binds every port of net.ipv4.ip_local_port_range, %u "
+			"here: set at most %d in a network namespace first\n",
+			high - low + 1, RACE_MAX_PORTS);
+		return -1;
+	}
+	race_held = calloc(high - low + 1, sizeof(*race_held));
+	if (!race_held)
+		return -1;
+	for (unsigned int port = low; port <= high; port++) {
+		if (port == cfg.port)
+			continue;
+		sin.sin_port = htons(port);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+			fprintf(stderr, "tcpchurn: cannot hold local port %u: %s\n", port,
+				strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		race_held[race_nheld++] = fd;
+	}
+	race_nheld_max = race_nheld;
+	return 0;
+}
+
+/* Hold the ports and start the two threads; returns how many started. */
+static unsigned int race_start(pthread_t *threads)
+{
+	unsigned int started = 0;
+
+	if (race_pick_cpus() || race_hold_ports()) {
+		stop(1);
+		return 0;
+	}
+	for (intptr_t i = 0; i < 2; i++) {
+		if (pthread_create(&threads[i], NULL, race_thread, (void *)i)) {
+			fprintf(stderr, "tcpchurn: cannot start client thread %ld\n", (long)i);
+			stop(1);
+			break;
+		}
+		started++;
+	}
+	return started;
+}
+
+/* Let the ports go, then connect once to each round's address: one TIME_WAIT towards each. */
+static void race_finish(void)
+{
+	while (race_nheld)
+		close(race_held[--race_nheld]);
+	free(race_held);
+	race_held = NULL;
+	for (uint64_t i = 0; i < cfg.count && !stopping; i++) {
+		race_dest(i, (struct sockaddr_in *)&server_sa);
+		if (!client_one())
+			break;
+	}
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -669,7 +906,9 @@ int main(int argc, char **argv)
 	/* the client threads inherit INT/TERM blocked: only the main thread takes them */
 	cpu_start = cpu_ns();
 	t_start = now_ns();
-	for (i = 0; i < cfg.concurrency && !stopping; i++) {
+	if (cfg.mode == FAIL_RACE)
+		started = race_start(threads);
+	for (i = 0; cfg.mode != FAIL_RACE && i < cfg.concurrency && !stopping; i++) {
 		if (pthread_create(&threads[i], NULL, client_thread, NULL)) {
 			fprintf(stderr, "tcpchurn: cannot start client thread %u\n", i);
 			stop(1);
@@ -680,6 +919,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_UNBLOCK, &intterm, NULL);
 	for (i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
+	if (cfg.mode == FAIL_RACE && !stopping)
+		race_finish();
 
 	/* tell the server how many to expect, and wait until it has closed them all */
 	connects = __atomic_load_n(&n_connects, __ATOMIC_RELAXED);
@@ -693,14 +934,17 @@ int main(int argc, char **argv)
 
 	printf("mode=%s family=%d port=%u client_pid=%d server_pid=%d attempts=%llu "
 	       "connects=%llu accepted=%llu client_closes=%llu server_closes=%llu "
-	       "eaddrnotavail=%llu errors=%llu elapsed_ns=%llu cpu_ns=%llu\n",
-	       cfg.mode == CLIENT_CLOSE ? "client-close" : "server-close",
-	       cfg.family == AF_INET ? 4 : 6, cfg.port, getpid(), server,
+	       "eaddrnotavail=%llu errors=%llu elapsed_ns=%llu cpu_ns=%llu",
+	       mode_names[cfg.mode], cfg.family == AF_INET ? 4 : 6, cfg.port, getpid(), server,
 	       (unsigned long long)n_attempts, (unsigned long long)connects,
 	       (unsigned long long)sc.accepted, (unsigned long long)n_client_closes,
 	       (unsigned long long)sc.closes, (unsigned long long)n_eaddrnotavail,
 	       (unsigned long long)(n_errors + sc.errors), (unsigned long long)elapsed,
 	       (unsigned long long)(cpu_client + sc.cpu_ns));
+	if (cfg.mode == FAIL_RACE)
+		printf(" rounds=%llu ports_held=%u cpus=%d,%d", (unsigned long long)cfg.count,
+		       race_nheld_max, race_cpus[0], race_cpus[1]);
+	printf("\n");
 	fflush(stdout);
 
 	if (cfg.hold && !stopping) {
