@@ -482,3 +482,38 @@ ss_time_wait() {
 	grep -q "EADDRNOTAVAIL [0-9]*/s ($failed since start)" "$OUT"
 	grep -q "$failed connect() EADDRNOTAVAIL since start" "$OUT"
 }
+
+@test "two CPUs failing towards a new destination at once: each destination's EADDRNOTAVAIL is tcpchurn's" {
+	# tcpchurn -m fail-race: every round, two threads pinned to the two CPUs leave a spin
+	# barrier together and both fail connect() with EADDRNOTAVAIL (bind() holds both ports of
+	# the range) towards an address no earlier round used, so every round's first count of its
+	# destination races between the CPUs.  Before 702bcb1 both found no entry, both inserted 1,
+	# and the second insert's count was lost: 196 of 400 destinations counted 1, not 2.  Then
+	# one connection to each address leaves a TIME_WAIT socket, which makes each a tuple row.
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="40000 40001"
+	tool_start -n 100000 0.5
+	run ip netns exec "$NS" "$GEN/tcpchurn" -m fail-race -n 400 -P 7113
+	echo "$output"
+	[ "$status" -eq 0 ]
+	rounds=$(kv rounds "$output")
+	failed=$(kv eaddrnotavail "$output")
+	client=$(kv client_pid "$output")
+	[ "$failed" -eq $((2 * rounds)) ]
+	# settled: an interval whose scan has every address's TIME_WAIT socket
+	wait_until "last_interval | jq -e '[.tuples[] | select(.rport == 7113)] | length == $rounds' \
+		>/dev/null" 20
+	line=$(last_interval)
+	tool_stop
+	[ "$TOOL_STATUS" -eq 0 ]
+	dests=$(jq -c '[.tuples[] | select(.rport == 7113) | .connect_eaddrnotavail_total] |
+		{n: length, sum: add, max: max, short: map(select(. != 2)) | length}' <<<"$line")
+	echo "destinations: $dests; missed runs: $(missed)"
+	# one row per address, none above the two failures it had, together tcpchurn's count
+	[ "$(jq .n <<<"$dests")" -eq "$rounds" ]
+	[ "$(jq .max <<<"$dests")" -le 2 ]
+	counted "$(jq .sum <<<"$dests")" "$failed" "$(missed)"
+	# the per-CPU total, and the process's own count, summed over the intervals
+	counted "$(jq .connect_eaddrnotavail_total <<<"$line")" "$failed" "$(missed)"
+	counted "$(jq -s "[.[] | select(.procs) | .procs[] | select(.pid == $client) |
+		.connect_eaddrnotavail] | add" "$OUT")" "$failed" "$(missed)"
+}
