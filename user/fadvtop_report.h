@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * fadvtop's pure parts: advice names, per-interval differences of the cumulative BPF
- * counters, and the diagnosis sentences.  No BPF here, so the unit tests can drive it.
+ * fadvtop's read and report (user/fadvtop_report.c): each interval, fadvtop_read() takes the
+ * maps into st->cur and fadvtop_report() makes st->period of it (deltas, groups, top N, the
+ * diagnosis), printing nothing.  The pure parts below (advice names, per-interval differences
+ * of the cumulative BPF counters, the diagnosis sentences) need no BPF, so the unit tests can
+ * drive them.
  */
 #ifndef FADVTOP_REPORT_H
 #define FADVTOP_REPORT_H
@@ -65,5 +68,20 @@ int fadv_diagnose(const struct fadv_cg_sum *sums, size_t n, double secs,
  */
 #define FADV_ESTIMATE_MIN_NS_PER_S 1000
 bool fadv_wait_resolved(bool exact, __u64 wait_ns, double secs);
+
+struct fadvtop_state;
+struct fadvtop_period;
+
+/*
+ * Close the epoch, add the closed batches to the rows and read the maps into st->cur, the
+ * last read becoming st->prev.  0 or -errno.
+ */
+int fadvtop_read(struct fadvtop_state *st);
+/*
+ * st->period from st->prev to st->cur (summary: from the start; --prom-file: per cgroup
+ * since the start).  0 or -ENOMEM.
+ */
+int fadvtop_report(struct fadvtop_state *st, bool summary);
+void fadvtop_period_free(struct fadvtop_period *r);
 
 #endif /* FADVTOP_REPORT_H */

@@ -1,250 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fadvtop: what one period looks like.  The rows read from the maps become per-process (or,
- * with -C, per-container) groups with their files; the diagnosis, the table, the JSON
- * object and the Prometheus file are written from those.
+ * fadvtop: what one period looks like.  From what fadvtop_report() made (st->period: the
+ * groups, their files named, the waits, the diagnosis): the table, the JSON object or the
+ * Prometheus file; and with --events, each call.  Nothing here reads a map.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "fadvtop_report.h"
 #include "cgroup.h"
 #include "hist.h"
 #include "out.h"
 #include "prom.h"
-#include "setup.h"
 #include "table.h"
 #include "fadvtop_show.h"
 
-/* A displayed row: a process of a cgroup, or a whole cgroup with -C. */
-struct group {
-	__u64 cgroup_id;
-	__u32 tgid;	   /* 0 with -C */
-	struct fadv_val v; /* v.hist: the latency histogram of its files together */
-	struct row *files; /* this group's rows of the period, one per file */
-	size_t nfiles;
-};
-
-struct cg_wait {
-	__u64 holder;
-	__u64 wait_ns;
-	bool exact;
-};
-
-int fadvtop_key_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct fadv_key));
-}
-
-/* ---- names --------------------------------------------------------------------------- */
-
-/*
- * The file's path: /proc/PID/fd/N when it still names the same inode, else what the BPF side
- * read from the dentry when the row was made, else dev:inode.  Not cached here: an inode
- * number is reused once its file is deleted, and a name kept by (dev, inode) went stale.
- */
-static const char *file_name(struct fadvtop_state *st, __u32 dev, __u64 ino, __u32 tgid, int fd)
-{
-	static char path[256];
-	struct fadv_file_key fk = {.dev = dev, .ino = ino};
-	struct fadv_name n;
-	char link[64];
-	struct stat sb;
-	ssize_t len;
-
-	snprintf(link, sizeof(link), "/proc/%u/fd/%d", tgid, fd);
-	len = readlink(link, path, sizeof(path) - 1);
-	if (len > 0 && !stat(link, &sb) && sb.st_ino == ino &&
-	    ((major(sb.st_dev) << 20) | minor(sb.st_dev)) == dev) {
-		path[len] = '\0';
-		return path;
-	}
-	if (!bpf_map_lookup_elem(st->names_fd, &fk, &n) && n.name[0]) {
-		n.name[sizeof(n.name) - 1] = '\0';
-		snprintf(path, sizeof(path), ".../%s", n.name);
-		return path;
-	}
-	snprintf(path, sizeof(path), "dev %u:%u ino %llu", dev >> 20, dev & 0xfffff,
-		 (unsigned long long)ino);
-	return path;
-}
-
-/* ---- one report ---------------------------------------------------------------------- */
-
-static int group_cmp(const void *a, const void *b)
-{
-	const struct group *x = a, *y = b;
-
-	if (x->v.total_ns != y->v.total_ns)
-		return x->v.total_ns < y->v.total_ns ? 1 : -1;
-	if (x->cgroup_id != y->cgroup_id)
-		return x->cgroup_id < y->cgroup_id ? -1 : 1;
-	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
-}
-
-static int file_cmp(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-
-	if (x->val.total_ns != y->val.total_ns)
-		return x->val.total_ns < y->val.total_ns ? 1 : -1;
-	return fadvtop_key_cmp(a, b);
-}
-
-/* rows sorted by key are grouped by (cgroup, tgid) already; with -C by cgroup alone */
-static bool same_group(const struct row *r, const struct group *g, bool containers)
-{
-	return r->key.cgroup_id == g->cgroup_id && (containers || r->key.tgid == g->tgid);
-}
-
-/* The period between prev and cur: rows with calls, grouped for display. */
-static struct group *groups_build(struct fadvtop_state *st, const struct fadv_snap *cur,
-				  const struct fadv_snap *prev, struct row **deltas_out,
-				  size_t *ngroups)
-{
-	bool containers = st->common.containers;
-	struct row *deltas;
-	struct group *groups;
-	size_t i, nd = 0, ng = 0;
-
-	deltas = calloc(cur->rows.n ? cur->rows.n : 1, sizeof(*deltas));
-	groups = calloc(cur->rows.n ? cur->rows.n : 1, sizeof(*groups));
-	if (!deltas || !groups) {
-		free(deltas);
-		free(groups);
-		return NULL;
-	}
-	for (i = 0; i < cur->rows.n; i++) {
-		const struct fadv_key *k = snap_key(&cur->rows, i);
-		struct row *d = &deltas[nd];
-
-		d->key = *k;
-		fadv_val_delta(&d->val, snap_value(&cur->rows, i), snap_find(&prev->rows, k));
-		if (fadv_val_calls(&d->val))
-			nd++;
-	}
-	/* -C: the (cgroup, tgid, file) order is not grouped by cgroup alone, but cgroup is the
-	 * first key field, so the rows of one cgroup are still adjacent */
-	for (i = 0; i < nd; i++) {
-		struct group *g = ng ? &groups[ng - 1] : NULL;
-
-		if (!g || !same_group(&deltas[i], g, containers)) {
-			g = &groups[ng++];
-			g->cgroup_id = deltas[i].key.cgroup_id;
-			g->tgid = containers ? 0 : deltas[i].key.tgid;
-			g->files = &deltas[i];
-		}
-		fadv_val_add(&g->v, &deltas[i].val);
-		g->nfiles++;
-	}
-	*deltas_out = deltas;
-	*ngroups = ng;
-	return groups;
-}
-
-/* Lock waits of the period, per (waiter, holder) pair. */
-static struct wrow *waits_build(const struct fadv_snap *cur, const struct fadv_snap *prev,
-				double secs, size_t *n)
-{
-	struct wrow *w = calloc(cur->waits.n ? cur->waits.n : 1, sizeof(*w));
-	size_t i, k = 0;
-
-	if (!w)
-		return NULL;
-	for (i = 0; i < cur->waits.n; i++) {
-		const struct fadv_wait_key *key = snap_key(&cur->waits, i);
-		const struct fadv_wait_val *v = snap_value(&cur->waits, i);
-		const struct fadv_wait_val *p = snap_find(&prev->waits, key);
-
-		w[k].key = *key;
-		snap_delta(&w[k].val.wait_ns, &v->wait_ns, p ? &p->wait_ns : NULL, 2);
-		if (!w[k].val.count || !fadv_wait_resolved(key->exact, w[k].val.wait_ns, secs))
-			continue;
-		k++;
-	}
-	*n = k;
-	return w;
-}
+/* ---- names ---------------------------------------------------------------------------- */
 
 const char *fadvtop_label(__u64 cgroup_id, char *buf, size_t len)
 {
 	return cgroup_label(cgroup_id, buf, len);
-}
-
-/* the longest waited-behind holder of a waiter cgroup in the period */
-static struct cg_wait behind_of(const struct wrow *w, size_t n, __u64 waiter)
-{
-	struct cg_wait best = {0};
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (w[i].key.waiter_cgroup == waiter && w[i].key.holder_cgroup &&
-		    w[i].val.wait_ns > best.wait_ns) {
-			best.holder = w[i].key.holder_cgroup;
-			best.wait_ns = w[i].val.wait_ns;
-			best.exact = w[i].key.exact;
-		}
-	return best;
-}
-
-struct report {
-	struct group *groups;
-	size_t ngroups;
-	struct row *deltas;
-	size_t ndeltas;
-	struct wrow *waits;
-	size_t nwaits;
-	struct group *cgs; /* per cgroup, for the diagnosis */
-	size_t ncgs;
-	double secs;
-	bool summary;
-};
-
-static int diagnose(struct fadvtop_state *st, struct report *r, char (*lines)[FADV_LINE_LEN],
-		    int max)
-{
-	struct fadv_cg_sum *sums = calloc(r->ncgs ? r->ncgs : 1, sizeof(*sums));
-	char(*labels)[2][64] = calloc(r->ncgs ? r->ncgs : 1, sizeof(*labels));
-	struct container *ct = calloc(r->ncgs ? r->ncgs : 1, sizeof(*ct));
-	size_t i;
-	int n = 0;
-
-	if (!sums || !labels || !ct)
-		goto out;
-	for (i = 0; i < r->ncgs; i++) {
-		const struct group *g = &r->cgs[i];
-		struct cg_wait b = behind_of(r->waits, r->nwaits, g->cgroup_id);
-		const char *path = cgroup_path_of_id(g->cgroup_id);
-
-		sums[i].cgroup_id = g->cgroup_id;
-		sums[i].label = fadvtop_label(g->cgroup_id, labels[i][0], sizeof(labels[i][0]));
-		if (path)
-			cgroup_parse_container(path, &ct[i]);
-		sums[i].pod_uid = ct[i].pod_uid;
-		sums[i].calls = fadv_val_calls(&g->v);
-		sums[i].dontneed = g->v.calls[FADV_DONTNEED];
-		sums[i].dontneed_empty = g->v.dontneed_empty;
-		sums[i].pages_known = st->pages_known;
-		sums[i].total_ns = g->v.total_ns;
-		sums[i].lock_wait_ns = g->v.lock_wait_ns;
-		sums[i].behind_cgroup = b.holder;
-		sums[i].behind_exact = b.exact;
-		if (b.holder)
-			sums[i].behind_label =
-				fadvtop_label(b.holder, labels[i][1], sizeof(labels[i][1]));
-	}
-	n = fadv_diagnose(sums, r->ncgs, r->secs, lines, max);
-out:
-	free(sums);
-	free(labels);
-	free(ct);
-	return n;
 }
 
 /* "container" as every kscope tool shows it (12 characters, or "pod:<uid>"), and the full id */
@@ -298,31 +76,28 @@ static void json_counters(struct fadvtop_state *st, struct json *j, const struct
 	}
 }
 
-static void report_json(struct fadvtop_state *st, struct report *r, char (*diag)[FADV_LINE_LEN],
-			int ndiag)
+/* ---- one period ---------------------------------------------------------------------- */
+
+static void show_json(struct fadvtop_state *st, const struct fadvtop_period *r)
 {
 	struct json *j = &st->json;
-	size_t i, k,
-		shown = table_top(r->groups, r->ngroups, sizeof(*r->groups), group_cmp,
-				  r->summary ? 0 : st->cfg->top);
+	size_t i, k;
 
 	json_event_begin(j, r->summary ? "summary" : "interval");
 	if (r->summary)
-		json_summary_counts(j, r->secs, st->ev.rb ? st->ev.lost_reported : 0,
-				    setup_prog_misses(st->obj));
+		json_summary_counts(j, r->secs, st->ev.rb ? st->ev.lost_reported : 0, r->misses);
 	else
 		json_kv_double(j, "interval_s", r->secs);
 	/* every call, and those in no row: their rows the kernel's table evicted before a read */
-	json_kv_u64(j, "calls", st->calls);
+	json_kv_u64(j, "calls", r->calls);
 	json_key(j, "unattributed");
 	json_object_begin(j);
-	json_kv_u64(j, "calls", st->unattributed);
+	json_kv_u64(j, "calls", r->unattributed);
 	json_object_end(j);
 	json_key(j, "rows");
 	json_array_begin(j);
-	for (i = 0; i < shown; i++) {
-		struct group *g = &r->groups[i];
-		size_t nf;
+	for (i = 0; i < r->shown; i++) {
+		const struct group *g = &r->groups[i];
 
 		json_object_begin(j);
 		fadvtop_json_container(j, g->cgroup_id);
@@ -339,14 +114,11 @@ static void report_json(struct fadvtop_state *st, struct report *r, char (*diag)
 		hist_json(j, g->v.hist);
 		json_key(j, "files");
 		json_array_begin(j);
-		nf = table_top(g->files, g->nfiles, sizeof(*g->files), file_cmp, st->cfg->files);
-		for (k = 0; k < nf; k++) {
-			struct row *f = &g->files[k];
+		for (k = 0; k < g->files_shown; k++) {
+			const struct row *f = &g->files[k];
 
 			json_object_begin(j);
-			json_kv_string(
-				j, "file",
-				file_name(st, f->key.dev, f->key.ino, f->key.tgid, f->val.last_fd));
+			json_kv_string(j, "file", r->names[f - r->deltas]);
 			json_kv_u64(j, "dev_major", f->key.dev >> 20);
 			json_kv_u64(j, "dev_minor", f->key.dev & 0xfffff);
 			json_kv_u64(j, "ino", f->key.ino);
@@ -361,7 +133,7 @@ static void report_json(struct fadvtop_state *st, struct report *r, char (*diag)
 	json_key(j, "waits");
 	json_array_begin(j);
 	for (i = 0; i < r->nwaits; i++) {
-		struct wrow *w = &r->waits[i];
+		const struct wrow *w = &r->waits[i];
 		const char *wp = cgroup_path_of_id(w->key.waiter_cgroup);
 		const char *hp =
 			w->key.holder_cgroup ? cgroup_path_of_id(w->key.holder_cgroup) : NULL;
@@ -385,11 +157,11 @@ static void report_json(struct fadvtop_state *st, struct report *r, char (*diag)
 	json_array_end(j);
 	json_key(j, "diagnosis");
 	json_array_begin(j);
-	for (int d = 0; d < ndiag; d++)
-		json_string(j, diag[d]);
+	for (int d = 0; d < r->ndiag; d++)
+		json_string(j, r->diag[d]);
 	json_array_end(j);
 	if (!r->summary)
-		json_kv_u64(j, "missed_events", setup_prog_misses(st->obj));
+		json_kv_u64(j, "missed_events", r->misses);
 	json_object_end(j);
 	json_line_end(j);
 }
@@ -414,11 +186,9 @@ static void pct_str(char *buf, size_t len, __u64 part, __u64 whole, bool known)
 		snprintf(buf, len, "%.0f%%", part * 100.0 / whole);
 }
 
-static void report_table(struct fadvtop_state *st, struct report *r, char (*diag)[FADV_LINE_LEN],
-			 int ndiag)
+static void show_table(struct fadvtop_state *st, const struct fadvtop_period *r)
 {
-	size_t i, shown = table_top(r->groups, r->ngroups, sizeof(*r->groups), group_cmp,
-				    r->summary ? 0 : st->cfg->top);
+	size_t i;
 	double secs = r->secs > 0 ? r->secs : 1;
 	double div = r->summary ? 1 : secs;
 	struct fadv_val all = {0};
@@ -433,15 +203,15 @@ static void report_table(struct fadvtop_state *st, struct report *r, char (*diag
 	pct_str(a, sizeof(a), all.lock_wait_ns, all.total_ns, st->locks_known);
 	/* the calls are every call, those in no row included */
 	printf("fadvise: %s calls/s (%s DONTNEED/s), %s/s inside, %s of it waiting on locks\n",
-	       fadv_count(b, sizeof(b), st->calls / secs),
+	       fadv_count(b, sizeof(b), r->calls / secs),
 	       fadv_count(d, sizeof(d), all.calls[FADV_DONTNEED] / secs),
 	       out_duration(e, sizeof(e), all.total_ns / secs), a);
 	/* the totals are counts; an interval shows rates */
 	printf("%-20s %7s %-13s %8s %10s %8s %5s %7s\n", "CONTAINER", "PID", "COMM",
 	       r->summary ? "CALLS" : "CALLS/s", r->summary ? "DONTNEED" : "DONTNEED/s", "AVG",
 	       "LOCK%", r->summary ? "DROPPED" : "DROP/s");
-	for (i = 0; i < shown; i++) {
-		struct group *g = &r->groups[i];
+	for (i = 0; i < r->shown; i++) {
+		const struct group *g = &r->groups[i];
 		__u64 calls = fadv_val_calls(&g->v);
 		char pid[16], comm[64], drop[16], lock[16];
 
@@ -466,25 +236,20 @@ static void report_table(struct fadvtop_state *st, struct report *r, char (*diag
 		if (st->cfg->hist || r->summary)
 			hist_print(stdout, g->v.hist, "nsecs");
 	}
-	table_more(stdout, shown, r->ngroups);
-	if (st->unattributed)
+	table_more(stdout, r->shown, r->ngroups);
+	if (r->unattributed)
 		printf("%llu fadvise calls in no row above: more than %u (cgroup, process, file) "
 		       "rows "
 		       "between two reads, and the kernel's table evicted some\n",
-		       (unsigned long long)st->unattributed,
-		       bpf_map__max_entries(bpf_object__find_map_by_name(st->obj, "rows")));
+		       (unsigned long long)r->unattributed, bpf_map__max_entries(st->rows_map));
 
-	if (st->cfg->files && r->ndeltas) {
-		size_t nf = table_top(r->deltas, r->ndeltas, sizeof(*r->deltas), file_cmp,
-				      st->cfg->files);
-
+	if (r->files_shown) {
 		printf("%-20s %7s %-30s %8s %8s %7s\n", "FILE OF CONTAINER", "PID", "FILE",
 		       r->summary ? "CALLS" : "CALLS/s", "AVG", r->summary ? "DROPPED" : "DROP/s");
-		for (i = 0; i < nf; i++) {
-			struct row *f = &r->deltas[i];
+		for (i = 0; i < r->files_shown; i++) {
+			const struct row *f = &r->deltas[i];
 			__u64 calls = fadv_val_calls(&f->val);
-			const char *name =
-				file_name(st, f->key.dev, f->key.ino, f->key.tgid, f->val.last_fd);
+			const char *name = r->names[i];
 			char sname[512], drop[16];
 			size_t len;
 
@@ -508,7 +273,7 @@ static void report_table(struct fadvtop_state *st, struct report *r, char (*diag
 		printf("%-20s %-20s %10s %8s  %s\n", "WAITER", "WAITED BEHIND", "WAIT/s", "WAITS",
 		       "HOLDER IS");
 		for (i = 0; i < r->nwaits && i < (size_t)st->cfg->top; i++) {
-			struct wrow *w = &r->waits[i];
+			const struct wrow *w = &r->waits[i];
 			char hl[64], hsafe[96];
 
 			fadvtop_label(w->key.waiter_cgroup, lbl, sizeof(lbl));
@@ -525,24 +290,16 @@ static void report_table(struct fadvtop_state *st, struct report *r, char (*diag
 			       w->key.exact ? "lock owner" : "estimated");
 		}
 	}
-	for (int k = 0; k < ndiag; k++) {
+	for (int k = 0; k < r->ndiag; k++) {
 		char s[FADV_LINE_LEN * 2];
 
-		out_sanitize(s, sizeof(s), diag[k], strlen(diag[k]));
+		out_sanitize(s, sizeof(s), r->diag[k], strlen(r->diag[k]));
 		printf("=> %s\n", s);
 	}
 	printf("\n");
 	fflush(stdout);
 }
 
-static int wait_cmp(const void *a, const void *b)
-{
-	const struct wrow *x = a, *y = b;
-
-	return x->val.wait_ns < y->val.wait_ns ? 1 : x->val.wait_ns > y->val.wait_ns ? -1 : 0;
-}
-
-/* Print the period from prev to cur (with summary: everything since the start). */
 /* ---- --prom-file ---------------------------------------------------------------------- */
 
 /* One series' labels and the counts of every cgroup that carries them. */
@@ -666,70 +423,103 @@ static void prom_rows(struct fadvtop_state *st, struct prom *p, const struct gro
 	free(pg);
 }
 
-int fadvtop_prom_report(struct fadvtop_state *st, const struct fadv_snap *cur)
+static int show_prom(struct fadvtop_state *st, const struct fadvtop_period *r)
 {
-	bool containers = st->common.containers;
-	struct row *deltas = NULL;
-	struct group *g;
 	struct prom p;
-	size_t n;
 
-	st->common.containers = true;
-	g = groups_build(st, cur, &st->start, &deltas, &n);
-	st->common.containers = containers;
-	if (!g)
-		return -ENOMEM;
-	if (prom_begin(&p, st->common.prom_file)) {
-		free(deltas);
-		free(g);
+	if (prom_begin(&p, st->common.prom_file))
 		return -EIO;
-	}
-	prom_rows(st, &p, g, n);
+	prom_rows(st, &p, r->groups, r->ngroups);
 	prom_family(&p, "kscope_fadvtop_missed_events_total", "counter",
 		    "Runs of fadvtop's BPF programs the kernel skipped (recursion).");
-	prom_sample(&p, "kscope_fadvtop_missed_events_total", NULL, setup_prog_misses(st->obj));
-	free(deltas);
-	free(g);
+	prom_sample(&p, "kscope_fadvtop_missed_events_total", NULL, r->misses);
 	return prom_commit(&p) ? -EIO : 0;
 }
 
-int fadvtop_report(struct fadvtop_state *st, const struct fadv_snap *cur,
-		   const struct fadv_snap *prev, bool summary)
+int fadvtop_show(struct fadvtop_state *st)
 {
-	struct report r = {.summary = summary};
-	bool containers = st->common.containers;
-	char diag[3][FADV_LINE_LEN];
-	struct row *cg_deltas = NULL;
-	int ndiag, err = -ENOMEM;
-	size_t i;
-
-	r.secs = (cur->ns - (summary ? st->started_ns : prev->ns)) / 1e9;
-	r.groups = groups_build(st, cur, prev, &r.deltas, &r.ngroups);
-	if (!r.groups)
-		goto out;
-	for (i = 0; i < r.ngroups; i++)
-		r.ndeltas += r.groups[i].nfiles;
-	/* the diagnosis speaks of containers, whatever the table groups by */
-	st->common.containers = true;
-	r.cgs = groups_build(st, cur, prev, &cg_deltas, &r.ncgs);
-	st->common.containers = containers;
-	if (!r.cgs)
-		goto out;
-	r.waits = waits_build(cur, prev, r.secs, &r.nwaits);
-	if (!r.waits)
-		goto out;
-	table_sort(r.waits, r.nwaits, sizeof(*r.waits), wait_cmp);
-	ndiag = diagnose(st, &r, diag, 3);
+	/* with --prom-file, the file is the output */
+	if (st->common.prom_file)
+		return show_prom(st, &st->period);
 	if (st->common.json)
-		report_json(st, &r, diag, ndiag);
+		show_json(st, &st->period);
 	else
-		report_table(st, &r, diag, ndiag);
-	err = 0;
-out:
-	free(r.deltas);
-	free(r.groups);
-	free(cg_deltas);
-	free(r.cgs);
-	free(r.waits);
-	return err;
+		show_table(st, &st->period);
+	return 0;
+}
+
+/* ---- --events ------------------------------------------------------------------------ */
+
+void fadvtop_show_events_header(const struct fadvtop_state *st)
+{
+	if (!st->common.json)
+		printf("%-14s %7s %-12s %-10s %9s %9s %6s %s\n", "CONTAINER", "PID", "COMM",
+		       "ADVICE", "TIME", "LOCKWAIT", "PAGES", "FILE");
+}
+
+int fadvtop_show_event(void *arg, void *data, size_t size)
+{
+	struct fadvtop_state *st = arg;
+	const struct fadv_event *e = data;
+	char lbl[64], safe[96], comm[64], name[256], sname[512], d[32], l[32], hl[64];
+	const char *file = NULL;
+
+	if (size < sizeof(*e))
+		return 0;
+	if (e->name[0]) {
+		snprintf(name, sizeof(name), ".../%.*s", (int)sizeof(e->name), e->name);
+		file = name;
+	} else {
+		snprintf(name, sizeof(name), "dev %u:%u ino %llu", e->dev >> 20, e->dev & 0xfffff,
+			 (unsigned long long)e->ino);
+		file = name;
+	}
+	if (st->common.json) {
+		struct json *j = &st->json;
+
+		json_event_begin_at(j, "call", e->ts_ns);
+		fadvtop_json_container(j, e->cgroup_id);
+		json_kv_u64(j, "pid", e->pid);
+		json_kv_u64(j, "tid", e->tid);
+		json_key(j, "comm");
+		json_string_n(j, e->comm, sizeof(e->comm));
+		json_kv_string(j, "advice", fadv_advice_name(e->advice));
+		json_kv_i64(j, "fd", e->fd);
+		json_kv_i64(j, "offset", e->offset);
+		json_kv_u64(j, "len", e->len);
+		json_kv_i64(j, "ret", e->ret);
+		json_kv_u64(j, "dur_ns", e->dur_ns);
+		if (st->locks_known)
+			json_kv_u64(j, "lock_wait_ns", e->lock_wait_ns);
+		else
+			json_kv_null(j, "lock_wait_ns");
+		if (e->holder_cgroup)
+			json_kv_u64(j, "holder_cgroup_id", e->holder_cgroup);
+		else
+			json_kv_null(j, "holder_cgroup_id");
+		if (st->pages_known)
+			json_kv_u64(j, "pages_dropped", e->pages_dropped);
+		else
+			json_kv_null(j, "pages_dropped");
+		json_kv_string(j, "file", file);
+		json_kv_u64(j, "ino", e->ino);
+		json_object_end(j);
+		json_line_end(j);
+		return 0;
+	}
+	fadvtop_label(e->cgroup_id, lbl, sizeof(lbl));
+	out_sanitize(safe, sizeof(safe), lbl, sizeof(lbl));
+	out_sanitize(comm, sizeof(comm), e->comm, sizeof(e->comm));
+	out_sanitize(sname, sizeof(sname), file, strlen(file));
+	printf("%-14.14s %7u %-12.12s %-10s %9s %9s %6llu %s", safe, e->pid, comm,
+	       fadv_advice_name(e->advice), out_duration(d, sizeof(d), e->dur_ns),
+	       st->locks_known ? out_duration(l, sizeof(l), e->lock_wait_ns) : "-",
+	       (unsigned long long)e->pages_dropped, sname);
+	if (e->holder_cgroup) {
+		fadvtop_label(e->holder_cgroup, hl, sizeof(hl));
+		out_sanitize(safe, sizeof(safe), hl, sizeof(hl));
+		printf(" (behind %s)", safe);
+	}
+	printf("\n");
+	return 0;
 }
