@@ -181,11 +181,9 @@ int main(int argc, char **argv)
 	if (plan(&st))
 		goto cleanup;
 	snap_rows_cap(st.skel->maps.rows);
-	err = fadvtop__load(st.skel);
-	if (err) {
-		setup_explain(err, "load the BPF programs");
+	err = setup_load_attach(st.skel->skeleton, st.common.no_bpf_stats);
+	if (err)
 		goto cleanup;
-	}
 	st.obj = st.skel->obj;
 	st.rows_map = st.skel->maps.rows;
 	st.waits_map = st.skel->maps.waits;
@@ -194,12 +192,6 @@ int main(int argc, char **argv)
 	st.names_fd = bpf_map__fd(st.skel->maps.names);
 	st.epoch = &st.skel->data->fadv_epoch;
 	st.threads_made = &st.skel->bss->fadv_threads_made;
-	cost_start(st.skel->obj, st.common.no_bpf_stats);
-	err = fadvtop__attach(st.skel);
-	if (err) {
-		setup_explain(err, "attach the BPF programs");
-		goto cleanup;
-	}
 	if (cfg.events) {
 		if (events_open(&st.ev, st.skel->maps.events, fadvtop_show_event, &st,
 				&st.skel->bss->kscope_lost_events))

@@ -241,12 +241,9 @@ int main(int argc, char **argv)
 	skel->bss->forklat_since_ns = out_monotonic_ns();
 	snap_rows_cap(skel->maps.stats);
 
-	err = forklat__load(skel);
-	if (err) {
-		setup_explain(err, "load the BPF programs");
-		err = 1;
+	err = setup_load_attach(skel->skeleton, common.no_bpf_stats);
+	if (err)
 		goto cleanup;
-	}
 	/* what the read needs of the BPF side, so that forklat_report.c needs no skeleton */
 	st.obj = skel->obj;
 	st.stats_fd = bpf_map__fd(skel->maps.stats);
@@ -254,13 +251,6 @@ int main(int argc, char **argv)
 	st.kernel_gen = &skel->bss->forklat_gen;
 	st.kernel_forks = &skel->bss->forklat_forks_total;
 	st.kernel_errors = &skel->bss->forklat_errors_total;
-	cost_start(skel->obj, common.no_bpf_stats);
-	err = forklat__attach(skel);
-	if (err) {
-		setup_explain(err, "attach the BPF programs");
-		err = 1;
-		goto cleanup;
-	}
 	err = 1;
 	if (st.stream &&
 	    events_open(&st.ev, skel->maps.events, on_event, &st, &skel->bss->kscope_lost_events))

@@ -237,19 +237,9 @@ static int run_live(const struct common_opts *common)
 		setup_explain(err, "size the event ring buffer");
 		goto cleanup;
 	}
-	err = mcewatch__load(skel);
-	if (err) {
-		setup_explain(err, "load the BPF programs");
-		err = 1;
+	err = setup_load_attach(skel->skeleton, common->no_bpf_stats);
+	if (err)
 		goto cleanup;
-	}
-	cost_start(skel->obj, common->no_bpf_stats);
-	err = mcewatch__attach(skel);
-	if (err) {
-		setup_explain(err, "attach to the RAS tracepoints");
-		err = 1;
-		goto cleanup;
-	}
 	err = 1;
 	st = calloc(1, sizeof(*st));
 	if (!st) {

@@ -263,22 +263,9 @@ static int watch_main(int argc, char **argv)
 		out_note("no napi:napi_poll tracepoint: the NAPI columns stay empty");
 	}
 	snap_rows_cap(skel->maps.netcheck_procs);
-	err = netcheck__load(skel);
-	if (err) {
-		setup_explain(err, "load the BPF programs");
-		err = 1;
+	err = setup_load_attach(skel->skeleton, st->common.no_bpf_stats);
+	if (err)
 		goto cleanup;
-	}
-	/* before the "Tracing" line a test or script may act on: a signal after it must not kill */
-	loop_signals();
-	cost_start(skel->obj, st->common.no_bpf_stats);
-	err = netcheck__attach(skel);
-	if (err) {
-		setup_explain(err, "attach the BPF programs");
-		err = 1;
-		goto cleanup;
-	}
-	setup_report_attached(skel->obj);
 	st->obj = skel->obj;
 	st->cpus_fd = bpf_map__fd(skel->maps.netcheck_cpus);
 	st->procs_fd = bpf_map__fd(skel->maps.netcheck_procs);

@@ -806,26 +806,18 @@ int main(int argc, char **argv)
 	err = tcpwait_configure(&st);
 	if (err)
 		goto cleanup;
-	err = tcpwait__load(st.skel);
-	if (err) {
-		setup_explain(err, "load the BPF programs");
+	err = setup_load_attach(st.skel->skeleton, st.common.no_bpf_stats);
+	if (err)
 		goto cleanup;
-	}
 	st.obj = st.skel->obj;
 	st.failed_dests_fd = bpf_map__fd(st.skel->maps.failed_dests);
-	cost_start(st.skel->obj, st.common.no_bpf_stats);
-	err = tcpwait__attach(st.skel);
-	if (!err) {
-		st.skel->links.tcpwait_iter =
-			bpf_program__attach_iter(st.skel->progs.tcpwait_iter, NULL);
-		err = st.skel->links.tcpwait_iter ? 0 : -errno;
-	}
-	if (err) {
+	/* the socket table is read on demand: an iterator link, not an attachment */
+	st.skel->links.tcpwait_iter = bpf_program__attach_iter(st.skel->progs.tcpwait_iter, NULL);
+	if (!st.skel->links.tcpwait_iter) {
+		err = -errno;
 		setup_explain(err, "attach the BPF programs");
 		goto cleanup;
 	}
-	/* the program list comes from the object, so it cannot drift from the BPF side */
-	setup_report_attached(st.skel->obj);
 
 	st.start_ns = st.last_tick_ns = out_monotonic_ns();
 	if (!st.cfg.events) {

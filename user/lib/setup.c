@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
+#include "cost.h"
 #include "loop.h"
 #include "out.h"
 #include "setup.h"
@@ -247,4 +248,29 @@ void setup_report_attached(struct bpf_object *obj)
 			out_debug("attached %s (%s)", bpf_program__section_name(prog),
 				  bpf_program__name(prog));
 	}
+}
+
+int setup_load_attach(struct bpf_object_skeleton *s, bool no_bpf_stats)
+{
+	int err;
+
+	err = bpf_object__load_skeleton(s);
+	if (err) {
+		setup_explain(err, "load the BPF programs");
+		return 1;
+	}
+	/* before the count of runs starts, so that it holds every run of the attached programs */
+	cost_start(*s->obj, no_bpf_stats);
+	/*
+	 * before the first program runs: a test or script acts once the tool is attached, and a
+	 * SIGINT then must end the run with its summary, not kill the process
+	 */
+	loop_signals();
+	err = bpf_object__attach_skeleton(s);
+	if (err) {
+		setup_explain(err, "attach the BPF programs");
+		return 1;
+	}
+	setup_report_attached(*s->obj);
+	return 0;
 }

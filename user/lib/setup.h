@@ -33,6 +33,14 @@ void setup_explain(int err, const char *what);
 /* With -v: one line per attached program, "attached tp_btf/sched_switch (netcheck_switch)". */
 void setup_report_attached(struct bpf_object *obj);
 
+/*
+ * The steps every loader takes after configuring its skeleton (s is skel->skeleton): load,
+ * start the cost accounting (cost_start, unless no_bpf_stats), install the signal handlers,
+ * attach, and with -v report each attached program.  A failure is explained in one sentence
+ * (setup_explain).  Returns 0, or 1 (the tool's exit status) once the failure is explained.
+ */
+int setup_load_attach(struct bpf_object_skeleton *s, bool no_bpf_stats);
+
 /* Sum of recursion_misses over the object's loaded programs: events the kernel skipped. */
 __u64 setup_prog_misses(struct bpf_object *obj);
 
