@@ -269,11 +269,13 @@ gen_traced() {
 	CGROUPS+=("$cg")
 	mkfifo "$TMP/go"
 	# each iteration: bash forks a sh, which forks once for its background job; 2 per turn,
-	# from 151 processes, against a table shrunk to 32 rows (10240 would take 10000 forkers)
+	# from 151 processes, against a table shrunk to 32 rows (10240 would take 10000 forkers),
+	# all in one interval (the one SIGINT ends): with 2 s ones, a loaded host ran ~10 forkers
+	# per interval, reported rows are dropped, and the table never overflowed
 	bash -c 'echo $$ >"$2/cgroup.procs"; read -r _ <"$1"
 		for ((i = 0; i < 150; i++)); do /bin/sh -c "/bin/true & wait"; done' _ "$TMP/go" "$cg" &
 	loop=$!
-	KSCOPE_TABLE_ROWS=32 start_forklat -j -n 10000 -c "$cg" 2
+	KSCOPE_TABLE_ROWS=32 start_forklat -j -n 10000 -c "$cg" 600
 	echo go >"$TMP/go"
 	wait "$loop"
 	stop_forklat
