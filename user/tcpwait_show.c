@@ -20,6 +20,7 @@
 #include "netns.h"
 #include "table.h"
 #include "tcpwait_table.h"
+#include "tcpwait_report.h"
 #include "tcpwait_state.h"
 #include "tcpwait_show.h"
 
@@ -38,7 +39,7 @@ static bool proc_active(const struct proc_row *r)
 	       r->delta.passive_closes || r->delta.eaddrnotavail;
 }
 
-const struct tw_ns *tcpwait_ns_find(const struct tcpwait_state *st, __u32 inum)
+static const struct tw_ns *tcpwait_ns_find(const struct tcpwait_state *st, __u32 inum)
 {
 	for (size_t i = 0; i < st->nns; i++)
 		if (st->ns[i].inum == inum)
@@ -54,7 +55,7 @@ static const struct tw_sysctls *ns_sys(const struct tcpwait_state *st, __u32 inu
 	return ns && ns->sys_ok ? &ns->sys : &st->sys;
 }
 
-void tcpwait_json_ns(struct tcpwait_state *st, __u32 inum)
+static void tcpwait_json_ns(struct tcpwait_state *st, __u32 inum)
 {
 	const struct tw_ns *ns = tcpwait_ns_find(st, inum);
 
@@ -85,7 +86,7 @@ static const char *ns_label(const struct tcpwait_state *st, __u32 inum, char *bu
 	return buf;
 }
 
-void tcpwait_print_namespaces(struct tcpwait_state *st)
+static void tcpwait_print_namespaces(struct tcpwait_state *st)
 {
 	struct json *j = &st->j;
 
@@ -121,35 +122,12 @@ static __u32 prev_group_sockets(struct tcpwait_state *st, const struct tw_group 
 	return g->sockets;
 }
 
-/* connect() failures with EADDRNOTAVAIL towards this group's destination, since start. */
-static __u64 group_failures(struct tcpwait_state *st, const struct tw_group *g)
-{
-	struct tcpwait_dest d = {};
-	__u64 n = 0;
-
-	memcpy(d.raddr, g->raddr, 16);
-	d.rport = g->port;
-	d.family = g->family;
-	d.netns = g->netns;
-	bpf_map_lookup_elem(st->failed_dests_fd, &d, &n);
-	return n;
-}
-
-int tcpwait_group_cmp_pressure(const void *a, const void *b)
-{
-	const struct tw_group *x = a, *y = b;
-
-	if (x->server != y->server)
-		return x->server - y->server;
-	return x->sockets < y->sockets ? 1 : x->sockets > y->sockets ? -1 : 0;
-}
-
 static bool group_pressed(struct tcpwait_state *st, const struct tw_group *g, __u64 new_failures)
 {
 	return tw_group_pressed(ns_sys(st, g->netns), g, new_failures);
 }
 
-void tcpwait_print_groups_json(struct tcpwait_state *st, double secs)
+static void tcpwait_print_groups_json(struct tcpwait_state *st, double secs)
 {
 	struct json *j = &st->j;
 
@@ -194,14 +172,13 @@ void tcpwait_print_groups_json(struct tcpwait_state *st, double secs)
 			else
 				json_kv_double(j, "eta_s", eta);
 		}
-		json_kv_u64(j, "connect_eaddrnotavail_total",
-			    g->server ? 0 : group_failures(st, g));
+		json_kv_u64(j, "connect_eaddrnotavail_total", g->server ? 0 : g->failures);
 		json_object_end(j);
 	}
 	json_array_end(j);
 }
 
-void tcpwait_print_groups_table(struct tcpwait_state *st, double secs)
+static void tcpwait_print_groups_table(struct tcpwait_state *st, double secs)
 {
 	size_t shown = 0, total = 0;
 
@@ -249,7 +226,7 @@ void tcpwait_print_groups_table(struct tcpwait_state *st, double secs)
 	table_more(stdout, shown, total);
 }
 
-void tcpwait_print_diagnosis(struct tcpwait_state *st, __u64 new_failures)
+static void tcpwait_print_diagnosis(struct tcpwait_state *st, __u64 new_failures)
 {
 	char line[768];
 	bool json = st->common.json;
@@ -260,7 +237,7 @@ void tcpwait_print_diagnosis(struct tcpwait_state *st, __u64 new_failures)
 	}
 	for (size_t i = 0; i < st->scan.ngroups; i++) {
 		const struct tw_group *g = &st->scan.groups[i];
-		__u64 failures = group_failures(st, g);
+		__u64 failures = g->failures;
 
 		if (!group_pressed(st, g, failures && new_failures ? failures : 0))
 			continue;
@@ -326,7 +303,7 @@ static void procs_unattributed_json(struct tcpwait_state *st)
 	json_object_end(j);
 }
 
-void tcpwait_print_procs(struct tcpwait_state *st, double secs)
+static void tcpwait_print_procs(struct tcpwait_state *st, double secs)
 {
 	size_t shown, active = 0;
 	struct json *j = &st->j;
@@ -388,12 +365,7 @@ void tcpwait_print_procs(struct tcpwait_state *st, double secs)
 	table_more(stdout, shown, active);
 }
 
-__u64 tcpwait_counter_delta(struct tcpwait_state *st, int i)
-{
-	return st->counters[i] - st->prev_counters[i];
-}
-
-void tcpwait_print_lifetime(struct tcpwait_state *st)
+static void tcpwait_print_lifetime(struct tcpwait_state *st)
 {
 	__u64 delta[HIST_SLOTS];
 
@@ -471,7 +443,7 @@ static void prom_tuples(struct tcpwait_state *st, struct prom *p)
 	}
 }
 
-int tcpwait_prom_write(struct tcpwait_state *st)
+static int tcpwait_prom_write(struct tcpwait_state *st)
 {
 	static const struct {
 		const char *name, *help;
@@ -510,7 +482,7 @@ int tcpwait_prom_write(struct tcpwait_state *st)
 	}
 	prom_family(&p, "kscope_tcpwait_missed_events_total", "counter",
 		    "Runs of tcpwait's BPF programs the kernel skipped (recursion).");
-	prom_sample(&p, "kscope_tcpwait_missed_events_total", NULL, setup_prog_misses(st->obj));
+	prom_sample(&p, "kscope_tcpwait_missed_events_total", NULL, st->missed);
 	prom_tuples(st, &p);
 	prom_procs(st, &p);
 	if (st->cfg.lifetime) {
@@ -520,4 +492,200 @@ int tcpwait_prom_write(struct tcpwait_state *st)
 			       st->counters[TW_LIFETIME_SUM_US] / 1e6);
 	}
 	return prom_commit(&p);
+}
+
+/* The interval's header: TIME_WAIT, the rates of the table-free counters, the range. */
+static void header_json(struct tcpwait_state *st)
+{
+	struct json *j = &st->j;
+	double secs = st->secs;
+
+	json_event_begin(j, "interval");
+	json_kv_double(j, "interval_s", secs);
+	json_kv_u64(j, "time_wait", st->scan.time_wait);
+	json_kv_double(j, "time_wait_change_per_s", st->time_wait_change / secs);
+	json_kv_u64(j, "opens",
+		    tcpwait_counter_delta(st, TW_OPENS_ACTIVE) +
+			    tcpwait_counter_delta(st, TW_OPENS_PASSIVE));
+	json_kv_u64(j, "active_opens", tcpwait_counter_delta(st, TW_OPENS_ACTIVE));
+	json_kv_u64(j, "passive_opens", tcpwait_counter_delta(st, TW_OPENS_PASSIVE));
+	json_kv_u64(j, "active_closes", tcpwait_counter_delta(st, TW_CLOSES_ACTIVE));
+	json_kv_u64(j, "passive_closes", tcpwait_counter_delta(st, TW_CLOSES_PASSIVE));
+	json_kv_u64(j, "time_wait_entries", tcpwait_counter_delta(st, TW_TIMEWAIT_ENTRIES));
+	json_kv_u64(j, "resets", tcpwait_counter_delta(st, TW_RESETS));
+	json_kv_u64(j, "connect_eaddrnotavail",
+		    tcpwait_counter_delta(st, TW_CONNECT_EADDRNOTAVAIL));
+	json_kv_u64(j, "connect_eaddrnotavail_total", st->counters[TW_CONNECT_EADDRNOTAVAIL]);
+	json_kv_u64(j, "ports_range", st->sys.usable);
+	json_kv_i64(j, "tcp_tw_reuse", st->sys.tw_reuse);
+	tcpwait_print_namespaces(st);
+	json_kv_u64(j, "missed_events", st->missed);
+}
+
+static void header_table(struct tcpwait_state *st)
+{
+	double secs = st->secs;
+	char clock[16];
+
+	if (st->common.timestamp)
+		printf("%s ", out_clock(clock, sizeof(clock)));
+	/* a rate like its neighbours; the !! lines count since start, so say so here */
+	printf("TIME_WAIT %u (%+.0f/s)  opens %.0f/s  closes %.0f/s (this side first "
+	       "%.0f/s)  EADDRNOTAVAIL %.0f/s (%llu since start)  range %u\n",
+	       st->scan.time_wait, st->time_wait_change / secs,
+	       (tcpwait_counter_delta(st, TW_OPENS_ACTIVE) +
+		tcpwait_counter_delta(st, TW_OPENS_PASSIVE)) /
+		       secs,
+	       (tcpwait_counter_delta(st, TW_CLOSES_ACTIVE) +
+		tcpwait_counter_delta(st, TW_CLOSES_PASSIVE)) /
+		       secs,
+	       tcpwait_counter_delta(st, TW_CLOSES_ACTIVE) / secs,
+	       tcpwait_counter_delta(st, TW_CONNECT_EADDRNOTAVAIL) / secs,
+	       (unsigned long long)st->counters[TW_CONNECT_EADDRNOTAVAIL], st->sys.usable);
+	/* in the interval they happen, not only at exit: a count of this interval may fall
+	 * short by that many */
+	if (st->missed_interval)
+		printf("!! %llu runs of tcpwait's programs skipped by the kernel this interval "
+		       "(recursion): counts above may fall short by that many\n",
+		       (unsigned long long)st->missed_interval);
+}
+
+int tcpwait_show(struct tcpwait_state *st)
+{
+	__u64 new_failures = tcpwait_counter_delta(st, TW_CONNECT_EADDRNOTAVAIL);
+
+	/* a daemon's output is the file; stdout stays quiet */
+	if (st->common.prom_file)
+		return tcpwait_prom_write(st);
+	if (st->common.json) {
+		header_json(st);
+		tcpwait_print_diagnosis(st, new_failures);
+		tcpwait_print_groups_json(st, st->secs);
+		tcpwait_print_procs(st, st->secs);
+		if (st->cfg.lifetime)
+			tcpwait_print_lifetime(st);
+		json_object_end(&st->j);
+		json_line_end(&st->j);
+		return 0;
+	}
+	header_table(st);
+	tcpwait_print_diagnosis(st, new_failures);
+	tcpwait_print_groups_table(st, st->secs);
+	tcpwait_print_procs(st, st->secs);
+	if (st->cfg.lifetime)
+		tcpwait_print_lifetime(st);
+	printf("\n");
+	fflush(stdout);
+	return 0;
+}
+
+static const char *const state_names[] = {
+	"UNKNOWN",   "ESTABLISHED", "SYN_SENT",	    "SYN_RECV",	      "FIN_WAIT1",
+	"FIN_WAIT2", "TIME_WAIT",   "CLOSE",	    "CLOSE_WAIT",     "LAST_ACK",
+	"LISTEN",    "CLOSING",	    "NEW_SYN_RECV", "BOUND_INACTIVE",
+};
+
+static const char *state_name(int s)
+{
+	return s >= 0 && s < (int)(sizeof(state_names) / sizeof(state_names[0])) ? state_names[s]
+										 : "UNKNOWN";
+}
+
+int tcpwait_show_event(void *ctx, void *data, size_t size)
+{
+	struct tcpwait_state *st = ctx;
+	const struct tcpwait_event *e = data;
+	char l[64], r[64], comm[KSCOPE_COMM_LEN * 4 + 1];
+	struct json *j = &st->j;
+
+	if (size < sizeof(*e))
+		return 0;
+	tw_addr_str(e->t.family, e->t.laddr, l, sizeof(l));
+	tw_addr_str(e->t.family, e->t.raddr, r, sizeof(r));
+	if (st->common.json) {
+		json_event_begin_at(j, "state", e->ts_ns);
+		json_kv_u64(j, "pid", e->tgid);
+		json_key(j, "comm");
+		json_string_n(j, e->comm, sizeof(e->comm));
+		cgroup_json_fields(j, e->cgroup_id);
+		json_kv_u64(j, "netns", e->t.netns);
+		json_kv_u64(j, "family", e->t.family == TCPWAIT_AF_INET ? 4 : 6);
+		json_kv_string(j, "laddr", l);
+		json_kv_u64(j, "lport", e->t.lport);
+		json_kv_string(j, "raddr", r);
+		json_kv_u64(j, "rport", e->t.rport);
+		json_kv_string(j, "oldstate", state_name(e->oldstate));
+		json_kv_string(j, "newstate", state_name(e->newstate));
+		json_kv_double(j, "in_state_ms", e->in_state_ns / 1e6);
+		json_object_end(j);
+		json_line_end(j);
+		return 0;
+	}
+	out_sanitize(comm, sizeof(comm), e->comm, sizeof(e->comm));
+	printf("%-14.6f %-7u %-16s %-22s %-6u %-22s %-6u %-11s -> %-11s %10.3f\n",
+	       (e->ts_ns - st->start_ns) / 1e9, e->tgid, e->tgid ? comm : "-", l, e->t.lport, r,
+	       e->t.rport, state_name(e->oldstate), state_name(e->newstate), e->in_state_ns / 1e6);
+	return 0;
+}
+
+/* as of the last interval: JSON names of the per-process counters, in their order */
+static const char *const unattributed_names[TCPWAIT_PROC_COUNTERS] = {
+	"opens", "active_closes", "passive_closes", "time_wait_entries", "connect_eaddrnotavail",
+};
+
+void tcpwait_show_summary(struct tcpwait_state *st, __u64 lost, __u64 missed)
+{
+	struct json *j = &st->j;
+	char hook[128];
+
+	if (st->common.json) {
+		json_event_begin(j, "summary");
+		json_summary_counts(j, (out_monotonic_ns() - st->start_ns) / 1e9, lost, missed);
+		json_kv_u64(j, "active_opens", st->counters[TW_OPENS_ACTIVE]);
+		json_kv_u64(j, "passive_opens", st->counters[TW_OPENS_PASSIVE]);
+		json_kv_u64(j, "active_closes", st->counters[TW_CLOSES_ACTIVE]);
+		json_kv_u64(j, "passive_closes", st->counters[TW_CLOSES_PASSIVE]);
+		json_kv_u64(j, "time_wait_entries", st->counters[TW_TIMEWAIT_ENTRIES]);
+		json_kv_u64(j, "resets", st->counters[TW_RESETS]);
+		json_kv_u64(j, "connect_eaddrnotavail", st->counters[TW_CONNECT_EADDRNOTAVAIL]);
+		json_key(j, "unattributed");
+		json_object_begin(j);
+		for (int k = 0; k < TCPWAIT_PROC_COUNTERS; k++)
+			json_kv_u64(j, unattributed_names[k], st->unattr[k].missing);
+		json_object_end(j);
+		json_key(j, "hooks");
+		json_object_begin(j);
+		json_kv_string(j, "time_wait_entries",
+			       plan_describe(&st->plan, hook, sizeof(hook)));
+		json_object_end(j);
+		json_object_end(j);
+		json_line_end(j);
+		return;
+	}
+	printf("Total: %llu active and %llu passive opens, %llu TIME_WAIT entries, %llu resets, "
+	       "%llu connect() EADDRNOTAVAIL\n",
+	       (unsigned long long)st->counters[TW_OPENS_ACTIVE],
+	       (unsigned long long)st->counters[TW_OPENS_PASSIVE],
+	       (unsigned long long)st->counters[TW_TIMEWAIT_ENTRIES],
+	       (unsigned long long)st->counters[TW_RESETS],
+	       (unsigned long long)st->counters[TW_CONNECT_EADDRNOTAVAIL]);
+	if (st->unattr[0].missing || st->unattr[3].missing)
+		printf("%llu opens and %llu TIME_WAIT entries not attributed to a process: sockets "
+		       "older than tcpwait, owners gone, or more than %u processes between two "
+		       "reads (the kernel's table evicted their rows)\n",
+		       (unsigned long long)st->unattr[0].missing,
+		       (unsigned long long)st->unattr[3].missing, st->procs_max);
+	if (missed)
+		printf("%llu events missed: the kernel skipped tcpwait's programs while another "
+		       "BPF "
+		       "program ran on the same CPU\n",
+		       (unsigned long long)missed);
+}
+
+void tcpwait_show_events_header(struct tcpwait_state *st)
+{
+	if (st->common.json)
+		return;
+	printf("%-14s %-7s %-16s %-22s %-6s %-22s %-6s %-11s    %-11s %10s\n", "TIME(s)", "PID",
+	       "COMM", "LADDR", "LPORT", "RADDR", "RPORT", "OLDSTATE", "NEWSTATE", "MS");
 }

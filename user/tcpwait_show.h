@@ -1,35 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tcpwait_show.c: one interval as a table, JSON or --prom-file, from the state
- * (user/tcpwait_state.h) that user/tcpwait.c fills.
+ * tcpwait_show.c: what tcpwait_report() made of one interval as a table, JSON or
+ * --prom-file; --events' lines; the summary.  No map reads: the state holds it all.
  */
 #ifndef KSCOPE_TCPWAIT_SHOW_H
 #define KSCOPE_TCPWAIT_SHOW_H
 
+#include <stddef.h>
 #include "tcpwait_state.h"
 
-/* The namespace of a tuple or process (NULL when it was not looked into this interval). */
-const struct tw_ns *tcpwait_ns_find(const struct tcpwait_state *st, __u32 inum);
-/* JSON's "netns" and "container" keys for a namespace */
-void tcpwait_json_ns(struct tcpwait_state *st, __u32 inum);
-
-/* JSON's "namespaces": each namespace looked into, its container, TIME_WAIT and settings */
-void tcpwait_print_namespaces(struct tcpwait_state *st);
-
-/* qsort order of the tuples: client-side ones (whose ports run out) first, then by sockets */
-int tcpwait_group_cmp_pressure(const void *a, const void *b);
-/* the top tuples in that order, with their ports in use, headroom and ETA; secs: the interval */
-void tcpwait_print_groups_json(struct tcpwait_state *st, double secs);
-void tcpwait_print_groups_table(struct tcpwait_state *st, double secs);
-/* one line per pressed tuple: what runs out, when, and what to do */
-void tcpwait_print_diagnosis(struct tcpwait_state *st, __u64 new_failures);
-/* the processes with activity this interval, top N */
-void tcpwait_print_procs(struct tcpwait_state *st, double secs);
-/* counter i since the previous interval */
-__u64 tcpwait_counter_delta(struct tcpwait_state *st, int i);
-/* -L: the established-connection lifetime histogram */
-void tcpwait_print_lifetime(struct tcpwait_state *st);
-/* --prom-file: rewrite the file from this interval; 0 or a negative errno */
-int tcpwait_prom_write(struct tcpwait_state *st);
+/* One interval: the header, the diagnosis, the tuples, the processes, -L's histogram.  With
+ * --prom-file the file only.  0, or -1 when the file could not be written. */
+int tcpwait_show(struct tcpwait_state *st);
+/* --events: the table's column heads (nothing with -j) */
+void tcpwait_show_events_header(struct tcpwait_state *st);
+/* --events: one state change from the ring buffer (ctx: the state) */
+int tcpwait_show_event(void *ctx, void *data, size_t size);
+/* At exit: the totals since start, what the rows missed, the programs' misses, the hooks. */
+void tcpwait_show_summary(struct tcpwait_state *st, __u64 lost, __u64 missed);
 
 #endif /* KSCOPE_TCPWAIT_SHOW_H */

@@ -54,9 +54,11 @@ struct proc_row {
 
 struct tcpwait_state {
 	struct tcpwait *skel;
-	/* what the output needs of the BPF side, so that tcpwait_show.c needs no skeleton */
+	/* what the modules need of the BPF side, so that they need no skeleton */
 	struct bpf_object *obj;
-	int failed_dests_fd;
+	int failed_dests_fd, counters_fd, lifetime_fd, procs_fd;
+	__u32 procs_max;
+	int iter_link_fd; /* the iter/tcp link an iterator is created from, in each namespace */
 	struct common_opts common;
 	struct tcpwait_config cfg;
 	int netns_fd;	  /* --netns; -1 otherwise */
@@ -64,14 +66,19 @@ struct tcpwait_state {
 	size_t nns;
 	__u32 home_netns; /* the namespace of the headline's range: ours, or --netns's */
 	bool told_sysctls;
-	bool told_netns_perm; /* said once: other namespaces cannot be entered */
-	__u64 prev_missed;    /* the programs' recursion_misses at the last interval */
+	bool told_netns_perm;	    /* said once: other namespaces cannot be entered */
+	__u64 missed;		    /* the programs' recursion_misses, as this interval read them */
+	__u64 prev_missed;	    /* ... and as the last interval did */
+	__u64 missed_interval;	    /* the difference */
+	double secs;		    /* this interval's length */
+	long long time_wait_change; /* TIME_WAIT sockets now less at the last interval */
 	struct events ev;
 	struct json j;
 	struct tw_scan scan, prev_scan;
 	struct tw_sysctls sys;
 	__u64 counters[TW_COUNTER_MAX], prev_counters[TW_COUNTER_MAX];
 	struct snap procs_snap; /* the procs map as last read */
+	int procs_err;		/* 0, or why it could not be read this interval */
 	struct proc_row *procs; /* this interval's rows, as the output orders them */
 	struct proc_row *procs_read, *prev_procs; /* as read, sorted by tgid: now and before */
 	size_t nprocs, nprocs_read, nprev_procs;

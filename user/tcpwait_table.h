@@ -11,7 +11,6 @@
 #include <linux/types.h>
 #include "tcpwait.h"
 
-
 /*
  * Client side: sockets from laddr to raddr:port; each holds one local port of the range.
  * Server side: sockets on the listening port laddr:port from raddr (TIME_WAIT there does
@@ -27,6 +26,7 @@ struct tw_group {
 	__u32 sockets;
 	__u32 time_wait;
 	__u32 fin_wait2; /* orphans waiting for the peer's FIN in a timewait socket */
+	__u64 failures;	 /* connect() EADDRNOTAVAIL towards it since start (client side) */
 };
 
 struct tw_scan {
