@@ -81,3 +81,19 @@ none_left() {
 	[ "$status" -eq 124 ]
 	[ $((SECONDS - t0)) -lt 20 ]
 }
+
+@test "tcp_settled waits while a namespace holds a socket other than TIME_WAIT, not longer" {
+	local ns hold
+	ns=$(netns_create settled)
+	# a held server: its listener (and nothing else but TIME_WAIT) stays until SIGUSR1
+	ip netns exec "$ns" "$GEN/tcpchurn" -n 20 -P 7399 --hold >"$BATS_TEST_TMPDIR/churn" &
+	hold=$!
+	wait_until "grep -q connects= '$BATS_TEST_TMPDIR/churn'" 20
+	TCP_SETTLED_SECONDS=1 run tcp_settled ip netns exec "$ns"
+	[ "$status" -eq 1 ]
+	kill -USR1 "$hold"
+	wait "$hold"
+	tcp_settled ip netns exec "$ns"
+	[ "$(ip netns exec "$ns" ss -Htan state time-wait | wc -l)" -eq 20 ]
+	netns_delete "$ns"
+}

@@ -144,9 +144,12 @@ wait_until() {
 # generator's exit does not end its connections: their last FINs and ACKs are processed in
 # softirq, on a loaded host by ksoftirqd after the exit, so ss and the tool, read before then,
 # are short of the last TIME_WAIT entries (and may be short by different amounts).  Only for a
-# namespace the test made and whose every process has exited.
+# namespace the test made and whose every process has exited.  TCP_SETTLED_SECONDS: the limit.
 tcp_settled() {
-	wait_until '[ -z "$("$@" ss -Htan exclude time-wait)" ]' 20
+	local prefix
+	# the prefix quoted into the condition: wait_until's eval has its own "$@"
+	prefix=$(printf '%q ' "$@")
+	wait_until "[ -z \"\$($prefix ss -Htan exclude time-wait)\" ]" "${TCP_SETTLED_SECONDS:-20}"
 }
 
 # more_lines FILE PATTERN [SECONDS]: wait until FILE has more lines matching PATTERN (grep -E,
