@@ -157,7 +157,7 @@ ss_time_wait() {
 	truth=$(ss_time_wait)
 	f=$BATS_TEST_TMPDIR/snap.prom
 	cp "$DIR/tcpwait.prom" "$f"
-	grep '^kscope_tcpwait_process' "$f"
+	grep '^kscope_tcpwait_process\|^kscope_tcpwait_missed' "$f"
 	run promtool check metrics <"$f"
 	echo "$output"
 	[ "$status" -eq 0 ]
