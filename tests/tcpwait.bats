@@ -438,7 +438,7 @@ ss_time_wait() {
 	[ "$(kv again_connects "$(cat "$pout")")" -eq 4 ]
 	truth=$((40 + 4 + churn))
 	# settled: nothing but TIME_WAIT left in the namespace, then one read after that
-	wait_until "[ -z \"\$(ip netns exec '$NS' ss -Htan exclude time-wait)\" ]" 20
+	tcp_settled ip netns exec "$NS"
 	more_lines "$OUT" '"tuples"'
 	tool_stop
 	grep -v '"summary"' "$OUT" | jq -c --argjson p "$p" \
