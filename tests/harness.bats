@@ -85,6 +85,7 @@ none_left() {
 @test "tcp_settled waits while a namespace holds a socket other than TIME_WAIT, not longer" {
 	local ns hold
 	ns=$(netns_create settled)
+	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_rfc1337=1
 	# a held server: its listener (and nothing else but TIME_WAIT) stays until SIGUSR1
 	ip netns exec "$ns" "$GEN/tcpchurn" -n 20 -P 7399 --hold >"$BATS_TEST_TMPDIR/churn" &
 	hold=$!
