@@ -446,6 +446,8 @@ int tcpwait_connect_exit(struct trace_event_raw_sys_exit *ctx)
 	}
 	if (!failed_dest(&d))
 		return 0;
+	/* table-free: the user side tells what the LRU rows below lost from it */
+	counter_add(TW_CONNECT_EADDRNOTAVAIL_DEST);
 	/*
 	 * Insert zero if absent, then add: two CPUs failing towards a new destination at once
 	 * both see no entry, and with insert-one the second insert failed (-EEXIST), its count

@@ -25,6 +25,9 @@ enum tcpwait_counter {
 	TW_TIMEWAIT_ENTRIES, /* FIN_WAIT1/2 or CLOSING -> CLOSE without a reset */
 	TW_RESETS,	     /* -> CLOSE after a reset was sent or received */
 	TW_CONNECT_EADDRNOTAVAIL,
+	/* those whose destination was read: what the rows of failed_dests add up to, unless
+	 * the kernel evicted some */
+	TW_CONNECT_EADDRNOTAVAIL_DEST,
 	TW_LIFETIME_SUM_US, /* with -L: sum of the ESTABLISHED durations histogrammed */
 	TW_COUNTER_MAX,
 };

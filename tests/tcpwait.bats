@@ -520,3 +520,38 @@ ss_time_wait() {
 	counted "$(jq -s "[.[] | select(.procs) | .procs[] | select(.pid == $client) |
 		.connect_eaddrnotavail] | add" "$OUT")" "$failed" "$(missed)"
 }
+
+@test "more failing destinations than the destination table holds: what it evicted is counted" {
+	# failed_dests shrunk to 16 rows (KSCOPE_DEST_ROWS, which leaves the process table alone),
+	# 100 destinations failed towards twice each (tcpchurn -m fail-race), each then a tuple row:
+	# the LRU map evicts most rows with their counts.  Before, nothing said so: the tuples'
+	# counts summed to less than tcpchurn's, and no field held the rest.
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="40000 40001"
+	KSCOPE_DEST_ROWS=16 tool_start -n 100000 0.5
+	run ip netns exec "$NS" "$GEN/tcpchurn" -m fail-race -n 100 -P 7114
+	echo "$output"
+	[ "$status" -eq 0 ]
+	rounds=$(kv rounds "$output")
+	failed=$(kv eaddrnotavail "$output")
+	[ "$failed" -eq $((2 * rounds)) ]
+	wait_until "last_interval | jq -e '[.tuples[] | select(.rport == 7114)] | length == $rounds' \
+		>/dev/null" 20
+	line=$(last_interval)
+	tool_stop
+	[ "$TOOL_STATUS" -eq 0 ]
+	shown=$(jq '[.tuples[] | select(.rport == 7114) | .connect_eaddrnotavail_total] | add' \
+		<<<"$line")
+	unattributed=$(jq .connect_eaddrnotavail_unattributed_total <<<"$line")
+	shares=$(jq -s '[.[] | select(.event == "interval") | .connect_eaddrnotavail_unattributed] |
+		add' "$OUT")
+	summary=$(grep '"event":"summary"' "$OUT" | jq .connect_eaddrnotavail_unattributed)
+	echo "tuples' sum $shown, unattributed $unattributed (intervals $shares, summary $summary)," \
+		"tcpchurn $failed; missed runs: $(missed)"
+	# rows were lost, and every lost count is in the unattributed figure
+	[ "$unattributed" -gt 0 ]
+	[ "$shown" -lt "$failed" ]
+	counted $((shown + unattributed)) "$failed" "$(missed)"
+	# the intervals' shares and the summary say the same since-start figure
+	[ "$shares" -eq "$unattributed" ]
+	[ "$summary" -eq "$unattributed" ]
+}

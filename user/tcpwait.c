@@ -169,6 +169,8 @@ static int tcpwait_configure(struct tcpwait_state *st)
 		return -1;
 	}
 	snap_rows_cap(skel->maps.procs);
+	/* its own variable: a test overflows one table, the other stays as it is */
+	snap_rows_cap_env(skel->maps.failed_dests, "KSCOPE_DEST_ROWS");
 	st->plan = (struct plan_item){
 		.what = "TIME_WAIT entries",
 		.choices = {{HOOK_FENTRY, "tcp_time_wait", {skel->progs.tcpwait_tw_fentry}},
@@ -217,6 +219,7 @@ int main(int argc, char **argv)
 	st.lifetime_fd = bpf_map__fd(st.skel->maps.lifetime_us);
 	st.procs_fd = bpf_map__fd(st.skel->maps.procs);
 	st.procs_max = bpf_map__max_entries(st.skel->maps.procs);
+	st.dests_max = bpf_map__max_entries(st.skel->maps.failed_dests);
 	/* the socket table is read on demand: an iterator link, not an attachment */
 	st.skel->links.tcpwait_iter = bpf_program__attach_iter(st.skel->progs.tcpwait_iter, NULL);
 	if (!st.skel->links.tcpwait_iter) {
@@ -268,6 +271,7 @@ cleanup:
 	free(st.prev_procs);
 	free(st.procs_read);
 	snap_free(&st.procs_snap);
+	snap_free(&st.dests_snap);
 	free(st.ns);
 	promrows_free(&st.prom_rows);
 	cgroup_cache_free();

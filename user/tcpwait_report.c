@@ -327,20 +327,57 @@ static void read_procs(struct tcpwait_state *st)
 				  snap_percpu_size(sizeof(struct tcpwait_proc)), st->procs_max);
 }
 
+/*
+ * The failed_dests map whole, after the counters: it is small (1024 rows), and both the
+ * tuples' counts and what its rows lost come from one reading.
+ */
+static void read_dests(struct tcpwait_state *st)
+{
+	st->dests_err = snap_read(&st->dests_snap, st->failed_dests_fd, sizeof(struct tcpwait_dest),
+				  sizeof(__u64), st->dests_max);
+}
+
 /* connect() failures with EADDRNOTAVAIL towards each tuple's destination, since start. */
 static void read_group_failures(struct tcpwait_state *st)
 {
 	for (size_t i = 0; i < st->scan.ngroups; i++) {
 		struct tw_group *g = &st->scan.groups[i];
 		struct tcpwait_dest d = {};
+		const __u64 *n;
 
 		memcpy(d.raddr, g->raddr, 16);
 		d.rport = g->port;
 		d.family = g->family;
 		d.netns = g->netns;
 		g->failures = 0;
-		bpf_map_lookup_elem(st->failed_dests_fd, &d, &g->failures);
+		if (st->dests_err) {
+			bpf_map_lookup_elem(st->failed_dests_fd, &d, &g->failures);
+			continue;
+		}
+		n = snap_find(&st->dests_snap, &d);
+		if (n)
+			g->failures = *n;
 	}
+}
+
+/*
+ * Failures towards a destination that no failed_dests row holds: rows the LRU map evicted
+ * (past its size in failing destinations), with their counts.  The rows count since start,
+ * so what they account for is their sum now, which falls when a row goes: the delta handed
+ * to snap_unattributed is that sum less what it took last time, modulo 2^64.
+ */
+static void report_dests(struct tcpwait_state *st)
+{
+	__u64 sum = 0;
+
+	st->dests_unattributed = 0;
+	if (st->dests_err)
+		return;
+	for (size_t i = 0; i < st->dests_snap.n; i++)
+		sum += *(const __u64 *)snap_value(&st->dests_snap, i);
+	st->dests_unattributed =
+		snap_unattributed(&st->dests_unattr, st->counters[TW_CONNECT_EADDRNOTAVAIL_DEST],
+				  sum - st->dests_unattr.attributed);
 }
 
 /* This interval's process rows from the snapshot: deltas, TIME_WAIT owners, the rest. */
@@ -445,8 +482,10 @@ int tcpwait_read(struct tcpwait_state *st)
 	memset(&st->scan, 0, sizeof(st->scan));
 	if (tcpwait_scan_sockets(st))
 		return -1;
-	read_group_failures(st);
 	tcpwait_read_counters(st);
+	/* after the counters, as snap_unattributed needs */
+	read_dests(st);
+	read_group_failures(st);
 	read_procs(st);
 	if (st->cfg.lifetime)
 		maps_percpu_sum(st->lifetime_fd, HIST_SLOTS, st->lifetime);
@@ -459,6 +498,7 @@ void tcpwait_report(struct tcpwait_state *st)
 	table_sort(st->scan.groups, st->scan.ngroups, sizeof(*st->scan.groups),
 		   tcpwait_group_cmp_pressure);
 	report_procs(st);
+	report_dests(st);
 	/* the file keeps processes; the screen folds them with -C */
 	if (st->common.containers && !st->common.prom_file)
 		procs_by_container(st);

@@ -516,6 +516,9 @@ static void header_json(struct tcpwait_state *st)
 	json_kv_u64(j, "connect_eaddrnotavail",
 		    tcpwait_counter_delta(st, TW_CONNECT_EADDRNOTAVAIL));
 	json_kv_u64(j, "connect_eaddrnotavail_total", st->counters[TW_CONNECT_EADDRNOTAVAIL]);
+	/* in no tuple's connect_eaddrnotavail_total: the table of destinations evicted them */
+	json_kv_u64(j, "connect_eaddrnotavail_unattributed", st->dests_unattributed);
+	json_kv_u64(j, "connect_eaddrnotavail_unattributed_total", st->dests_unattr.missing);
 	json_kv_u64(j, "ports_range", st->sys.usable);
 	json_kv_i64(j, "tcp_tw_reuse", st->sys.tw_reuse);
 	tcpwait_print_namespaces(st);
@@ -548,6 +551,12 @@ static void header_table(struct tcpwait_state *st)
 		printf("!! %llu runs of tcpwait's programs skipped by the kernel this interval "
 		       "(recursion): counts above may fall short by that many\n",
 		       (unsigned long long)st->missed_interval);
+	if (st->dests_unattributed)
+		printf("!! %llu connect() EADDRNOTAVAIL this interval (%llu since start) in no "
+		       "destination's count: more than %u failing destinations, the kernel's table "
+		       "evicted their rows\n",
+		       (unsigned long long)st->dests_unattributed,
+		       (unsigned long long)st->dests_unattr.missing, st->dests_max);
 }
 
 int tcpwait_show(struct tcpwait_state *st)
@@ -648,6 +657,7 @@ void tcpwait_show_summary(struct tcpwait_state *st, __u64 lost, __u64 missed)
 		json_kv_u64(j, "time_wait_entries", st->counters[TW_TIMEWAIT_ENTRIES]);
 		json_kv_u64(j, "resets", st->counters[TW_RESETS]);
 		json_kv_u64(j, "connect_eaddrnotavail", st->counters[TW_CONNECT_EADDRNOTAVAIL]);
+		json_kv_u64(j, "connect_eaddrnotavail_unattributed", st->dests_unattr.missing);
 		json_key(j, "unattributed");
 		json_object_begin(j);
 		for (int k = 0; k < TCPWAIT_PROC_COUNTERS; k++)
@@ -675,6 +685,11 @@ void tcpwait_show_summary(struct tcpwait_state *st, __u64 lost, __u64 missed)
 		       "reads (the kernel's table evicted their rows)\n",
 		       (unsigned long long)st->unattr[0].missing,
 		       (unsigned long long)st->unattr[3].missing, st->procs_max);
+	if (st->dests_unattr.missing)
+		printf("%llu connect() EADDRNOTAVAIL in no destination's count: more than %u "
+		       "failing "
+		       "destinations (the kernel's table evicted their rows)\n",
+		       (unsigned long long)st->dests_unattr.missing, st->dests_max);
 	if (missed)
 		printf("%llu events missed: the kernel skipped tcpwait's programs while another "
 		       "BPF "

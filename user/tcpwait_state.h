@@ -57,7 +57,7 @@ struct tcpwait_state {
 	/* what the modules need of the BPF side, so that they need no skeleton */
 	struct bpf_object *obj;
 	int failed_dests_fd, counters_fd, lifetime_fd, procs_fd;
-	__u32 procs_max;
+	__u32 procs_max, dests_max;
 	int iter_link_fd; /* the iter/tcp link an iterator is created from, in each namespace */
 	struct common_opts common;
 	struct tcpwait_config cfg;
@@ -85,6 +85,14 @@ struct tcpwait_state {
 	/* what the rows do not account for: one per counter, and this interval's row */
 	struct snap_unattributed unattr[TCPWAIT_PROC_COUNTERS];
 	struct proc_row unattributed;
+	/*
+	 * The failed_dests map as last read (dests_err: 0 or why not), and the failures with a
+	 * destination that no row holds now (evicted): since start, and this interval's rise
+	 */
+	struct snap dests_snap;
+	int dests_err;
+	struct snap_unattributed dests_unattr;
+	__u64 dests_unattributed;
 	struct promrows prom_rows;
 	__u64 lifetime[HIST_SLOTS], prev_lifetime[HIST_SLOTS];
 	__u64 last_tick_ns, start_ns;

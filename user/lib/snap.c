@@ -16,7 +16,12 @@ size_t snap_percpu_size(size_t value_size)
 
 void snap_rows_cap(struct bpf_map *map)
 {
-	const char *env = getenv("KSCOPE_TABLE_ROWS");
+	snap_rows_cap_env(map, "KSCOPE_TABLE_ROWS");
+}
+
+void snap_rows_cap_env(struct bpf_map *map, const char *name)
+{
+	const char *env = getenv(name);
 	unsigned long rows;
 	char *end;
 

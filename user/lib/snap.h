@@ -40,6 +40,8 @@ int snap_read(struct snap *s, int fd, size_t key_size, size_t value_size, size_t
  * check what the tool says about the rows it lost.  Call before the skeleton's load.
  */
 void snap_rows_cap(struct bpf_map *map);
+/* The same with the variable name: for a second table, shrunk on its own in its own tests. */
+void snap_rows_cap_env(struct bpf_map *map, const char *name);
 /* The size one lookup of a per-CPU map with values of value_size bytes returns. */
 size_t snap_percpu_size(size_t value_size);
 static inline void *snap_key(const struct snap *s, size_t i)
