@@ -152,6 +152,38 @@ tcp_settled() {
 	wait_until "[ -z \"\$($prefix ss -Htan exclude time-wait)\" ]" "${TCP_SETTLED_SECONDS:-20}"
 }
 
+# trace_start NAME EVENT FILTER [KB]: the kernel's own record of a tracepoint, as truth beside a
+# tool: a tracefs instance (this test's, removed by trace_end) with EVENT (sock/inet_sock_set_state)
+# enabled under FILTER, KB per CPU of buffer (default 16384).  TRACE_DIR is the instance.
+trace_start() {
+	local t=/sys/kernel/tracing
+	[ -d "$t/instances" ] || t=/sys/kernel/debug/tracing
+	TRACE_DIR=$t/instances/$1-$$
+	TRACE_EVENT=$2
+	mkdir "$TRACE_DIR" || return 1
+	echo "${4:-16384}" >"$TRACE_DIR/buffer_size_kb"
+	echo "$3" >"$TRACE_DIR/events/$2/filter"
+	echo 1 >"$TRACE_DIR/events/$2/enable"
+}
+
+# trace_lines: the records so far (the buffer is read, not consumed); trace_overrun: records
+# the buffer dropped (then the count is no truth)
+trace_lines() {
+	grep -v '^#' "$TRACE_DIR/trace"
+}
+trace_overrun() {
+	cat "$TRACE_DIR"/per_cpu/cpu*/stats | awk '/^overrun:/ { s += $2 } END { print s + 0 }'
+}
+
+# trace_end: disable and remove the instance trace_start made
+trace_end() {
+	[ -n "$TRACE_DIR" ] && [ -d "$TRACE_DIR" ] || return 0
+	echo 0 >"$TRACE_DIR/events/$TRACE_EVENT/enable"
+	echo 0 >"$TRACE_DIR/tracing_on"
+	rmdir "$TRACE_DIR"
+	TRACE_DIR=
+}
+
 # more_lines FILE PATTERN [SECONDS]: wait until FILE has more lines matching PATTERN (grep -E,
 # no single quotes) than it has now: one interval line more after a workload ended, so the
 # tool's output holds all of it
