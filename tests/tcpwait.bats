@@ -486,6 +486,26 @@ ss_time_wait() {
 	grep -q "$failed connect() EADDRNOTAVAIL since start" "$OUT"
 }
 
+# fail_race PORT N: under the tool tool_start began, tcpchurn -m fail-race towards N addresses
+# on PORT (both ports of a two-port range bound, so every connect() fails), then the interval
+# whose scan has every address's TIME_WAIT socket in LINE, the tool stopped; ROUNDS (as rounds),
+# FAILED and CLIENT are tcpchurn's own
+fail_race() {
+	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="40000 40001"
+	run ip netns exec "$NS" "$GEN/tcpchurn" -m fail-race -n "$2" -P "$1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	rounds=$(kv rounds "$output")
+	failed=$(kv eaddrnotavail "$output")
+	client=$(kv client_pid "$output")
+	[ "$failed" -eq $((2 * rounds)) ]
+	wait_until "last_interval | jq -e '[.tuples[] | select(.rport == $1)] | length == $rounds' \
+		>/dev/null" 20
+	line=$(last_interval)
+	tool_stop
+	[ "$TOOL_STATUS" -eq 0 ]
+}
+
 @test "two CPUs failing towards a new destination at once: each destination's EADDRNOTAVAIL is tcpchurn's" {
 	# tcpchurn -m fail-race: every round, two threads pinned to the two CPUs leave a spin
 	# barrier together and both fail connect() with EADDRNOTAVAIL (bind() holds both ports of
@@ -493,21 +513,8 @@ ss_time_wait() {
 	# destination races between the CPUs.  Before 702bcb1 both found no entry, both inserted 1,
 	# and the second insert's count was lost: 196 of 400 destinations counted 1, not 2.  Then
 	# one connection to each address leaves a TIME_WAIT socket, which makes each a tuple row.
-	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="40000 40001"
 	tool_start -n 100000 0.5
-	run ip netns exec "$NS" "$GEN/tcpchurn" -m fail-race -n 400 -P 7113
-	echo "$output"
-	[ "$status" -eq 0 ]
-	rounds=$(kv rounds "$output")
-	failed=$(kv eaddrnotavail "$output")
-	client=$(kv client_pid "$output")
-	[ "$failed" -eq $((2 * rounds)) ]
-	# settled: an interval whose scan has every address's TIME_WAIT socket
-	wait_until "last_interval | jq -e '[.tuples[] | select(.rport == 7113)] | length == $rounds' \
-		>/dev/null" 20
-	line=$(last_interval)
-	tool_stop
-	[ "$TOOL_STATUS" -eq 0 ]
+	fail_race 7113 400
 	dests=$(jq -c '[.tuples[] | select(.rport == 7113) | .connect_eaddrnotavail_total] |
 		{n: length, sum: add, max: max, short: map(select(. != 2)) | length}' <<<"$line")
 	echo "destinations: $dests; missed runs: $(missed)"
@@ -526,19 +533,8 @@ ss_time_wait() {
 	# 100 destinations failed towards twice each (tcpchurn -m fail-race), each then a tuple row:
 	# the LRU map evicts most rows with their counts.  Before, nothing said so: the tuples'
 	# counts summed to less than tcpchurn's, and no field held the rest.
-	ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="40000 40001"
 	KSCOPE_DEST_ROWS=16 tool_start -n 100000 0.5
-	run ip netns exec "$NS" "$GEN/tcpchurn" -m fail-race -n 100 -P 7114
-	echo "$output"
-	[ "$status" -eq 0 ]
-	rounds=$(kv rounds "$output")
-	failed=$(kv eaddrnotavail "$output")
-	[ "$failed" -eq $((2 * rounds)) ]
-	wait_until "last_interval | jq -e '[.tuples[] | select(.rport == 7114)] | length == $rounds' \
-		>/dev/null" 20
-	line=$(last_interval)
-	tool_stop
-	[ "$TOOL_STATUS" -eq 0 ]
+	fail_race 7114 100
 	shown=$(jq '[.tuples[] | select(.rport == 7114) | .connect_eaddrnotavail_total] | add' \
 		<<<"$line")
 	unattributed=$(jq .connect_eaddrnotavail_unattributed_total <<<"$line")
