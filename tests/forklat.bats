@@ -212,12 +212,22 @@ gen_traced() {
 	awk -v h="$huge" -v r="$(jq 'last.rss_bytes' <<<"$BIG_ROWS")" 'BEGIN { exit !(h >= r * 0.9) }'
 }
 
-@test "the 4 KiB parent forks at least 5x slower than the THP parent, in forklat's figures" {
+@test "the 4 KiB parent forks slower than the THP parent by forkgen's own ratio, in forklat's figures" {
+	# The truth is the generator's clock on the same forks: idle here ~20x, but a parallel
+	# suite's own 1 GiB forks slowed the THP parent to 4x once, and a fixed 5x then failed
+	# with forklat right.  At least 2x, or the two runs show nothing apart.  One-sided: the
+	# generator's clock also holds the way back to user space, a larger part of a THP fork
+	# (forklat's ratio runs above forkgen's), and forklat's THP mean is inside that clock.
 	big 4k
 	slow=$(jq '(map(.mean_us * .forks) | add) / (map(.forks) | add)' <<<"$BIG_ROWS")
+	gen_slow=$(jq .mean_us <<<"$BIG_GEN")
 	big thp
 	fast=$(jq '(map(.mean_us * .forks) | add) / (map(.forks) | add)' <<<"$BIG_ROWS")
-	awk -v s="$slow" -v f="$fast" 'BEGIN { printf "4k %.0f us, thp %.0f us\n", s, f; exit !(s >= 5 * f) }'
+	gen_fast=$(jq .mean_us <<<"$BIG_GEN")
+	awk -v s="$slow" -v f="$fast" -v gs="$gen_slow" -v gf="$gen_fast" 'BEGIN {
+		r = s / f; g = gs / gf
+		printf "forklat 4k %.0f us, thp %.0f us: %.1fx; forkgen %.1fx\n", s, f, r, g
+		exit !(g >= 2 && r >= g * 0.8 && f <= gf * 1.02) }'
 }
 
 @test "page-table copy: labelled an estimate exactly when copy_page_range is not probed" {

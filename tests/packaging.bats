@@ -13,7 +13,8 @@ setup_file() {
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
 		apt-get update -q >/dev/null
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
+			--no-install-recommends \
 			"${missing[@]}" >/dev/null
 	fi
 	# the package carries the static binaries; relinking them is quick once objects exist
@@ -60,6 +61,10 @@ tools() {
 }
 
 @test "the .deb is lintian-clean, installs, runs tcpwait --version, finds man tcpwait, and purges" {
+	# Another suite on this host installs and purges the same package: one at a time (dpkg
+	# refuses a second frontend outright), held until this test's teardown has purged.
+	exec {DPKG_LOCK}>/run/lock/kscope-test-package.lock
+	flock -w 600 "$DPKG_LOCK"
 	if dpkg-query -W -f='${Status}' kscope 2>/dev/null | grep -q 'install ok installed'; then
 		skip "a kscope package is already installed on this host; not replacing it"
 	fi

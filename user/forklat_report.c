@@ -238,6 +238,20 @@ void forklat_diagnose(char *buf, size_t len, const struct forklat_row *row, cons
 			 "%s (pid %u): %s per fork, %s RSS in 4 KiB pages, %s of page tables "
 			 "copied per fork; huge pages or posix_spawn/vfork would avoid most of it",
 			 name, row->pid, lat, base_s, pt_s);
+	} else if (thp >= 0 && base >= 64 * MIB && row->pt_copy_ns >= 1e6) {
+		/*
+		 * Every fork waited (on a loaded host none is fast enough to show the copy's
+		 * share), but a millisecond of copying per fork is still the part huge pages
+		 * remove.
+		 */
+		char copy_s[16];
+
+		out_duration(copy_s, sizeof(copy_s), row->pt_copy_ns);
+		snprintf(buf, len,
+			 "%s (pid %u): %s per fork, %s RSS in 4 KiB pages, %s of page tables "
+			 "copied per fork in %s; huge pages or posix_spawn/vfork would avoid that "
+			 "part",
+			 name, row->pid, lat, base_s, pt_s, copy_s);
 	} else if (row->vmas >= 10000) {
 		snprintf(buf, len,
 			 "%s (pid %u): %s per fork with %u VMAs, each copied on its own; fewer, "

@@ -208,10 +208,27 @@ static void test_diagnose_loaded(void)
 		      strstr(buf, "CPU contention"),
 	      "loaded: the mean far above the fastest forks is called contention");
 
+	/* every fork waited (none in a fast slot): the copy's milliseconds are still named */
+	memset(r.slots, 0, sizeof(r.slots));
+	r.slots[15] = 25;
+	r.slots[16] = 5;
+	r.pt_copy_ns = 7e6;
+	check(r.pt_copy_ns / forklat_fastest_ns(&r) < 0.3,
+	      "all waited: the copy under 0.3 of them");
+	forklat_diagnose(buf, sizeof(buf), &r, "forkgen");
+	check(strstr(buf, "RSS in 4 KiB pages") && strstr(buf, "copied per fork in 7.00 ms") &&
+		      strstr(buf, "huge pages or posix_spawn/vfork would avoid that part"),
+	      "all waited: the 4 KiB pages and the copy's time are named");
+	r.pt_copy_ns = 0.5e6;
+	forklat_diagnose(buf, sizeof(buf), &r, "forkgen");
+	check(strstr(buf, "memory size does not explain it") != NULL,
+	      "all waited, a copy under 1 ms: not blamed on the pages");
+
 	/* the same forks unpreempted: no contention is claimed */
 	memset(r.slots, 0, sizeof(r.slots));
 	r.slots[13] = 30;
 	r.mean_ns = 8e6;
+	r.pt_copy_ns = forklat_pt_estimate_ns(r.anon_bytes, r.thp_bytes, r.mean_ns, 4096);
 	check(forklat_fastest_ns(&r) == 8e6, "fastest: never above the mean");
 	forklat_diagnose(buf, sizeof(buf), &r, "forkgen");
 	check(strstr(buf, "RSS in 4 KiB pages") && !strstr(buf, "contention"),
