@@ -3,7 +3,8 @@
 # fentry, mce:mce_record), booted under QEMU/TCG with the `make static` binaries; every guest
 # check runs, the machine-check injection included, in a guest that sees an AMD CPU (-cpu max);
 # a second, short boot of the same kernel as an Intel CPU (-cpu Skylake-Server-v4) runs only
-# the machine check, decoded the Intel way there.  The whole matrix is `make vmtest`.
+# the machine check, decoded the Intel way there.  mcewatch's "mce" objects from both guests
+# are held to the JSON contract (docs/json.schema.json).  The whole matrix is `make vmtest`.
 # Measured on the 2-core TCG machine: about a minute including the kernel download; see
 # docs/testing.md.
 
@@ -22,4 +23,15 @@ load lib
 	[ "$status" -eq 0 ]
 	# a run that counted nothing must not pass
 	[[ $output =~ [1-9][0-9]*\ passed,\ 0\ failed ]]
+	# mcewatch's machine-check event exists only in a guest (this host has no
+	# mce:mce_record): the mce check's diagnostics carry its --json lines, held here to the
+	# contract of docs/json.md like every other tool's output (tests/json.bats)
+	json=$BATS_TEST_TMPDIR/mcewatch.json
+	sed -n 's/^#   # \({"tool":"mcewatch",.*\)$/\1/p' <<<"$output" >"$json"
+	# one injected error per guest (AMD, then Intel), each with its run's summary
+	[ "$(jq -r .event "$json" | sort | uniq -c | awk '{ printf "%s %s;", $1, $2 }')" = \
+		"2 mce;2 summary;" ]
+	run "$KSCOPE_ROOT/tests/jsoncheck" "$json"
+	echo "$output"
+	[ "$status" -eq 0 ]
 }
