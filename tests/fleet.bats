@@ -468,3 +468,26 @@ ne_metrics() {
 	done
 	[ ! -e "$DIR/x.prom" ]
 }
+
+@test "--prom-label is on every series of every tool, and every file says when it was written" {
+	for t in tcpwait forklat fadvtop mcewatch netcheck; do
+		f=$DIR/kscope-$t.prom
+		t0=$(date +%s)
+		run "$BUILD/$t" --prom-label team=db --prom-label env=prod --prom-file "$f" 0.2 1
+		echo "$t: $output"
+		[ "$status" -eq 0 ]
+		now=$(date +%s)
+		run promtool check metrics <"$f"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		# no series without both labels (tcpwait's scope comes after them)
+		run grep -v '^#' "$f"
+		[ "${#lines[@]}" -gt 1 ]
+		run grep -v '^#' "$f"
+		! grep -v '{team="db",env="prod"[,}]' <<<"$output" || false
+		# one last-update sample, the wall clock of the run, give or take its second
+		run grep "^kscope_${t}_last_update_timestamp_seconds{" "$f"
+		[ "${#lines[@]}" -eq 1 ]
+		awk -v t0="$t0" -v now="$now" '{ exit !($2 >= t0 && $2 <= now + 1) }' <<<"$output"
+	done
+}
