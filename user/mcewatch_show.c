@@ -247,7 +247,7 @@ static void summary_json(struct mcewatch_state *st, double secs, __u64 lost, __u
 	json_line_end(&j);
 }
 
-/* "3 corrected", and ", 18.0/hour (extrapolated from 10m0s)" once the window allows a rate */
+/* "3 corrected", and ", 18.0/hour (extrapolated from 600.00 s)" once the window allows a rate */
 static void corrected_words(char *buf, size_t len, __u64 count, double secs, const char *dur)
 {
 	double rate;

@@ -5,7 +5,7 @@
  * "Machine-Check Architecture").  Table numbers move between SDM revisions, so each row cites
  * the section and the table's title; the numbers here are those of revision 253668-032.
  *
- *   STATUS   15.3.2.2 "IA32_MCi_STATUS MSRs", Figure 15-6: VAL 63, OVER 62, UC 61, EN 60,
+ *   STATUS   15.3.2.2 "IA32_MCi_STATUS MSRs", Figure 15-5: VAL 63, OVER 62, UC 61, EN 60,
  *            MISCV 59, ADDRV 58, PCC 57, S 56 and AR 55 (MCG_SER_P), threshold 54:53
  *            (MCG_TES_P), "corrected error count" 52:38 with MCG_CMCI_P: a 15-bit counter
  *            whose most significant bit, 52, is sticky (Linux: MCI_STATUS_CEC_MASK is
@@ -13,9 +13,11 @@
  *   SIMPLE   15.9.1, Table 15-8 "IA32_MCi_Status [15:0] Simple Error Code Encoding" (no F bit:
  *            "I/O Error 0000 1110 0000 1011", "Internal Timer 0000 0100 0000 0000").
  *   COMPOUND 15.9.2, Table 15-9 "IA32_MCi_Status [15:0] Compound Error Code Encoding": memory
- *            controller 000F 0000 1MMM CCCC and, for memory used as a cache (2LM),
- *            000F 0010 1MMM CCCC; cache 000F 0001 RRRR TTLL; generic cache 000F 0000 0000 11LL;
- *            bus 000F 1PPT RRRR IILL.  15.9.2.1: F (bit 12) is "correction report filtering".
+ *            controller 000F 0000 1MMM CCCC; cache 000F 0001 RRRR TTLL; generic cache
+ *            000F 0000 0000 11LL; bus 000F 1PPT RRRR IILL.  Revisions that describe 2LM memory
+ *            add the row "Extended Memory Errors" 000F 0010 1MMM CCCC, {MMM}_CHANNEL{CCCC}_ERR
+ *            (Table 15-10 there; Linux's skx_common.h: "[RAM used as cache]").  15.9.2.1: F
+ *            (bit 12) is "correction report filtering".
  *   LL       Table 15-11 "Encoding of Memory Hierarchy Level (LL) Sub-Field": 00 L0, 01 L1,
  *            10 L2, 11 LG (generic).
  *   MMM      Table 15-14 "Encodings of MMM and CCCC Sub-Fields": 001 RD, 010 WR, 100 MS;
@@ -29,9 +31,12 @@
  *            (OVER=1, VAL=1, UC=1, PCC=0)" (Linux: "Action required with lost events", PANIC).
  *   REAL     quoted as-is in a public bug report (corrected-error storm: 0xcc59dec000041152).
  */
+#include <stdlib.h>
+#include <unistd.h>
 #include "check.h"
 #include "mcewatch_ctx.h"
 #include "mcewatch_decode.h"
+#include "mcewatch_state.h"
 
 #define NO_COUNT -1
 
@@ -175,10 +180,88 @@ static void test_per_hour(void)
 	      "rate: 5 in 2 h is 2.5/hour, measured");
 }
 
+/*
+ * The summary a person reads, and its JSON: one corrected memory-controller error in bank 8
+ * (the issue's case: 1.45 s after start) or count errors, over a window of secs.  What
+ * mcewatch_show() printed, captured from stdout.
+ */
+static const char *summary_of(__u64 count, double secs, bool json)
+{
+	static char buf[8192];
+	struct common_opts common = {.json = json};
+	struct mcewatch_state *st = calloc(1, sizeof(*st));
+	FILE *f = tmpfile();
+	int saved;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!st || !f)
+		goto out;
+	st->common = &common;
+	st->mce = st->mce_corrected = count;
+	st->by_cpu[0] = (struct key_count){0, count};
+	st->by_bank[0] = (struct key_count){8, count};
+	st->n_cpu = st->n_bank = 1;
+	st->by_class[MCE_CLASS_MEMORY_CONTROLLER][MCE_SEV_CORRECTED] = count;
+	st->secs = secs;
+	st->span_ns = (__u64)(secs * 1e9);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	dup2(fileno(f), STDOUT_FILENO);
+	mcewatch_show(st, true);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+out:
+	if (f)
+		fclose(f);
+	free(st);
+	return buf;
+}
+
+static void has(const char *s, const char *want, const char *what)
+{
+	if (!check(strstr(s, want) != NULL, "%s", what))
+		printf("#   '%s' not in\n#   %s\n", want, s);
+}
+
+/* The issue's "2483 corrected/hour" from one event 1.45 s in: counts, and no rate. */
+static void test_summary_rates(void)
+{
+	const char *s;
+
+	s = summary_of(1, 1.45, false);
+	has(s, "Summary over 1.45 s: 1 machine check (1 corrected), 0 EDAC",
+	    "summary: one event, its count");
+	check(!strstr(s, "/hour"), "summary: one event 1.45 s in has no per-hour rate");
+	has(s, "no per-hour rates: 1.45 s of watching is under the 10 minutes a rate needs",
+	    "summary: it says why there is no rate");
+	s = summary_of(1, 1.45, true);
+	has(s,
+	    "\"mce\":1,\"mce_corrected\":1,\"mce_corrected_per_hour\":null,"
+	    "\"per_hour_extrapolated\":false",
+	    "summary JSON: one event 1.45 s in, rate null");
+	s = summary_of(3, 600, false);
+	has(s, "3 corrected, 18.0/hour (extrapolated from 600.00 s)",
+	    "summary: 3 in 10 min is a rate, said to be extrapolated");
+	s = summary_of(3, 600, true);
+	has(s, "\"mce_corrected_per_hour\":18,\"per_hour_extrapolated\":true",
+	    "summary JSON: 3 in 10 min, 18/hour, extrapolated");
+	s = summary_of(5, 7200, false);
+	has(s, "(5 corrected, 2.5/hour)", "summary: 5 in 2 h is 2.5/hour, measured");
+	s = summary_of(5, 7200, true);
+	has(s, "\"mce_corrected_per_hour\":2.5,\"per_hour_extrapolated\":false",
+	    "summary JSON: 5 in 2 h, not extrapolated");
+}
+
 int main(void)
 {
 	test_rows();
 	test_count_needs_cmci();
 	test_per_hour();
+	test_summary_rates();
 	return check_done();
 }
