@@ -108,6 +108,18 @@ if [ "$traced" -ge 1 ] && [ "$(json_get "$summary" mce)" = "$traced" ] &&
 else
 	not_ok "mcewatch's summary counts what tracefs saw ($traced in bank $MCE_BANK)"
 fi
+# the issue's case (one corrected error seconds after start): a count, never a per-hour rate
+# made up from a window under CTX_RATE_MIN_S (600 s); the window is the summary's own
+# duration_s, the count tracefs'
+dur=$(json_get "$summary" duration_s)
+if [ -n "$dur" ] && awk -v d="$dur" 'BEGIN { exit !(d > 0 && d < 600) }' &&
+	[ "$(json_get "$summary" mce_corrected)" = "$traced" ] &&
+	[ "$(json_get "$summary" mce_corrected_per_hour)" = null ] &&
+	[ "$(json_get "$summary" per_hour_extrapolated)" = false ]; then
+	ok "mcewatch's summary: $traced corrected over ${dur} s, no per-hour rate from it"
+else
+	not_ok "mcewatch's summary: $traced corrected over ${dur:-?} s, no per-hour rate from it"
+fi
 if [ $status -eq 0 ]; then
 	ok "mcewatch exits 0 on SIGINT"
 else
