@@ -700,7 +700,7 @@ void mce_print(FILE *f, const struct mce_input *in, const struct mce_decoded *d,
 		fprintf(f, "%sbank type: %s\n", indent, d->bank_type);
 	if (intel && d->error_class <= MCE_CLASS_GENERIC && (d->mca_code & 0x1000))
 		fprintf(f, "%sbit 12 ignored: F has no meaning on a simple code\n", indent);
-	/* mcelog prints the SDM's level too; lscpu, sysfs and the SDM's prose count from 1 */
+	/* lscpu, sysfs, the SDM's prose and current mcelog's cache errors count from 1 */
 	if (intel && d->error_class == MCE_CLASS_CACHE && d->level && d->level[1] != 'G')
 		fprintf(f,
 			"%slevel %s is the SDM's LL, counted from L0 nearest the core: lscpu's "
