@@ -580,8 +580,29 @@ void cgroup_json_container(struct json *j, __u64 id)
 		json_kv_null(j, "container");
 }
 
+/* -C was asked for: JSON rows say it too when a cgroup cannot be named (cgroup_gone_note) */
+static bool containers_asked;
+
+/*
+ * Once per run, whichever output meets it first: an id that names no cgroup, because its
+ * processes exited and it was removed before any read saw its path.
+ */
+static void cgroup_gone_note(__u64 id)
+{
+	static bool told;
+
+	/* with no hierarchy at all, cgroup_containers_check() said so already */
+	if (told || !id || !cgroup_root())
+		return;
+	told = true;
+	out_note("cgroup %llu is no longer below %s (its processes exited and it was "
+		 "removed): its rows show cgroup:<id>, JSON container null",
+		 (unsigned long long)id, cgroup_root());
+}
+
 void cgroup_containers_check(void)
 {
+	containers_asked = true;
 	if (!cgroup_root())
 		out_note("no cgroup v2 hierarchy is mounted here (see /proc/self/mountinfo), so "
 			 "containers cannot be named: rows show cgroup:<id>, JSON container null");
@@ -592,16 +613,18 @@ void cgroup_json_fields(struct json *j, __u64 id)
 	const char *path = cgroup_path_of_id(id);
 
 	cgroup_json_container(j, id);
-	if (path)
+	if (path) {
 		json_kv_string(j, "cgroup", path);
-	else
+	} else {
 		json_kv_null(j, "cgroup");
+		if (containers_asked)
+			cgroup_gone_note(id);
+	}
 	json_kv_u64(j, "cgroup_id", id);
 }
 
 const char *cgroup_label(__u64 id, char *buf, size_t len)
 {
-	static bool told;
 	const char *path = cgroup_path_of_id(id);
 
 	if (cgroup_container_name(id, buf, len))
@@ -611,13 +634,7 @@ const char *cgroup_label(__u64 id, char *buf, size_t len)
 		return buf;
 	}
 	snprintf(buf, len, "cgroup:%llu", (unsigned long long)id);
-	/* with no hierarchy at all, cgroup_containers_check() said so already */
-	if (!told && id && cgroup_root()) {
-		told = true;
-		out_note("cgroup %llu is no longer below %s (its processes exited and it was "
-			 "removed): its rows show cgroup:<id>, JSON container null",
-			 (unsigned long long)id, cgroup_root());
-	}
+	cgroup_gone_note(id);
 	return buf;
 }
 

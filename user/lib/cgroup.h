@@ -56,7 +56,10 @@ const char *cgroup_label(__u64 id, char *buf, size_t len);
 /* The 12-character container id (or "pod:<uid>") for JSON's "container"; NULL when none. */
 const char *cgroup_container_name(__u64 id, char *buf, size_t len);
 
-/* -C: one note on stderr when no cgroup v2 hierarchy is visible (containers go unnamed). */
+/*
+ * -C: one note on stderr when no cgroup v2 hierarchy is visible (containers go unnamed); and
+ * from then on cgroup_json_fields(), like cgroup_label(), says once when an id names no cgroup.
+ */
 void cgroup_containers_check(void);
 
 struct json;
