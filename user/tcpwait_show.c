@@ -182,7 +182,8 @@ static void tcpwait_print_groups_table(struct tcpwait_state *st, double secs)
 {
 	size_t shown = 0, total = 0;
 
-	printf("%-12s %-22s %-28s %6s %9s %7s %7s %8s %8s\n", "NETNS", "LOCAL", "REMOTE", "SIDE",
+	/* 16: a namespace no container owns is netns:<inode>, and inodes have 10 digits */
+	printf("%-16s %-22s %-28s %6s %9s %7s %7s %8s %8s\n", "NETNS", "LOCAL", "REMOTE", "SIDE",
 	       "TIME_WAIT", "IN_USE", "RANGE", "HEADROOM", "FULL_IN");
 	for (size_t i = 0; i < st->scan.ngroups; i++) {
 		const struct tw_group *g = &st->scan.groups[i];
@@ -219,7 +220,7 @@ static void tcpwait_print_groups_table(struct tcpwait_state *st, double secs)
 		}
 		out_sanitize(nss, sizeof(nss), ns_label(st, g->netns, nsl, sizeof(nsl)),
 			     sizeof(nsl));
-		printf("%-12.12s %-22s %-28s %6s %9u %7u %7s %8s %8s\n", nss, l, r,
+		printf("%-16.16s %-22s %-28s %6s %9u %7u %7s %8s %8s\n", nss, l, r,
 		       g->server ? "server" : "client", g->time_wait, g->sockets, range, head,
 		       eta_s);
 	}
