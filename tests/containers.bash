@@ -96,6 +96,8 @@ ctr_setup_file() {
 		fi
 	done
 	[ -n "$CTR_RUNTIMES$CTR_WHY" ] || CTR_WHY="none was tried (KSCOPE_CONTAINER_RUNTIMES is empty)"
+	# in the TAP stream, so a run's record says which runtimes its containers came from
+	echo "# container runtimes: ${CTR_RUNTIMES:-none}${CTR_WHY:+ (not started: $CTR_WHY)}" >&3
 	return 0
 }
 
@@ -124,8 +126,18 @@ ctr_teardown_file() {
 	return 0
 }
 
-# ctr_need: skip the test, in one line saying why, when no runtime could start
+# ctr_need: skip the test, in one line saying why, when no runtime could start.
+# KSCOPE_CONTAINERS_REQUIRED lists runtimes that must have started ("podman docker" in CI,
+# .ci/run): one missing fails the test instead, so a CI machine where a runtime cannot start
+# is not taken for one where the real-runtime tests passed
 ctr_need() {
+	local rt
+	for rt in ${KSCOPE_CONTAINERS_REQUIRED:-}; do
+		[[ " $CTR_RUNTIMES " == *" $rt "* ]] || {
+			echo "$rt must start (KSCOPE_CONTAINERS_REQUIRED) but did not: $CTR_WHY" >&2
+			return 1
+		}
+	done
 	[ -n "$CTR_RUNTIMES" ] || skip "no container runtime could start here: $CTR_WHY"
 }
 

@@ -39,14 +39,28 @@ hex64() {
 	od -An -tx1 -N32 /dev/urandom | tr -d ' \n'
 }
 
-# resolved TOOLARGS...: the cgroup id a tool resolved its -c to (its -v line), or its error
+# resolved TOOLARGS...: the cgroup id that every tool with -c (forklat, fadvtop, tcpwait,
+# netcheck watch) resolved its -c to (its -v line), the four run side by side (their time is
+# spent waiting, not on the CPUs); a tool that fails or differs fails it.  RESOLVE_IN, when
+# set, is a command prefix the tools run under (nsenter into another mount namespace).
 resolved() {
-	run "$BUILD/netcheck" watch -v "$@" 0.05 1
-	[ "$status" -eq 0 ] || {
-		echo "$output"
+	local t i=0 ids=() rc=0
+	for t in forklat fadvtop tcpwait "netcheck watch"; do
+		${RESOLVE_IN:-} $BUILD/$t -v "$@" 0.05 1 >/dev/null 2>"$TMP/resolved.$i" &
+		ids+=($!)
+		i=$((i + 1))
+	done
+	for i in "${!ids[@]}"; do wait "${ids[$i]}" || rc=1; done
+	for i in "${!ids[@]}"; do
+		ids[$i]=$(sed -n "s/.*--cgroup '.*' is cgroup id \([0-9]*\),.*/\1/p" "$TMP/resolved.$i")
+	done
+	if [ $rc -ne 0 ] || [ -z "${ids[0]}" ] ||
+		[ "$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)" -ne 1 ]; then
+		echo "resolved $*: ${ids[*]}" >&2
+		cat "$TMP"/resolved.* >&2
 		return 1
-	}
-	sed -n "s/.*--cgroup '.*' is cgroup id \([0-9]*\),.*/\1/p" <<<"$output"
+	fi
+	echo "${ids[0]}"
 }
 
 # start RUNTIME: a container of this file's image in its own namespaces; sets ID, CPID
@@ -130,14 +144,88 @@ start() {
 		all(.[]; .container == null and .cgroup == null and .cgroup_id > 0)'
 }
 
-@test "fadvtop -C and -c ID in real containers: each container's calls equal its generator's" {
+@test "-C with a cgroup removed before the tool read it: one note, its rows under its id with container null, forkgen's forks" {
+	local root i cg ids=()
+	root=$(cgroup2_root)
+	[ -n "$root" ] || skip "no cgroup v2 hierarchy"
+	CGROUPS+=("$root/$CGROUP_TEST_TOP/$MINE")
+	"$BUILD/forklat" -C -j 2 >"$TMP/out" 2>"$TMP/err" &
+	TOOL_PID=$!
+	# right after a read, three cgroups that live for one forkgen run each: the next read,
+	# 2 s later, finds their ids and no cgroup that has them
+	more_lines "$TMP/out" '^\{' 60
+	for i in 0 1 2; do
+		cg=$(cgroup_create "$MINE/gone$i")
+		ids+=("$(stat -c %i "$cg")")
+		in_cgroup "$cg" "$GEN/forkgen" --forks 5 >"$TMP/gen.$i"
+		wait_until "rmdir '$cg' 2>/dev/null" 5
+	done
+	more_lines "$TMP/out" '^\{' 10
+	kill -INT "$TOOL_PID"
+	wait "$TOOL_PID"
+	TOOL_PID=
+	cat "$TMP/err"
+	# each one's forks (forkgen's own count) under its id, never under a container; its path
+	# where a read came while it lived, else null
+	for i in 0 1 2; do
+		jq -se --argjson id "${ids[$i]}" --argjson n "$(jq .forks "$TMP/gen.$i")" \
+			--arg path "/$CGROUP_TEST_TOP/$MINE/gone$i" '[.[] | .procs[]? |
+			select(.cgroup_id == $id)] | length > 0 and (map(.forks) | add) == $n and
+			all(.[]; .container == null and (.cgroup == null or .cgroup == $path))' "$TMP/out"
+	done
+	# they were gone before any read: the tool said once on stderr that it cannot name them
+	# (another cgroup that went the same way on this host may be the one it names)
+	jq -se "[.[] | .procs[]? | select(.cgroup == null and .container == null and
+		(.cgroup_id == ${ids[0]} or .cgroup_id == ${ids[1]} or .cgroup_id == ${ids[2]}))] |
+		length > 0" "$TMP/out"
+	[ "$(grep -c "note: cgroup [0-9]* is no longer below $root" "$TMP/err")" -eq 1 ]
+}
+
+@test "the pure v2 layout, cgroup2 alone at /sys/fs/cgroup: every tool's -c takes each form and -C names the container" {
+	local root id cg rel want holder
+	root=$(cgroup2_root)
+	[ -n "$root" ] || skip "no cgroup v2 hierarchy"
+	id=$(hex64)
+	cg=$(cgroup_create "$MINE/system.slice/docker-$id.scope")
+	CGROUPS+=("$root/$CGROUP_TEST_TOP/$MINE")
+	rel=${cg#"$root"}
+	want=$(stat -c %i "$cg")
+	# a mount namespace laid out as current distributions are: the cgroup2 hierarchy alone
+	# at /sys/fs/cgroup, no v1 controllers (this host's is hybrid: /sys/fs/cgroup/unified)
+	unshare -m --propagation private sh -c 'umount -R -l /sys/fs/cgroup &&
+		mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo ready && exec sleep 600' >"$TMP/v2" &
+	holder=$!
+	wait_until "grep -q ready '$TMP/v2'" 10
+	RESOLVE_IN="nsenter -m -t $holder"
+	[ "$($RESOLVE_IN awk '$9 ~ /^cgroup/ { print $9, $5 }' /proc/self/mountinfo)" = \
+		"cgroup2 /sys/fs/cgroup" ]
+	[ "$(resolved -c "/sys/fs/cgroup$rel")" = "$want" ]
+	[ "$(resolved -c "$rel")" = "$want" ]
+	[ "$(resolved -c "${id:0:12}")" = "$want" ]
+	# -C names the container there, with the forks forkgen made in it
+	$RESOLVE_IN "$BUILD/forklat" -C -j 0.5 >"$TMP/out" 2>"$TMP/err" &
+	TOOL_PID=$!
+	wait_until "grep -q '^Tracing' '$TMP/err'" 60
+	in_cgroup "$cg" "$GEN/forkgen" --forks 7 >"$TMP/gen"
+	more_lines "$TMP/out" '^\{' 10
+	kill -INT "$TOOL_PID"
+	wait "$TOOL_PID"
+	TOOL_PID=
+	cat "$TMP/err"
+	! grep -q 'cannot be named\|no longer below' "$TMP/err" || false
+	jq -se --arg c "${id:0:12}" --arg path "$rel" --argjson n "$(jq .forks "$TMP/gen")" \
+		'[.[] | .procs[]? | select(.container == $c)] | length > 0 and
+		(map(.forks) | add) == $n and all(.[]; .cgroup == $path)' "$TMP/out"
+}
+
+@test "fadvtop -C and -c ID in real containers: each container's calls equal its generator's; every tool's -c takes each container's printed path, full path and id prefix" {
 	ctr_need
-	local rts ida idb
+	local rts ida idb pa pb
 	rts=($(ctr_pick 2))
 	start "${rts[0]}"
-	ida=$ID
+	ida=$ID pa=$CPID
 	start "${rts[1]}"
-	idb=$ID
+	idb=$ID pb=$CPID
 	"$BUILD/fadvtop" -C -j 0.5 >"$TMP/out" 2>"$TMP/err" &
 	TOOL_PID=$!
 	"$BUILD/fadvtop" -c "${idb:0:12}" -j 0.5 >"$TMP/only" 2>"$TMP/only.err" &
@@ -164,6 +252,22 @@ start() {
 	# -c with the id prefix kept only the second container's calls
 	calls=$(jq -s '[.[] | select(.event == "summary") | .rows[] | .calls] | add' "$TMP/only")
 	[ "$calls" = "$(tail -1 "$TMP/gen.b" | tr ' ' '\n' | sed -n 's/^calls=//p')" ]
+	# every tool's -c takes what names each container: the cgroup path the rows printed,
+	# which is its /proc/PID/cgroup line as the runtime made it, its full path under the
+	# mount, and its id's 12-digit prefix (the one podman ps / docker ps show)
+	local pid cg want
+	for id in a b; do
+		cid=ida pid=pa
+		[ $id = b ] && cid=idb pid=pb
+		cg=$(awk -F: '$1 == 0 { print $3 }' "/proc/${!pid}/cgroup")
+		want=$(stat -c %i "$(cgroup2_root)$cg")
+		echo "container $id: ${!cid:0:12} in $cg (cgroup id $want)"
+		jq -se "[.[] | select(.event == \"summary\") | .rows[] |
+			select(.container_id == \"${!cid}\") | .cgroup] == [\"$cg\"]" "$TMP/out"
+		[ "$(resolved -c "$cg")" = "$want" ]
+		[ "$(resolved -c "$(cgroup2_root)$cg")" = "$want" ]
+		[ "$(resolved -c "${!cid:0:12}")" = "$want" ]
+	done
 }
 
 @test "forklat -C in a real container: the container's forks equal forkgen's, under its id" {
@@ -206,22 +310,20 @@ start() {
 	ida=$ID pa=$CPID
 	start "${rts[1]}"
 	idb=$ID pb=$CPID
-	# the first container runs out: 100 ports, and no reuse of TIME_WAIT ports on loopback
-	# (settings of the container's own namespace, which the test made)
+	# both run out, each of its own range (100 and 150 ports: settings of the container's own
+	# namespace, which the test made), towards the same loopback tuple. tcp_tw_reuse=0: the
+	# default 2 hands a loopback TIME_WAIT port older than 1 s to a new connect (ss counted 280
+	# to 294 of 300 there); rfc1337: without it a RST ends a TIME_WAIT early. So each client
+	# close leaves its TIME_WAIT socket, and each connect past the range fails EADDRNOTAVAIL.
 	nsenter -n -t "$pa" sysctl -qw net.ipv4.ip_local_port_range="40000 40099" \
 		net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_rfc1337=1
-	# and every client close of the second one leaves its TIME_WAIT socket: the default
-	# tcp_tw_reuse=2 hands a loopback TIME_WAIT port older than 1 s to a new connect (ss counted
-	# 280 to 294 of 300 there), and without rfc1337 a RST ends a TIME_WAIT early
-	nsenter -n -t "$pb" sysctl -qw net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_rfc1337=1
+	nsenter -n -t "$pb" sysctl -qw net.ipv4.ip_local_port_range="40000 40149" \
+		net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_rfc1337=1
 	ctr "${rts[0]}" exec "${NAMES[0]#*:}" tcpchurn -n 160 -k -q -P 7000 >"$TMP/gen.a" || true
-	ctr "${rts[1]}" exec "${NAMES[1]#*:}" tcpchurn -n 300 -P 7000 >"$TMP/gen.b"
+	ctr "${rts[1]}" exec "${NAMES[1]#*:}" tcpchurn -n 230 -k -q -P 7000 >"$TMP/gen.b" || true
 	cat "$TMP/gen.a" "$TMP/gen.b"
-	local ssa ssb
 	tcp_settled nsenter -n -t "$pa"
 	tcp_settled nsenter -n -t "$pb"
-	ssa=$(nsenter -n -t "$pa" ss -Htan state time-wait | wc -l)
-	ssb=$(nsenter -n -t "$pb" ss -Htan state time-wait | wc -l)
 	# two intervals after the churn, so one holds all of it
 	local n
 	n=$(grep -c '^{' "$TMP/out")
@@ -230,37 +332,47 @@ start() {
 	kill -INT "$TOOL_PID"
 	wait "$TOOL_PID"
 	TOOL_PID=
-	local fails conns
-	fails=$(tr ' ' '\n' <"$TMP/gen.a" | sed -n 's/^eaddrnotavail=//p')
-	conns=$(tr ' ' '\n' <"$TMP/gen.a" | sed -n 's/^connects=//p')
-	[ "$fails" -gt 0 ] && [ "$ssa" -eq "$conns" ] && [ "$ssb" -eq 300 ]
-	# per namespace: the population equals ss inside it, named by the container's id
-	[ "$(jq ".namespaces[] | select(.container == \"${ida:0:12}\") | .time_wait" <<<"$line")" -eq "$ssa" ]
-	[ "$(jq ".namespaces[] | select(.container == \"${idb:0:12}\") | .time_wait" <<<"$line")" -eq "$ssb" ]
-	[ "$(jq ".namespaces[] | select(.container == \"${ida:0:12}\") | .ports_range" <<<"$line")" -eq 100 ]
-	# the tuple of each, in its own namespace, with its own range
-	jq -e ".tuples[] | select(.container == \"${ida:0:12}\" and .rport == 7000) |
-		.time_wait == $ssa and .ports_range == 100 and .tcp_tw_reuse == 0 and
-		.connect_eaddrnotavail_total == $fails" <<<"$line"
-	jq -e ".tuples[] | select(.container == \"${idb:0:12}\" and .rport == 7000) |
-		.time_wait == $ssb" <<<"$line"
-	# the diagnosis names the container that ran out
-	jq -e ".diagnosis[] | select(startswith(\"${ida:0:12}: \") and contains(\"out of ports\"))" <<<"$line"
-	# one series per (namespace, tuple): the same loopback tuple twice, told apart by the
-	# namespace's inode and the container, each with its own namespace's count
 	prom_fresh "$TMP/tw.prom"
-	# (by its labels, in any order: the file may add others, such as the instance's scope)
-	local tuple=(side='"client"' laddr='"127.0.0.1"' raddr='"127.0.0.1"' rport='"7000"') va vb
 	grep '^kscope_tcpwait_tuple_time_wait{' "$TMP/tw.prom"
-	va=$(prom_series "$TMP/tw.prom" kscope_tcpwait_tuple_time_wait "${tuple[@]}" \
-		netns="\"$(stat -L -c %i /proc/$pa/ns/net)\"" container="\"${ida:0:12}\"")
-	vb=$(prom_series "$TMP/tw.prom" kscope_tcpwait_tuple_time_wait "${tuple[@]}" \
-		netns="\"$(stat -L -c %i /proc/$pb/ns/net)\"" container="\"${idb:0:12}\"")
-	[ "$va" -eq "$ssa" ]
-	[ "$vb" -eq "$ssb" ]
-	# its processes' EADDRNOTAVAIL, under its id
-	[ "$(jq -s "[.[] | .procs[]? | select(.container == \"${ida:0:12}\") | .connect_eaddrnotavail] | add" "$TMP/out")" -eq "$fails" ]
-	[ "$(jq -s "[.[] | .procs[]? | select(.container == \"${idb:0:12}\") | .connect_eaddrnotavail] | add" "$TMP/out")" -eq 0 ]
+	# (a series by its labels, in any order: the file may add others, such as the scope)
+	local tuple=(side='"client"' laddr='"127.0.0.1"' raddr='"127.0.0.1"' rport='"7000"')
+	local c id pid range gen fails conns ss ports
+	for c in a b; do
+		id=ida pid=pa range=100
+		[ $c = b ] && id=idb pid=pb range=150
+		id=${!id:0:12} pid=${!pid}
+		gen=$(tr ' ' '\n' <"$TMP/gen.$c")
+		fails=$(sed -n 's/^eaddrnotavail=//p' <<<"$gen")
+		conns=$(sed -n 's/^connects=//p' <<<"$gen")
+		# truth: ss inside the container's namespace, and the generator's own counts
+		ss=$(nsenter -n -t "$pid" ss -Htan state time-wait dst 127.0.0.1:7000)
+		ports=$(awk '{ print $(NF - 1) }' <<<"$ss" | sort -u | wc -l)
+		ss=$(nsenter -n -t "$pid" ss -Htan state time-wait | wc -l)
+		echo "container $c ($id): ss $ss TIME_WAIT on $ports ports;" \
+			"tcpchurn $conns connects, $fails EADDRNOTAVAIL"
+		# (one test a line: in an && list only the last one can fail a bats test)
+		[ "$fails" -gt 0 ]
+		[ "$ss" -eq "$conns" ]
+		[ "$ports" -eq "$range" ]
+		# per namespace: the population equals ss inside it, named by the container's id,
+		# with the namespace's own range and tcp_tw_reuse
+		jq -e ".namespaces[] | select(.container == \"$id\") |
+			.time_wait == $ss and .ports_range == $range and .tcp_tw_reuse == 0" <<<"$line"
+		# its tuple, full: every port of its range in use, no headroom, its failures
+		jq -e ".tuples[] | select(.container == \"$id\" and .rport == 7000) |
+			.time_wait == $ss and .ports_in_use == $ports and .ports_range == $range and
+			.headroom_pct == 0 and .connect_eaddrnotavail_total == $fails" <<<"$line"
+		# the diagnosis names the container that ran out
+		jq -e ".diagnosis[] | select(startswith(\"$id: \") and
+			contains(\"out of ports\"))" <<<"$line"
+		# its processes' EADDRNOTAVAIL, under its id: its own generator's, not the other's
+		[ "$(jq -s "[.[] | .procs[]? | select(.container == \"$id\") |
+			.connect_eaddrnotavail] | add" "$TMP/out")" -eq "$fails" ]
+		# one series per (namespace, tuple): the same loopback tuple in both, told apart by
+		# the namespace's inode and the container, each with its own namespace's count
+		[ "$(prom_series "$TMP/tw.prom" kscope_tcpwait_tuple_time_wait "${tuple[@]}" \
+			netns="\"$(stat -L -c %i /proc/$pid/ns/net)\"" container="\"$id\"")" -eq "$ss" ]
+	done
 }
 
 @test "tcpwait --host-netns keeps to the host's namespace; --netns /proc/PID/ns/net to one container's" {
