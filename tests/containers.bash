@@ -134,7 +134,8 @@ ctr_need() {
 	local rt
 	for rt in ${KSCOPE_CONTAINERS_REQUIRED:-}; do
 		[[ " $CTR_RUNTIMES " == *" $rt "* ]] || {
-			echo "$rt must start (KSCOPE_CONTAINERS_REQUIRED) but did not: $CTR_WHY" >&2
+			echo "$rt must start (KSCOPE_CONTAINERS_REQUIRED) but did not:" \
+				"${CTR_WHY:-not tried (KSCOPE_CONTAINER_RUNTIMES)}" >&2
 			return 1
 		}
 	done

@@ -358,10 +358,12 @@ start() {
 		# with the namespace's own range and tcp_tw_reuse
 		jq -e ".namespaces[] | select(.container == \"$id\") |
 			.time_wait == $ss and .ports_range == $range and .tcp_tw_reuse == 0" <<<"$line"
-		# its tuple, full: every port of its range in use, no headroom, its failures
+		# its tuple, full: every port of its range in use, no headroom, full now (ETA 0),
+		# its failures
 		jq -e ".tuples[] | select(.container == \"$id\" and .rport == 7000) |
 			.time_wait == $ss and .ports_in_use == $ports and .ports_range == $range and
-			.headroom_pct == 0 and .connect_eaddrnotavail_total == $fails" <<<"$line"
+			.headroom_pct == 0 and .eta_s == 0 and
+			.connect_eaddrnotavail_total == $fails" <<<"$line"
 		# the diagnosis names the container that ran out
 		jq -e ".diagnosis[] | select(startswith(\"$id: \") and
 			contains(\"out of ports\"))" <<<"$line"
