@@ -364,7 +364,8 @@ static void decode_severity(const struct mce_input *in, struct mce_decoded *d)
 	/*
 	 * SDM "UCR Error Overwrite Rules": with OVER=1, UC=1, PCC=0 a reset is required when
 	 * AR is set (AR is sticky: a second error cannot clear it, and the processor context
-	 * cannot be trusted to continue).  Linux grades it "Action required with lost events".
+	 * cannot be trusted to continue).  Linux panics on it with S=1 ("Action required with lost
+	 * events"); with S=0 its table keeps it ("Non signaled machine check"): the SDM rules here.
 	 */
 	if (d->overflow && d->ar) {
 		d->severity = MCE_SEV_FATAL;

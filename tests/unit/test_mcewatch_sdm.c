@@ -28,7 +28,9 @@
  *   OVERWR   15.6.4 "UCR Error Overwrite Rules", Table 15-7 "Overwrite Rules for UC, CE, and
  *            UCR Errors": UCR after UCR keeps the first; "a system reset by system software is
  *            not required unless the AR flag or PCC flag is set for the UCR overflow case
- *            (OVER=1, VAL=1, UC=1, PCC=0)" (Linux: "Action required with lost events", PANIC).
+ *            (OVER=1, VAL=1, UC=1, PCC=0)" (Linux: "Action required with lost events", PANIC,
+ *            with S=1; with S=0 its table says "Non signaled machine check", KEEP: the SDM
+ *            rules here).
  *   REAL     quoted as-is in a public bug report (corrected-error storm: 0xcc59dec000041152).
  */
 #include <stdlib.h>
