@@ -6,7 +6,9 @@
 # tests/unit/test_*.c.  Nothing here needs editing when a tool is added.
 
 CLANG ?= clang
-BPFTOOL ?= bpftool
+# Debian installs bpftool in /usr/sbin, which is not on a user's PATH: make builds as a user too
+BPFTOOL_FOUND := $(firstword $(shell PATH="$$PATH:/usr/sbin:/sbin" command -v bpftool) bpftool)
+BPFTOOL ?= $(BPFTOOL_FOUND)
 LLVM_STRIP ?= llvm-strip
 CC ?= cc
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')

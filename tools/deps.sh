@@ -4,7 +4,7 @@
 #
 # Usage: tools/deps.sh [build|test]
 #   build  what building and running the tools needs (make, make demo): the compiler, libbpf,
-#          bpftool, libelf, and iproute2 for the demo's namespace
+#          bpftool, libelf, and iproute2 and procps (sysctl) for the demo's namespace
 #   test   that and what the tests and benchmarks need (make test, make bench, make soak):
 #          bats, the independent tools the tests compare with, the anchors the benchmarks
 #          measure against, the fleet tests' real components (Prometheus, node_exporter) and
@@ -13,8 +13,8 @@
 set -euo pipefail
 
 what=${1:-test}
-build=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc iproute2)
-test=(bats procps coreutils python3-jsonschema strace jq ethtool util-linux
+build=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev make gcc iproute2 procps)
+test=(bats coreutils python3-jsonschema strace jq ethtool util-linux
       libbpf-tools bpftrace
       prometheus prometheus-node-exporter mandoc lintian man-db curl python3-yaml
       podman runc docker.io busybox-static)
