@@ -150,7 +150,7 @@ fuzz: $(FUZZ_TARGETS)
 # Guest kernels under QEMU (tests/vm/): the static binaries and generators, booted and checked.
 # then kscope@.service under a real systemd: a cached Debian root with the .deb (tests/vm/systemd)
 vmtest: static generators deb
-	tests/vm/run $(VMTEST); s=$$?; tests/vm/systemd || s=1; exit $$s
+	tests/vm/run $(VMTEST); s=$$?; tests/vm/systemd || s=1; tests/vm/fresh || s=1; exit $$s
 
 PREFIX ?= /usr/local
 DESTDIR ?=
