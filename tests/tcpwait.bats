@@ -336,6 +336,35 @@ ss_time_wait() {
 	grep -E "^netns:$inum +127.0.0.1 +127.0.0.1:7112 +client +$truth " <<<"$table"
 }
 
+@test "with no options, a Kubernetes pod's namespace is the pod's, not the container with the lowest pid" {
+	local uid pod a b inum truth line
+	uid=$(cat /proc/sys/kernel/random/uuid)
+	# as the kubelet's systemd driver lays a pod out: the pod's slice, a scope per container
+	CG=$(cgroup_create "kubepods.slice")
+	pod=$(cgroup_create "kubepods.slice/kubepods-besteffort-pod${uid//-/_}.slice")
+	a=${pod#"$(cgroup2_root)/$CGROUP_TEST_TOP/"}/cri-containerd-
+	b=$(cgroup_create "$a$(printf 'b%063d' 2).scope")
+	a=$(cgroup_create "$a$(printf 'a%063d' 1).scope")
+	# the sandbox (lowest pid) and an application, both in the pod's network namespace
+	in_cgroup "$a" ip netns exec "$NS" sleep 60 &
+	wait_until "[ -n \"\$(cat '$a/cgroup.procs')\" ]" 10
+	in_cgroup "$b" ip netns exec "$NS" sleep 60 &
+	in_cgroup "$b" ip netns exec "$NS" "$GEN/tcpchurn" -n 80 -P 7113 >"$BATS_TEST_TMPDIR/churn"
+	tcp_settled ip netns exec "$NS"
+	inum=$(stat -L -c %i "/run/netns/$NS")
+	truth=$(ss_time_wait)
+	line=$("$TCPWAIT" -j 0.2 1 2>"$ERR" | head -1)
+	echo "$line" | jq -c '.namespaces[]'
+	[ "$truth" -eq "$(kv client_closes "$(cat "$BATS_TEST_TMPDIR/churn")")" ]
+	jq -e --argjson ns "$inum" --argjson n "$truth" --arg pod "pod:$uid" \
+		--arg path "/$CGROUP_TEST_TOP/kubepods.slice/kubepods-besteffort-pod${uid//-/_}.slice" \
+		--argjson id "$(stat -c %i "$pod")" '.namespaces[] | select(.netns == $ns) |
+		.container == $pod and .cgroup == $path and .cgroup_id == $id and .pid != null and
+		.time_wait == $n' <<<"$line"
+	jq -e --argjson ns "$inum" --arg pod "pod:$uid" '.tuples[] |
+		select(.netns == $ns and .rport == 7113) | .container == $pod' <<<"$line"
+}
+
 @test "-p and --rport select one client's connections out of two" {
 	ip netns exec "$NS" "$GEN/tcpchurn" -n 70 -P 7111 --pids --wait-start \
 		>"$BATS_TEST_TMPDIR/churn.out" &

@@ -94,7 +94,10 @@ static int iter_read(int fd, char **buf, size_t *cap, size_t *used)
 
 /*
  * The container a namespace belongs to, from the cgroup of a process in it.  The host's own
- * namespace is nobody's container, whatever cgroup tcpwait itself runs in.
+ * namespace is nobody's container, whatever cgroup tcpwait itself runs in.  A Kubernetes
+ * pod's containers share one namespace: it is the pod's (its own cgroup), whichever of them
+ * (the sandbox's pause, an application) holds the lowest pid, so the name does not change
+ * when pids wrap or a container restarts.
  */
 static void ns_name(struct tw_ns *ns)
 {
@@ -106,10 +109,12 @@ static void ns_name(struct tw_ns *ns)
 	if (!ns->pid || ns->inum == netns_self_inum() ||
 	    !cgroup_path_of_pid(ns->pid, path, sizeof(path)) || !cgroup_parse_container(path, &c))
 		return;
-	if (c.id[0])
-		snprintf(ns->container, sizeof(ns->container), "%.12s", c.id);
-	else
+	if (c.pod_uid[0]) {
 		snprintf(ns->container, sizeof(ns->container), "pod:%s", c.pod_uid);
+		path[c.pod_path_len] = '\0';
+	} else {
+		snprintf(ns->container, sizeof(ns->container), "%.12s", c.id);
+	}
 	if (cgroup_root()) {
 		snprintf(full, sizeof(full), "%s%s", cgroup_root(), path);
 		ns->cgroup_id = cgroup_id_of_path(full);

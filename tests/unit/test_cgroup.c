@@ -58,6 +58,16 @@ int main(void)
 		if (!check(ok, "%s", v->what))
 			printf("#   path %s\n#   got found=%d id='%s' runtime='%s' pod='%s'\n",
 			       v->path, found, c.id, c.runtime, c.pod_uid);
+		if (!v->pod[0])
+			continue;
+		/* the path cut at pod_path_len is the pod's own cgroup: the pod, no container */
+		char pod[512];
+		struct container p;
+
+		snprintf(pod, sizeof(pod), "%.*s", (int)c.pod_path_len, v->path);
+		check(cgroup_parse_container(pod, &p) && !p.id[0] && !strcmp(p.pod_uid, v->pod) &&
+			      (v->path[c.pod_path_len] == '/' || !v->path[c.pod_path_len]),
+		      "%s: the pod's own cgroup is %s", v->what, pod);
 	}
 	return check_done();
 }

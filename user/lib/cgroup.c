@@ -541,8 +541,10 @@ bool cgroup_parse_container(const char *path, struct container *c)
 		if (len) {
 			char uid[40];
 
-			if (parse_pod_uid(comp, len, uid, sizeof(uid)))
+			if (parse_pod_uid(comp, len, uid, sizeof(uid))) {
 				memcpy(c->pod_uid, uid, sizeof(uid));
+				c->pod_path_len = comp + len - path;
+			}
 			/* the innermost container wins (a pod's container below the pod) */
 			if (parse_container_comp(comp, len, parent, parent_len, c))
 				found = true;

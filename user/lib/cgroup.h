@@ -12,9 +12,10 @@
 #include <linux/types.h>
 
 struct container {
-	char id[65];	  /* full container id, "" when the path names none */
-	char runtime[12]; /* "docker", "containerd", "crio", "podman", "" */
-	char pod_uid[40]; /* Kubernetes pod uid with dashes, "" when not in a pod */
+	char id[65];	     /* full container id, "" when the path names none */
+	char runtime[12];    /* "docker", "containerd", "crio", "podman", "" */
+	char pod_uid[40];    /* Kubernetes pod uid with dashes, "" when not in a pod */
+	size_t pod_path_len; /* the path's length up to the pod's own cgroup; 0: not in a pod */
 };
 
 /* Mount point of the cgroup v2 hierarchy (/sys/fs/cgroup or /sys/fs/cgroup/unified), or NULL. */
