@@ -491,3 +491,49 @@ ne_metrics() {
 		awk -v t0="$t0" -v now="$now" '{ exit !($2 >= t0 && $2 <= now + 1) }' <<<"$output"
 	done
 }
+
+@test "docs/fleet.md's staleness alerts fire for a file that stopped updating, not for a fresh one" {
+	# the rules as the page prints them, evaluated by Prometheus' own rule engine
+	# (promtool test rules) over a file written every 15 s that stops after a minute and
+	# one that goes on
+	all=$(grep -m1 '^time() - {__name__=~"kscope_' "$KSCOPE_ROOT/docs/fleet.md")
+	one=$(grep -m1 '^time() - kscope_tcpwait_last_update_timestamp_seconds' \
+		"$KSCOPE_ROOT/docs/fleet.md")
+	[ -n "$all" ] && [ -n "$one" ]
+	cd "$BATS_TEST_TMPDIR"
+	cat >rules.yml <<-EOF
+	groups:
+	  - name: kscope
+	    rules:
+	      - alert: KscopeFileStale
+	        expr: '$all'
+	      - alert: KscopeTcpwaitStale
+	        expr: '$one'
+	EOF
+	cat >test.yml <<-'EOF'
+	rule_files: [rules.yml]
+	evaluation_interval: 15s
+	tests:
+	  - interval: 15s
+	    input_series:
+	      - series: 'kscope_tcpwait_last_update_timestamp_seconds{instance="host1",scope="all"}'
+	        values: '0+15x4 60+0x12'
+	      - series: 'kscope_fadvtop_last_update_timestamp_seconds{instance="host1"}'
+	        values: '0+15x16'
+	    alert_rule_test:
+	      - eval_time: 2m
+	        alertname: KscopeFileStale
+	        exp_alerts: []
+	      - eval_time: 3m
+	        alertname: KscopeFileStale
+	        exp_alerts:
+	          - exp_labels: {instance: host1, scope: all}
+	      - eval_time: 3m
+	        alertname: KscopeTcpwaitStale
+	        exp_alerts:
+	          - exp_labels: {instance: host1, scope: all}
+	EOF
+	run promtool test rules test.yml
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
