@@ -1,11 +1,12 @@
 #!/usr/bin/env bats
 # One JSON contract for the five tools (docs/json.md).  Each tool's real output, in every mode
-# that prints JSON (intervals, the summary, event streams, netcheck's audit, mcewatch's
-# decoder), is checked against docs/json.schema.json by Debian's python3-jsonschema, so the next
-# field that drifts fails here.  Beyond the schema, against truth from outside the tools:
-# every ts lies between the wall-clock times read just before the tool started and just after
-# it ended (events the kernel timestamped included), and the rows and events of the workload
-# name the cgroup the test made, by its path and its inode number (the cgroup id).
+# that prints JSON (intervals by process and by container (-C), the summary, event streams,
+# netcheck's audit, mcewatch's decoder; mcewatch's machine checks in tests/vmtest.bats), is
+# checked against docs/json.schema.json by Debian's python3-jsonschema, so the next field that
+# drifts fails here.  Beyond the schema, against truth from outside the tools: every ts lies
+# between the wall-clock times read just before the tool started and just after it ended
+# (events the kernel timestamped included), and the rows and events of the workload name the
+# cgroup the test made, by its path and its inode number (the cgroup id).
 
 load lib
 
@@ -93,7 +94,7 @@ names_cgroup() {
 		{ echo "no row names cgroup $CGREL ($CGID)" >&2; return 1; }
 }
 
-@test "tcpwait: intervals, summary and state events follow the contract" {
+@test "tcpwait: intervals (per process, -C, -L), summary and state events follow the contract" {
 	cd "$KSCOPE_ROOT"
 	OUT=$TMP/tcpwait.json
 	tool_start "$OUT" "$BUILD/tcpwait" -j 0.5
@@ -109,9 +110,18 @@ names_cgroup() {
 	tool_stop
 	check_contract tcpwait state summary
 	names_cgroup
+
+	# rows by container (-C, folded per cgroup) and the lifetime histogram (-L)
+	OUT=$TMP/tcpwait-C.json
+	tool_start "$OUT" "$BUILD/tcpwait" -C -L -j 0.5
+	until_line ".event == \"interval\" and any(.procs[]; .cgroup_id == $CGID)" \
+		"$GEN/tcpchurn" -n 20
+	tool_stop
+	check_contract tcpwait interval summary
+	names_cgroup
 }
 
-@test "forklat: intervals, summary and fork events follow the contract" {
+@test "forklat: intervals (per process, -C), summary and fork events follow the contract" {
 	cd "$KSCOPE_ROOT"
 	OUT=$TMP/forklat.json
 	tool_start "$OUT" "$BUILD/forklat" -j 0.5
@@ -127,9 +137,17 @@ names_cgroup() {
 	tool_stop
 	check_contract forklat fork summary
 	names_cgroup
+
+	OUT=$TMP/forklat-C.json
+	tool_start "$OUT" "$BUILD/forklat" -C -j 0.5
+	until_line ".event == \"interval\" and any(.procs[]; .cgroup_id == $CGID)" \
+		"$GEN/forkgen" --forks 3
+	tool_stop
+	check_contract forklat interval summary
+	names_cgroup
 }
 
-@test "fadvtop: intervals, summary and call events follow the contract" {
+@test "fadvtop: intervals (per process, -C, -H), summary and call events follow the contract" {
 	cd "$KSCOPE_ROOT"
 	OUT=$TMP/fadvtop.json
 	tool_start "$OUT" "$BUILD/fadvtop" -j 0.5
@@ -144,6 +162,14 @@ names_cgroup() {
 	until_line ".event == \"call\" and .cgroup_id == $CGID" "$GEN/fadvgen" -n 5 -f "$TMP/file"
 	tool_stop
 	check_contract fadvtop call summary
+	names_cgroup
+
+	OUT=$TMP/fadvtop-C.json
+	tool_start "$OUT" "$BUILD/fadvtop" -C -H -j 0.5
+	until_line ".event == \"interval\" and any(.rows[]; .cgroup_id == $CGID)" \
+		"$GEN/fadvgen" -n 50 -f "$TMP/file"
+	tool_stop
+	check_contract fadvtop interval summary
 	names_cgroup
 }
 
