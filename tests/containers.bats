@@ -126,7 +126,7 @@ start() {
 	[ "$(resolved -c "${a:0:16}")" = "$want" ]
 }
 
-@test "-C with no cgroup v2 mount in sight says once that containers cannot be named" {
+@test "-C with no cgroup v2 mount in sight says once that containers cannot be named, in each tool with -C" {
 	local root
 	root=$(cgroup2_root)
 	[ -n "$root" ] || skip "no cgroup v2 hierarchy"
@@ -142,6 +142,14 @@ start() {
 	# rows carry the cgroup id, and no container
 	grep '^{' <<<"$output" | jq -se '[.[] | .procs[]?] | length > 0 and
 		all(.[]; .container == null and .cgroup == null and .cgroup_id > 0)'
+	# the other tools with -C say it the same way, once
+	local tool
+	for tool in fadvtop tcpwait; do
+		run unshare -m --propagation private sh -c "umount -l '$root' || exit 9
+			exec '$BUILD/$tool' -C -j 0.1 2"
+		[ "$status" -eq 0 ]
+		[ "$(grep -c "^$tool: note: no cgroup v2 hierarchy is mounted here" <<<"$output")" -eq 1 ]
+	done
 }
 
 @test "-C with a cgroup removed before the tool read it: one note, its rows under its id with container null, forkgen's forks" {
