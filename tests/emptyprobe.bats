@@ -46,6 +46,25 @@ probe_start() {
 	done
 }
 
+@test "-m: each program reads the clock and adds it to one array element, inlined lookup" {
+	probe_start -m syscalls:sys_enter_getpid syscalls:sys_exit_getpid
+	for id in $PROBE_IDS; do
+		run bpftool prog dump xlated id "$id"
+		[ "$status" -eq 0 ]
+		echo "$output"
+		[ "$(grep -c 'call' <<<"$output")" -eq 1 ]
+		[ "$(grep -c 'call bpf_ktime_get_ns' <<<"$output")" -eq 1 ]
+		[ "$(grep -c 'lock \*(u64 \*)(r0 +0) += r6' <<<"$output")" -eq 1 ]
+	done
+	# the kernel's own value of the map: the getpid calls made since added their clock reads
+	map=$(bpftool prog show id "${PROBE_IDS%%$'\n'*}" -j | jq '.map_ids[0]')
+	before=$(bpftool map lookup id "$map" key 0 0 0 0 -j | jq '.value | map(ltrimstr("0x")) | reverse | join("")')
+	python3 -c 'import os; [os.getpid() for _ in range(10)]'
+	after=$(bpftool map lookup id "$map" key 0 0 0 0 -j | jq '.value | map(ltrimstr("0x")) | reverse | join("")')
+	echo "sum before $before after $after"
+	[ "$after" != "$before" ]
+}
+
 @test "exit: detaches on SIGINT, leaves no program behind" {
 	probe_start -k syscalls:sys_enter_getpid
 	kill -INT "$PROBE_PID"

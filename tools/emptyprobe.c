@@ -9,6 +9,9 @@
  * -r: a raw tracepoint program (BPF_RAW_TRACEPOINT_OPEN), the hook of raw_tp/tp_btf programs.
  * -k: each program reads the clock (bpf_ktime_get_ns) and nothing else: on entry and exit
  * of a call, the least any tool that times the call must pay.
+ * -m: each program reads the clock and adds it to one element of an array map (an atomic add,
+ * the array shared by all the programs): with -k's clock read, the least any tool that keeps a
+ * figure per event must pay (a map lookup the verifier inlines, one atomic instruction).
  *
  * One program per tracepoint, named "emptyprobe", so BPF stats give each hook its own
  * run_cnt.  It prints "prog_id=N tracepoint=CAT:NAME" per program, then "ready", and stays
@@ -49,11 +52,12 @@ static char verifier_log[4096];
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: emptyprobe [-r] [-k] [-d SECONDS] CATEGORY:NAME...\n"
+	fprintf(f, "Usage: emptyprobe [-r] [-k] [-m] [-d SECONDS] CATEGORY:NAME...\n"
 		   "Attach an empty BPF program (named emptyprobe) to each tracepoint until\n"
 		   "SIGINT/SIGTERM or SECONDS; print prog_id=N tracepoint=CAT:NAME, then ready.\n"
 		   "  -r, --raw       raw tracepoint programs instead of perf tracepoint ones\n"
 		   "  -k, --clock     each program reads the clock (bpf_ktime_get_ns), no more\n"
+		   "  -m, --map       each program reads the clock and adds it to an array map\n"
 		   "  -d SECONDS      detach and exit after SECONDS\n"
 		   "  -h              this text\n");
 }
@@ -63,11 +67,46 @@ static long sys_bpf(int cmd, union bpf_attr *attr)
 	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
 }
 
-static int prog_load(enum bpf_prog_type type, bool clock)
+/* an array of one u64, the -m programs' sum of clock reads */
+static int map_create(void)
 {
-	/* [bpf_ktime_get_ns();] r0 = 0; exit */
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = sizeof(__u32);
+	attr.value_size = sizeof(__u64);
+	attr.max_entries = 1;
+	strncpy(attr.map_name, "emptyprobe", sizeof(attr.map_name) - 1);
+	return sys_bpf(BPF_MAP_CREATE, &attr);
+}
+
+/* map_fd < 0: [bpf_ktime_get_ns();] r0 = 0; exit.  Otherwise the clock, added to map[0]. */
+static int prog_load(enum bpf_prog_type type, bool clock, int map_fd)
+{
 	struct bpf_insn insns[] = {
 		{.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_ktime_get_ns},
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
+	};
+	/* r6 = clock; key = 0; r0 = lookup(map, &key); if (r0) lock *(u64 *)r0 += r6 */
+	struct bpf_insn map_insns[] = {
+		{.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_ktime_get_ns},
+		{.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_6, .src_reg = BPF_REG_0},
+		{.code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = BPF_REG_10, .off = -4, .imm = 0},
+		{.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10},
+		{.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -4},
+		{.code = BPF_LD | BPF_DW | BPF_IMM,
+		 .dst_reg = BPF_REG_1,
+		 .src_reg = BPF_PSEUDO_MAP_FD,
+		 .imm = map_fd},
+		{0},
+		{.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem},
+		{.code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = BPF_REG_0, .off = 1, .imm = 0},
+		{.code = BPF_STX | BPF_ATOMIC | BPF_DW,
+		 .dst_reg = BPF_REG_0,
+		 .src_reg = BPF_REG_6,
+		 .imm = BPF_ADD},
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
 		{.code = BPF_JMP | BPF_EXIT},
 	};
@@ -77,8 +116,13 @@ static int prog_load(enum bpf_prog_type type, bool clock)
 
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = type;
-	attr.insns = (__u64)(unsigned long)(insns + skip);
-	attr.insn_cnt = sizeof(insns) / sizeof(insns[0]) - skip;
+	if (map_fd >= 0) {
+		attr.insns = (__u64)(unsigned long)map_insns;
+		attr.insn_cnt = sizeof(map_insns) / sizeof(map_insns[0]);
+	} else {
+		attr.insns = (__u64)(unsigned long)(insns + skip);
+		attr.insn_cnt = sizeof(insns) / sizeof(insns[0]) - skip;
+	}
 	attr.license = (__u64)(unsigned long)"GPL";
 	attr.log_buf = (__u64)(unsigned long)verifier_log;
 	attr.log_size = sizeof(verifier_log);
@@ -205,8 +249,8 @@ int main(int argc, char **argv)
 	struct timespec timeout = {};
 	const char *root = NULL;
 	double duration = 0;
-	bool raw = false, clock = false;
-	int i, n = 0, ret = 1;
+	bool raw = false, clock = false, map = false;
+	int i, n = 0, ret = 1, map_fd = -1;
 	sigset_t set;
 	char *end;
 
@@ -219,6 +263,8 @@ int main(int argc, char **argv)
 			raw = true;
 		} else if (!strcmp(argv[i], "-k") || !strcmp(argv[i], "--clock")) {
 			clock = true;
+		} else if (!strcmp(argv[i], "-m") || !strcmp(argv[i], "--map")) {
+			map = true;
 		} else if (!strcmp(argv[i], "-d") && i + 1 < argc) {
 			duration = strtod(argv[++i], &end);
 			if (*end || end == argv[i] || !(duration > 0)) {
@@ -263,12 +309,20 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (map) {
+		map_fd = map_create();
+		if (map_fd < 0) {
+			fprintf(stderr, "emptyprobe: cannot create a BPF map (%s)%s\n",
+				strerror(errno), errno == EPERM ? "; run as root" : "");
+			goto cleanup;
+		}
+	}
 	for (i = 0; i < n; i++) {
 		enum bpf_prog_type type =
 			raw ? BPF_PROG_TYPE_RAW_TRACEPOINT : BPF_PROG_TYPE_TRACEPOINT;
 		struct probe *p = &probes[i];
 
-		p->prog_fd = prog_load(type, clock);
+		p->prog_fd = prog_load(type, clock, map_fd);
 		if (p->prog_fd < 0) {
 			int err = errno;
 
@@ -302,5 +356,7 @@ cleanup:
 		if (probes[i].prog_fd >= 0)
 			close(probes[i].prog_fd);
 	}
+	if (map_fd >= 0)
+		close(map_fd);
 	return ret;
 }
