@@ -45,6 +45,10 @@
 #   --progs name:PREFIX  those whose name starts with PREFIX (tools whose programs outlive
 #                   or live outside the started process)
 #   --min-progs N   wait until at least N programs are loaded (default 1)
+#   --count REGEX   only the programs whose name matches REGEX (grep -E) count in the bpf
+#                   figures: those on the workload's own hooks, when the tool also hooks what
+#                   the rest of the host does (every process's clone and exec: cold runs the
+#                   workload does not cause, which would be divided by the workload's units)
 #   --timeout S     seconds to wait for it to attach (default 30; bpftrace compiles slowly)
 # It is ready once its program count has stayed the same for BENCH_SETTLE_MS (default 500)
 # and --ready matched.  After the workload its programs' stats are read, then it gets SIGINT
@@ -82,7 +86,7 @@ BENCH_EXIT_HOOKS=()
 
 # per configuration, indexed like BENCH_CONFS
 BENCH_CONFS=()
-declare -A BENCH_CMD BENCH_READY BENCH_PROGS BENCH_MINPROGS BENCH_TIMEOUT BENCH_BROKEN
+declare -A BENCH_CMD BENCH_READY BENCH_PROGS BENCH_MINPROGS BENCH_TIMEOUT BENCH_BROKEN BENCH_COUNT
 # per configuration, one entry per round (space-separated)
 declare -A BENCH_WALLS BENCH_CPUS BENCH_UNITS_SEEN BENCH_RUNTIME BENCH_RUNCNT BENCH_MISSES
 
@@ -162,12 +166,14 @@ bench_config() {
 	BENCH_MINPROGS[$name]=1
 	BENCH_TIMEOUT[$name]=30
 	BENCH_BROKEN[$name]=
+	BENCH_COUNT[$name]=
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--ready) BENCH_READY[$name]=$2; shift 2 ;;
 		--progs) BENCH_PROGS[$name]=$2; shift 2 ;;
 		--min-progs) BENCH_MINPROGS[$name]=$2; shift 2 ;;
 		--timeout) BENCH_TIMEOUT[$name]=$2; shift 2 ;;
+		--count) BENCH_COUNT[$name]=$2; shift 2 ;;
 		--) shift; break ;;
 		*) bench_die "bench_config $name: unknown option $1" ;;
 		esac
@@ -206,6 +212,16 @@ bench_prog_stats() {
 		rm=$((rm + ${v:-0}))
 	done
 	echo "$rt $rc $rm"
+}
+
+# bench_prog_named REGEX IDS...: the ids whose program name matches REGEX, one per line
+bench_prog_named() {
+	local re=$1 id name
+	shift
+	for id in "$@"; do
+		name=$(bpftool prog show id "$id" -j 2>/dev/null | jq -r .name)
+		grep -qE -- "$re" <<<"$name" && echo "$id"
+	done
 }
 
 # bench_prog_detail IDS...: "name runs ns/run misses" per program, for BENCH_VERBOSE
@@ -282,10 +298,16 @@ bench_sum() {
 
 # one run of one configuration
 bench_run_one() {
-	local name=$1 workload=$2 ids=() t0 t1 stats left
+	local name=$1 workload=$2 ids=() counted=() t0 t1 stats left
 	if [ -n "${BENCH_CMD[$name]}" ]; then
 		bench_tracer_start "$name" || return 1
 		mapfile -t ids < <(bench_prog_ids "$name" "$BENCH_TRACER_PID")
+		counted=("${ids[@]}")
+		if [ -n "${BENCH_COUNT[$name]}" ]; then
+			mapfile -t counted < <(bench_prog_named "${BENCH_COUNT[$name]}" "${ids[@]}")
+			[ ${#counted[@]} -gt 0 ] ||
+				bench_die "$name: no program matches --count ${BENCH_COUNT[$name]}"
+		fi
 	fi
 	# shellcheck disable=SC2034 # for the workload function
 	BENCH_CONFIG=$name
@@ -306,12 +328,12 @@ bench_run_one() {
 	[ -n "$BENCH_CPU_NS" ] && BENCH_CPUS[$name]+="$BENCH_CPU_NS "
 	if [ ${#ids[@]} -gt 0 ]; then
 		# the programs of this run were loaded for it: their counters are this run's
-		read -r -a stats < <(bench_prog_stats "${ids[@]}")
+		read -r -a stats < <(bench_prog_stats "${counted[@]}")
 		BENCH_RUNTIME[$name]+="${stats[0]} "
 		BENCH_RUNCNT[$name]+="${stats[1]} "
 		BENCH_MISSES[$name]+="${stats[2]} "
 		if [ "${BENCH_VERBOSE:-0}" = 1 ]; then
-			bench_prog_detail "${ids[@]}" | while read -r line; do
+			bench_prog_detail "${counted[@]}" | while read -r line; do
 				bench_log "  $name program $line"
 			done
 		fi
