@@ -40,9 +40,25 @@ tool_stop() {
 	TOOL_PID=
 }
 
+# the lines of $OUT written whole: an object larger than stdio's buffer goes out in more than
+# one write, and a line read between two is cut (with -n 100000 and 64 rows, a check-asan run
+# read one, and jq failed on it)
+out_whole() {
+	local all
+	# one read of the file; the "." keeps the newline its last line ends with, if it does
+	all=$(
+		cat "$OUT"
+		echo .
+	)
+	all=${all%.}
+	[[ $all == *$'\n'* ]] || return 0
+	[[ $all == *$'\n' ]] || all=${all%$'\n'*}$'\n'
+	printf '%s' "$all"
+}
+
 # the last interval object (not the summary)
 last_interval() {
-	grep '"time_wait":' "$OUT" | grep -v '"event":"summary"' | tail -1
+	out_whole | grep '"time_wait":' | grep -v '"event":"summary"' | tail -1
 }
 
 # wait until the namespace's connections have settled (every generator in it has exited), then
@@ -50,9 +66,9 @@ last_interval() {
 next_interval() {
 	local n
 	tcp_settled ip netns exec "$NS" || return 1
-	n=$(grep -c '"tuples"' "$OUT")
+	n=$(out_whole | grep -c '"tuples"' || true)
 	for _ in $(seq 50); do
-		[ "$(grep -c '"tuples"' "$OUT")" -gt "$n" ] && return 0
+		[ "$(out_whole | grep -c '"tuples"')" -gt "$n" ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -405,9 +421,9 @@ ss_time_wait() {
 	# settled: an interval after the churn in which nothing opened (one that ended before the
 	# churn began says nothing: it must be newer than the lines there were when it ended)
 	local n
-	n=$(grep -c '"tuples"' "$OUT" || true)
+	n=$(out_whole | grep -c '"tuples"' || true)
 	for _ in $(seq 100); do
-		[ "$(grep -c '"tuples"' "$OUT")" -gt "$n" ] &&
+		[ "$(out_whole | grep -c '"tuples"')" -gt "$n" ] &&
 			last_interval | jq -e '.opens == 0' >/dev/null && break
 		sleep 0.2
 	done
