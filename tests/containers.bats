@@ -336,10 +336,11 @@ start() {
 	local n
 	n=$(grep -c '^{' "$TMP/out")
 	for _ in $(seq 100); do [ "$(grep -c '^{' "$TMP/out")" -ge $((n + 2)) ] && break; sleep 0.1; done
-	line=$(grep '"namespaces"' "$TMP/out" | tail -1)
 	kill -INT "$TOOL_PID"
 	wait "$TOOL_PID"
 	TOOL_PID=
+	# once it has ended: a line larger than stdio's buffer is written in pieces
+	line=$(grep '"namespaces"' "$TMP/out" | tail -1)
 	prom_fresh "$TMP/tw.prom"
 	grep '^kscope_tcpwait_tuple_time_wait{' "$TMP/tw.prom"
 	# (a series by its labels, in any order: the file may add others, such as the scope)
