@@ -83,13 +83,19 @@ if [ -n "$hardirqs" ]; then
 else
 	bench_log "bcc's hardirqs is missing (Debian package libbpf-tools): left out"
 fi
-# two emptyprobe processes, one per hook kind; the wrapper forwards SIGINT/SIGTERM to both
-# shellcheck disable=SC2016 # expanded by the inner shell
-bench_config emptyprobe --ready 'ready' --progs name:emptyprobe --min-progs 13 -- bash -c '
-	"$0" "${@:1:6}" & a=$!
-	"$0" -r "${@:7}" & b=$!
+# two emptyprobe processes, one per hook kind; the wrapper forwards SIGINT/SIGTERM to both.
+# empty_map: each program reads the clock and adds it to a map (emptyprobe -m), the floor of
+# a tool that times what it counts on these hooks
+for anchor in emptyprobe:"" empty_map:-m; do
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	bench_config "${anchor%%:*}" --ready 'ready' --progs name:emptyprobe --min-progs 13 -- \
+		bash -c '
+	f=$1; shift
+	"$0" $f "${@:1:6}" & a=$!
+	"$0" $f -r "${@:7}" & b=$!
 	trap "kill -INT $a $b" INT TERM
-	wait; wait' "$BENCH_GEN/emptyprobe" "${EPOLL_TPS[@]}" "${RAW_TPS[@]}"
+	wait; wait' "$BENCH_GEN/emptyprobe" "${anchor#*:}" "${EPOLL_TPS[@]}" "${RAW_TPS[@]}"
+done
 bench_anchor emptyprobe
 
 bench_run requests
