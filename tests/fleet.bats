@@ -88,6 +88,7 @@ tcpwait_start() {
 	TOOL_PID=$!
 	track "$TOOL_PID"
 	wait_for_file "$DIR/tcpwait.prom" 10
+	bpf_mark
 }
 
 ss_time_wait() {

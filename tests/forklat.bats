@@ -49,6 +49,7 @@ wait_tracing() {
 		echo "forklat did not start: $(cat "$1")" >&2
 		return 1
 	}
+	bpf_mark
 }
 
 # within GOT WANT PCT: |GOT - WANT| <= PCT% of WANT

@@ -228,6 +228,7 @@ wait_attached() {
 		kill -0 "$pid" 2>/dev/null || break
 		now="$(prog_ids_of "$pid" | wc -l) $(link_fds "$pid")"
 		if [ "${now#0 }" = "$now" ] && [ "${now% 0}" = "$now" ] && [ "$now" = "$seen" ]; then
+			bpf_mark
 			return 0
 		fi
 		seen=$now
@@ -358,16 +359,70 @@ no_bpf_calls() {
 	! grep -q 'bpf(' "$log"
 }
 
+# A tool's programs do not always run when their tracepoint fires, and the kernel does not
+# always count it as missed: on this 6.18 kernel, tcpwait counted 9998 of 10000 TIME_WAIT
+# entries with 0 missed while nothing else loaded or unloaded a BPF program (load average ~5),
+# streamed 12 of 100002 state changes fewer than tracefs recorded, and lost bursts while other
+# processes attached and detached programs: 9 and 18 of 10000 with an empty raw tracepoint
+# program attached and detached every 0.5 s on sock:inet_sock_set_state, 15 of 700 beside a
+# parallel suite.  Idle, the counts are exact (docs/testing.md, "Known shortfalls").  So a test
+# allows a small shortfall, printed, and a burst only when others loaded programs meanwhile:
+# program ids are handed out in order, so a throwaway program's id says how many were loaded
+# since the mark.
+
+# bpf_next_prog_id: load and drop an empty program (perf-event, on a tracepoint no tool uses)
+# and print the id the kernel gave it
+bpf_next_prog_id() {
+	"$GEN/emptyprobe" -d 0.001 oom:mark_victim 2>/dev/null | sed -n 's/^prog_id=\([0-9]*\).*/\1/p'
+}
+
+# bpf_mark: from now on, programs loaded by anyone else count as others' (wait_attached calls
+# it once the tool under test is attached).  The file holds the mark's id and how many
+# throwaway programs the checks have loaded since.
+bpf_mark() {
+	echo "$(bpf_next_prog_id) 0" >"$(bpf_mark_file)"
+}
+bpf_mark_file() {
+	echo "${BATS_TEST_TMPDIR:-${BATS_FILE_TMPDIR:-/tmp}}/bpf_mark.$$"
+}
+
+# uncounted_allow WANT: sets OTHERS_LOADED (programs others loaded since bpf_mark, 0 when none
+# or no mark) and UNCOUNTED_ALLOWED: 0.1% of WANT and 2 more when no one else loaded a
+# program, else a burst of up to 5%
+uncounted_allow() {
+	local mark own now
+	OTHERS_LOADED=0
+	UNCOUNTED_ALLOWED=$(($1 / 1000 + 2))
+	read -r mark own <"$(bpf_mark_file)" 2>/dev/null || return 0
+	now=$(bpf_next_prog_id)
+	[ -n "$mark" ] && [ -n "$now" ] || return 0
+	own=$((own + 1))
+	echo "$mark $own" >"$(bpf_mark_file)"
+	OTHERS_LOADED=$((now - mark - own))
+	[ "$OTHERS_LOADED" -gt 0 ] || OTHERS_LOADED=0
+	[ "$OTHERS_LOADED" -eq 0 ] || UNCOUNTED_ALLOWED=$(($1 / 20))
+}
+
 # counted GOT WANT MISSED: the tool's count equals the truth, or falls short by no more than
 # the runs of its programs that the kernel skipped and the tool reported (recursion_misses: a
-# softirq interrupting one of its programs on the same CPU; DESIGN.md).  Never above the truth.
+# softirq interrupting one of its programs on the same CPU; DESIGN.md) and what
+# uncounted_allow grants (printed).  Never above the truth.
 counted() {
 	local got=$1 want=$2 missed=${3:-0}
 	if [ "$got" -eq "$want" ] || { [ "$got" -lt "$want" ] && [ $((got + missed)) -ge "$want" ]; }; then
 		[ "$got" -eq "$want" ] || echo "note: $got of $want, $missed runs reported missed"
 		return 0
 	fi
-	echo "counted $got, truth $want, reported missed $missed"
+	if [ "$got" -lt "$want" ]; then
+		uncounted_allow "$want"
+		if [ $((got + missed + UNCOUNTED_ALLOWED)) -ge "$want" ]; then
+			echo "note: $got of $want, $missed runs reported missed, $((want - got - missed))" \
+				"uncounted ($OTHERS_LOADED BPF programs loaded by others meanwhile)"
+			return 0
+		fi
+	fi
+	echo "counted $got, truth $want, reported missed $missed;" \
+		"${OTHERS_LOADED:-0} programs loaded by others meanwhile"
 	return 1
 }
 
