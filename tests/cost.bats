@@ -91,7 +91,8 @@ bpftool_sum() {
 	echo "$note ($threads threads, $(((t1 - t0) / 1000000)) ms from start to exit)"
 	cpu=$(sed -n 's/.* \([0-9.]*\) s \(CPU \)\{0,1\}in user space (\([0-9.]*\)%.*/\1/p' <<<"$note")
 	share=$(sed -n 's/.* \([0-9.]*\) s \(CPU \)\{0,1\}in user space (\([0-9.]*\)%.*/\3/p' <<<"$note")
-	[ -n "$cpu" ] && [ -n "$share" ]
+	[ -n "$cpu" ]
+	[ -n "$share" ]
 	# at most one CPU per thread; and at least the CPU seconds over the test's own, longer
 	# window (rounding of the note's figures aside)
 	awk -v s="$share" -v n="$threads" -v c="$cpu" -v w="$(((t1 - t0)))" 'BEGIN {

@@ -186,7 +186,8 @@ check_row() {
 	e1=${lines[0]} e2=${lines[1]}
 	echo "mincore: $pages cached, dropped $d1 then $d2; fadvtop: $e1 then $e2" >&2
 	# within 2% of what mincore saw leave the cache
-	[ $((e1 * 100)) -ge $((d1 * 98)) ] && [ $((e1 * 100)) -le $((d1 * 102)) ]
+	[ $((e1 * 100)) -ge $((d1 * 98)) ]
+	[ $((e1 * 100)) -le $((d1 * 102)) ]
 	[ $((e2 * 100)) -le $((pages * 2)) ]
 	jq -e "select(.event == \"summary\") | .rows[] | select(.pid == $pid) |
 		.pages_dropped == $((e1 + e2)) and .by_advice.dontneed == 2" "$TMP/out"
@@ -303,7 +304,8 @@ check_row() {
 	echo "generator: $n processes, $want calls"
 	jq -c 'select(.event == "summary") | {calls, unattributed, rows: ([.rows[].calls] | add)}' \
 		"$TMP/out"
-	[ "$n" -eq 300 ] && [ "$want" -eq 1200 ]
+	[ "$n" -eq 300 ]
+	[ "$want" -eq 1200 ]
 	# the summary: every call, and the rows plus what no row holds add up to it
 	jq -e --argjson w "$want" 'select(.event == "summary") | .calls == $w and
 		.unattributed.calls > 0 and ([.rows[].calls] | add // 0) + .unattributed.calls == $w' \

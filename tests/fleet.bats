@@ -500,7 +500,8 @@ ne_metrics() {
 	all=$(grep -m1 '^time() - {__name__=~"kscope_' "$KSCOPE_ROOT/docs/fleet.md")
 	one=$(grep -m1 '^time() - kscope_tcpwait_last_update_timestamp_seconds' \
 		"$KSCOPE_ROOT/docs/fleet.md")
-	[ -n "$all" ] && [ -n "$one" ]
+	[ -n "$all" ]
+	[ -n "$one" ]
 	cd "$BATS_TEST_TMPDIR"
 	cat >rules.yml <<-EOF
 	groups:

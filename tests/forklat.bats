@@ -186,7 +186,8 @@ gen_traced() {
 	within "$(jq 'last.rss_bytes' <<<"$BIG_ROWS")" "$(kib "$BIG_DIR/status" VmRSS)" 5
 	within "$(jq 'last.pgtables_bytes' <<<"$BIG_ROWS")" "$(kib "$BIG_DIR/status" VmPTE)" 10
 	vmas=$(jq 'last.vmas' <<<"$BIG_ROWS")
-	[ "$vmas" -ge 5 ] && [ "$vmas" -le 200 ]
+	[ "$vmas" -ge 5 ]
+	[ "$vmas" -le 200 ]
 }
 
 @test "THP parent: counts exact, RSS and page tables match /proc as for 4 KiB pages" {

@@ -122,3 +122,16 @@ none_left() {
 	run counted 940 1000 0
 	[ "$status" -eq 1 ]
 }
+
+@test "no check is an && list in the middle of a test: bats's errexit would test only its last part" {
+	# `[ a ] && [ b ]` fails nothing when a is false (set -e ignores all but the last command of
+	# an && list), so such a line checks b alone unless it ends the test or function
+	run awk '
+		FNR == 1 { prev = ""; prevline = 0 }
+		prev != "" && $0 !~ /^[ \t]*}[ \t]*$/ { print FILENAME ":" prevline ": " prev }
+		{ prev = "" }
+		/^[ \t]*\[\[? .*\]\]? && \[\[? .*\]\]?[ \t]*$/ { prev = $0; prevline = FNR }
+	' "$KSCOPE_ROOT"/tests/*.bats "$KSCOPE_ROOT"/tests/*.bash
+	echo "$output"
+	[ -z "$output" ]
+}

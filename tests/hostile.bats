@@ -74,8 +74,10 @@ bad_prom() {
 	# nothing was replaced: the device is a device, the link a link to the same file
 	[ -c "$TMP/null" ]
 	[ "$(stat -c %t:%T "$TMP/null")" = 1:3 ]
-	[ -L "$TMP/link" ] && [ "$(cat "$TMP/target")" = keep ]
-	[ -p "$TMP/fifo" ] && [ -d "$TMP/dir" ]
+	[ -L "$TMP/link" ]
+	[ "$(cat "$TMP/target")" = keep ]
+	[ -p "$TMP/fifo" ]
+	[ -d "$TMP/dir" ]
 	run timeout 10 "$BUILD/forklat" --prom-file "$TMP/null" 1
 	[[ $output == *"is a device, not a regular file"* ]]
 	run timeout 10 "$BUILD/forklat" --prom-file "$TMP/link" 1
@@ -442,8 +444,10 @@ bad_arg() {
 	read -r csw cswpeak intr intrpeak < <(sed -nE \
 		's/.*context: ([0-9]+) csw\/s average \(peak ([0-9]+)\), ([0-9]+) intr\/s average \(peak ([0-9]+)\).*/\1 \2 \3 \4/p' \
 		"$TMP/out")
-	[ "$csw" -gt 0 ] && [ "$cswpeak" -ge "$csw" ]
-	[ "$intr" -gt 0 ] && [ "$intrpeak" -ge "$intr" ]
+	[ "$csw" -gt 0 ]
+	[ "$cswpeak" -ge "$csw" ]
+	[ "$intr" -gt 0 ]
+	[ "$intrpeak" -ge "$intr" ]
 }
 
 @test "tcpwait as non-root: bad --netns, -4 -6, --lport 0 are exit 2, not 'needs root'" {

@@ -52,7 +52,8 @@ help_text() {
 	for t in $(tools); do
 		run mandoc -Tlint -Wwarning "$KSCOPE_ROOT/man/$t.8"
 		echo "$output"
-		[ "$status" -eq 0 ] && [ -z "$output" ]
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
 		out=$(man --warnings -l "$KSCOPE_ROOT/man/$t.8" 2>&1 >/dev/null)
 		echo "$out"
 		[ -z "$out" ]
