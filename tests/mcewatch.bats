@@ -206,75 +206,219 @@ tp_exists() {
 	rm -f "$out" "$err"
 }
 
-# snapshot: "TIME CTXT PROCESSES FORKGEN_LINES" now: /proc/stat's switch and fork counters and
-# forkgen's own count of its forks (one --each line per fork)
-snapshot() {
-	echo "$(date +%s.%N) $(awk '$1 == "ctxt" { c = $2 } $1 == "processes" { p = $2 }
-		END { print c, p }' /proc/stat) $(wc -l <"$1")"
+# stat_sampler GENFILE: until killed, about every 20 ms one line
+# "T0 T1 CTXT FORKS THREADS GEN1 GEN2": /proc/stat's switch and fork counters, /proc/loadavg's
+# thread count, and before and after them the number of whole lines forkgen --each has written
+# to GENFILE (one per fork), all read between the wall-clock times T0 and T1 ($EPOCHREALTIME:
+# CLOCK_REALTIME, the clock of the tools' "ts").  T0 and T1 are taken around the reads, so a
+# sampler starved for a while makes the brackets built from it wider, never wrong.  Nothing is
+# forked per sample (it would be counted).
+stat_sampler() {
+	local fifo=$BATS_TEST_TMPDIR/sampler.fifo t0 t1 line ctxt forks threads gen=0 gen1 sfd gfd
+	local -a stat
+	mkfifo "$fifo"
+	# a fifo held open for reading and writing never has data: read -t on it is a sleep
+	exec {sfd}<>"$fifo" {gfd}<"$1"
+	while :; do
+		t0=$EPOCHREALTIME
+		gen_lines "$gfd"
+		gen1=$gen
+		mapfile -t stat </proc/stat
+		read -r _ _ _ threads _ </proc/loadavg
+		gen_lines "$gfd"
+		t1=$EPOCHREALTIME
+		for line in "${stat[@]}"; do
+			case $line in
+			"ctxt "*) ctxt=${line#ctxt } ;;
+			"processes "*) forks=${line#processes } ;;
+			esac
+		done
+		echo "$t0 $t1 $ctxt $forks ${threads#*/} $gen1 $gen"
+		read -r -t 0.02 -u "$sfd" line || true
+	done
+}
+
+# gen_lines FD: add to $gen the whole lines written to FD's file since the last call.  Without
+# mapfile -t: a line still being written has no newline yet, and counts when it has.
+gen_lines() {
+	local line
+	local -a lines
+	mapfile -u "$1" lines
+	for line in "${lines[@]}"; do
+		if [[ $line == *$'\n' ]]; then
+			gen=$((gen + 1))
+		fi
+	done
+}
+
+# stat_forks: FORKS, /proc/stat's fork counter ("processes": every fork, clone and new thread)
+stat_forks() {
+	local line
+	while read -r line; do
+		if [[ $line == "processes "* ]]; then
+			FORKS=${line#processes }
+		fi
+	done </proc/stat
+}
+
+# thread_count: THREADS, /proc/loadavg's thread count, read between FORKS1 and FORKS2, the fork
+# counter before and after it; nothing forked
+thread_count() {
+	stat_forks
+	FORKS1=$FORKS
+	read -r _ _ _ THREADS _ </proc/loadavg
+	THREADS=${THREADS#*/}
+	stat_forks
+	FORKS2=$FORKS
 }
 
 @test "live JSON: interval context agrees with /proc/stat, forkgen and the thread count" {
-	local out each gen a b span csw forks gforks pcsw pforks threads tasks first last
-	local ta ca pa ga tb cb pb gb
+	local out each samples gen sampler now b k tasks lo hi csw forks ocsw icsw oforks iforks
+	local gforks span ospan ispan l1 l2 l3 l4 f1 n1 f2 n2 f3 listed
+	local -a tids
 	tp_exists ras mc_event || tp_exists mce mce_record || tp_exists ras aer_event ||
 		skip "no RAS tracepoint on this kernel"
 	[ -x "$BUILD/tools/forkgen" ] || skip "build/tools/forkgen is not built"
 	out=$BATS_TEST_TMPDIR/out
 	each=$BATS_TEST_TMPDIR/each
+	samples=$BATS_TEST_TMPDIR/samples
 	# a known load for the whole window: 1000 forks/s asked (a busy host runs it slower),
 	# --each: one line per fork, so forkgen's own count of the window is its lines
 	"$BUILD/tools/forkgen" --forks 20000 --rate 1000 --each >/dev/null 2>"$each" &
 	gen=$!
 	wait_for_file "$each" 10
-	# The window compared is the tool's intervals 2-4, and /proc/stat is read when their
-	# lines appear: the same 3 s, whatever the tool's start-up took and whatever else runs
-	# (a fixed span around the whole run judged start-up, and failed on a busy host).
-	: >"$out"
-	"$MCEWATCH" -j 1 4 >"$out" &
-	TOOL_PID=$!
-	# polled every 20 ms: the reads lag the prints by about as much at each end
-	wait_until "[ \$(grep -c '\"event\":\"interval\"' '$out') -ge 1 ]" 30 0.02
-	a=$(snapshot "$each")
-	wait_until "[ \$(grep -c '\"event\":\"interval\"' '$out') -ge 4 ]" 30 0.02
-	b=$(snapshot "$each")
-	wait "$TOOL_PID"
-	TOOL_PID=
-	kill "$gen"
-	wait "$gen" || true
+	# /proc/stat all along, stamped by the sampler's own clock: the tool's window is placed
+	# afterwards from the tool's own stamps, not from when a poll happened to see its lines
+	stat_sampler "$each" >"$samples" &
+	sampler=$!
+	wait_until "[ -s '$samples' ]" 10 0.02
+	"$MCEWATCH" -j 1 4 >"$out"
+	# two samples begun after the tool's last line was stamped
+	now=$EPOCHREALTIME
+	wait_until "awk -v n=$now '\$1 > n { f++ } END { exit (f < 2) }' '$samples'" 10 0.02
+	kill "$sampler" "$gen"
+	wait "$sampler" "$gen" || true
 	cat "$out"
 	[ "$(grep -c '"event":"interval"' "$out")" -eq 4 ]
 	grep -q '"event":"summary"' "$out"
-	# intervals 2-4: the sums of their per-second rates, and their span (ts: when printed)
-	first=$(grep '"event":"interval"' "$out" | sed -n 1p | grep -oE '"ts":[0-9.]+' | cut -d: -f2)
-	last=$(grep '"event":"interval"' "$out" | sed -n 4p | grep -oE '"ts":[0-9.]+' | cut -d: -f2)
-	csw=$(grep '"event":"interval"' "$out" | sed -n 2,4p | grep -oE '"csw_per_s":[0-9.e+]+' |
-		cut -d: -f2 | awk '{ s += $1 } END { printf "%d", s }')
-	forks=$(grep '"event":"interval"' "$out" | sed -n 2,4p |
-		grep -oE '"forks_per_s":[0-9.e+]+' | cut -d: -f2 | awk '{ s += $1 } END { printf "%d", s }')
-	read -r ta ca pa ga <<<"$a"
-	read -r tb cb pb gb <<<"$b"
-	span=$(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.3f", b - a }')
-	# /proc/stat's and forkgen's counts over our span, scaled to the tool's 3 s: rates compared
-	pcsw=$(awk -v n=$((cb - ca)) -v s="$span" 'BEGIN { printf "%d", n * 3 / s }')
-	pforks=$(awk -v n=$((pb - pa)) -v s="$span" 'BEGIN { printf "%d", n * 3 / s }')
-	gforks=$(awk -v n=$((gb - ga)) -v s="$span" 'BEGIN { printf "%d", n * 3 / s }')
-	echo "tool, intervals 2-4 ($(awk -v a="$first" -v b="$last" 'BEGIN { print b - a }') s):" \
-		"$csw switches, $forks forks; over our $span s, per 3 s: /proc/stat $pcsw switches," \
-		"$pforks forks; forkgen $gforks forks"
-	# nearly the same window (a starved poll lags a print by up to a few tenths of a second
-	# on a busy host, hence rates, not counts): the tool's rates equal the kernel's within 15%
-	[ "$csw" -le $((pcsw * 115 / 100)) ]
-	[ "$csw" -ge $((pcsw * 85 / 100)) ]
-	[ "$forks" -le $((pforks * 115 / 100 + 5)) ]
-	[ "$forks" -ge $((pforks * 85 / 100)) ]
-	# forkgen's forks are some of the host's: all of them are counted (same margin)
+	#
+	# Where the tool's intervals lie on the sampler's clock.  For interval k (user/
+	# mcewatch_ctx.c, mcewatch_show.c) the tool reads CLOCK_MONOTONIC (r_k), then /proc/stat
+	# and /proc/loadavg (c_k), then stamps the line with CLOCK_REALTIME (ts, p_k): r_k <= c_k <=
+	# p_k, and interval_s is exactly r_k - r_(k-1).  Its count over intervals 2-4 is c_4 - c_1,
+	# rebuilt from rate * interval_s (printed %.6g: within 1e-5).  Each line gives a latest
+	# r_1, p_k minus the interval_s since interval 1 (A_k): r_1 <= min(A_k).  What separates
+	# r_1 from that is the smallest of the four read-to-print lags p_k - r_k.  Each is a read of
+	# /proc/stat and /proc/loadavg, the rates and a ring check: tens of microseconds of work
+	# just after the interval's timer woke the tool (the A_k agree within 0.3 ms on this host
+	# at load 13), stretched only when the tool loses the CPU inside it.  LAG = 50 ms bounds
+	# the smallest of the four: all four would have to wait 50 ms in that sub-millisecond
+	# stretch.  SLEW = 2 ms: interval_s is on the monotonic clock, the stamps on the wall
+	# clock, which NTP may slew by 500 ppm over these 4 s.  So r_1 >= min(A_k) - LAG - SLEW:
+	#   the outer window [min(A_k) - LAG - SLEW, p_4] holds [c_1, c_4]: the tool counts no more,
+	#   the inner window [p_1, min(A_k) - LAG - SLEW + D - SLEW] (D: intervals 2-4's
+	#   interval_s) lies inside [c_1, c_4]: the tool counts no less,
+	# each taken out to (in to) the sampler's whole samples, whose reads lie within [T0, T1].
+	# The thread count is a level, not a counter.  Take the last sample a that ends before
+	# r_k's earliest and the first sample b that starts after p_k.  Every new thread is a fork
+	# in "processes"; forkgen has at most one child at a time (it reaps each before the next
+	# fork), and its forks certainly between two reads are the lines between them but one.
+	# So at c_k the count is at most a's, plus one forkgen child, plus the other forks from a's
+	# /proc/stat to b's; and at least b's, minus one forkgen child, minus the other forks from
+	# a's /proc/stat to b+1's (those made after c_k, up to b's /proc/loadavg).
+	# Other load moves the host's counts, not these bounds; other forks widen the last two.
+	jq -r 'select(.event == "interval") |
+		"\(.ts) \(.interval_s) \(.csw_per_s) \(.forks_per_s) \(.tasks)"' "$out" >"$out.tool"
+	b=$(awk -v lag=0.05 -v slew=0.002 '
+	FNR == NR {
+		k++; p[k] = $1; iv[k] = $2; tasks[k] = $5
+		if (k > 1) { csw += $3 * $2; forks += $4 * $2 }
+		next
+	}
+	NF == 7 {
+		n++; t0[n] = $1; t1[n] = $2; c[n] = $3; f[n] = $4; th[n] = $5
+		g1[n] = $6; g2[n] = $7
+	}
+	END {
+		r1 = a[1] = p[1]
+		for (k = 2; k <= 4; k++) {
+			o[k] = o[k - 1] + iv[k]; a[k] = p[k] - o[k]
+			if (a[k] < r1) r1 = a[k]
+		}
+		d = o[4]
+		os = r1 - lag - slew; oe = p[4]; is = p[1]; ie = os + d - slew
+		for (i = 1; i <= n; i++) {
+			if (t1[i] <= os) o1 = i
+			if (!o2 && t0[i] >= oe) o2 = i
+			if (!i1 && t0[i] >= is) i1 = i
+			if (t1[i] <= ie) i2 = i
+		}
+		if (!o1 || !o2 || !i1 || i2 <= i1) {
+			printf "no bracket: %d samples, outer %d-%d, inner %d-%d\n", n, o1, o2, \
+				i1, i2
+			exit
+		}
+		# forkgen: the lines between two reads, but the first (its fork may be older)
+		gen = g1[i2] - g2[i1] - 1
+		printf "%d %d %d %d", csw + 0.5, forks + 0.5, c[o2] - c[o1], c[i2] - c[i1]
+		printf " %d %d %d", f[o2] - f[o1], f[i2] - f[i1], gen
+		printf " %.3f %.3f %.3f", d, t0[o2] - t1[o1], t1[i2] - t0[i1]
+		for (k = 1; k <= 4; k++) printf " %.1f", (a[k] - r1) * 1000
+		print ""
+		for (k = 1; k <= 4; k++) {
+			lo = os + o[k] - slew; s1 = s2 = 0
+			for (i = 1; i <= n; i++) {
+				if (t1[i] <= lo) s1 = i
+				if (!s2 && t0[i] >= p[k]) s2 = i
+			}
+			if (!s1 || !s2 || s2 == n) {
+				printf "no bracket for interval %d\n", k
+				exit
+			}
+			fg = g1[s2] - g2[s1] - 1; fg1 = g1[s2 + 1] - g2[s1] - 1
+			if (fg < 0) fg = 0
+			if (fg1 < 0) fg1 = 0
+			print k, tasks[k], th[s2] - 1 - (f[s2 + 1] - f[s1] - fg1), \
+				th[s1] + 1 + f[s2] - f[s1] - fg
+		}
+	}' "$out.tool" "$samples")
+	echo "$b"
+	[[ $b != *"no bracket"* ]]
+	read -r csw forks ocsw icsw oforks iforks gforks span ospan ispan l1 l2 l3 l4 <<<"$b"
+	echo "tool, intervals 2-4 ($span s): $csw switches, $forks forks;" \
+		"/proc/stat over ${ospan}s outside: $ocsw switches, $oforks forks;" \
+		"over ${ispan}s inside: $icsw switches, $iforks forks;" \
+		"forkgen inside: $gforks forks; read-to-print lags beyond the smallest:" \
+		"$l1 $l2 $l3 $l4 ms"
+	# the bounds are exact: 1e-4 (ten times the %.6g rounding) and one count of slack
+	[ "$csw" -le $((ocsw + ocsw / 10000 + 1)) ]
+	[ "$csw" -ge $((icsw - icsw / 10000 - 1)) ]
+	[ "$forks" -le $((oforks + oforks / 10000 + 1)) ]
+	[ "$forks" -ge $((iforks - iforks / 10000 - 1)) ]
+	# forkgen's forks are some of the host's: those certainly inside are all counted
 	[ "$gforks" -gt 0 ]
-	[ "$forks" -ge $((gforks * 85 / 100)) ]
+	[ "$forks" -ge "$gforks" ]
 	[ "$csw" -ge "$forks" ]
-	# tasks: the kernel's thread count, as /proc/*/task lists them (±10%: threads come and go)
-	threads=$(ls -d /proc/[0-9]*/task/[0-9]* 2>/dev/null | wc -l)
-	tasks=$(grep '"event":"interval"' "$out" | tail -1 | grep -oE '"tasks":[0-9]+' | cut -d: -f2)
-	echo "tasks $tasks, threads in /proc $threads"
-	[ "$tasks" -ge $((threads * 9 / 10)) ]
-	[ "$tasks" -le $((threads * 11 / 10 + 5)) ]
+	# tasks: the kernel's thread count at each interval's read, within what the samples and
+	# the forks between them allow
+	[ "$(grep -c '^[1-4] ' <<<"$b")" -eq 4 ]
+	while read -r k tasks lo hi; do
+		echo "interval $k: tasks $tasks, thread count between $lo and $hi"
+		[ "$tasks" -ge "$lo" ]
+		[ "$tasks" -le "$hi" ]
+	done < <(grep '^[1-4] ' <<<"$b")
+	# and that count is the threads /proc lists: each thread alive all through the listing is
+	# in it, and each in it was alive at some time during it, so it is at most the count
+	# before plus the forks from then to after it, and at least the count after minus the
+	# forks from before it to then
+	thread_count
+	f1=$FORKS1 n1=$THREADS
+	tids=(/proc/[0-9]*/task/[0-9]*)
+	thread_count
+	f2=$FORKS1 n2=$THREADS f3=$FORKS2
+	listed=${#tids[@]}
+	echo "threads in /proc $listed; /proc/loadavg before $n1, after $n2," \
+		"$((f3 - f1)) forks from before to after"
+	[ "$listed" -le $((n1 + f2 - f1)) ]
+	[ "$listed" -ge $((n2 - (f3 - f1))) ]
 }
