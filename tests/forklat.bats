@@ -46,7 +46,10 @@ wait_lines() {
 wait_tracing() {
 	wait_until "grep -q '^Tracing' '$1' || ! kill -0 $2 2>/dev/null" 30
 	grep -q '^Tracing' "$1" || {
-		echo "forklat did not start: $(cat "$1")" >&2
+		local rc=running
+		kill -0 "$2" 2>/dev/null || { wait "$2"; rc=$?; }
+		# a status over 128 is a signal: who sent it is the question, not what forklat printed
+		echo "forklat did not start (exit status $rc): $(cat "$1")" >&2
 		return 1
 	}
 	bpf_mark
