@@ -93,18 +93,18 @@ enum { RSS_FILE = 0, RSS_ANON = 1, RSS_SHMEM = 3 };
  * by at most one batch per CPU (max(32, 2 * CPUs) pages); summing them would take a read per
  * CPU per fork, and BTF does not mark the pointer as per-CPU, so the count is what we read.
  */
+static __always_inline long positive(long v)
+{
+	return v > 0 ? v : 0;
+}
+
 static __always_inline __u64 rss_read(struct mm_struct *mm, int item)
 {
 	struct mm_struct___pre62 *old = (void *)mm;
 	long v = 0;
 
 	bpf_core_read(&v, sizeof(v), &old->rss_stat.count[item].counter);
-	return v > 0 ? v : 0;
-}
-
-static __always_inline long positive(long v)
-{
-	return v > 0 ? v : 0;
+	return positive(v);
 }
 
 /*
