@@ -408,7 +408,8 @@ uncounted_allow() {
 # softirq interrupting one of its programs on the same CPU; DESIGN.md) and what
 # uncounted_allow grants (printed).  Never above the truth.
 counted() {
-	local got=$1 want=$2 missed=${3:-0}
+	# uncounted_allow sets these; local, so a failure never prints an earlier call's figure
+	local got=$1 want=$2 missed=${3:-0} OTHERS_LOADED=0 UNCOUNTED_ALLOWED=0
 	if [ "$got" -eq "$want" ] || { [ "$got" -lt "$want" ] && [ $((got + missed)) -ge "$want" ]; }; then
 		[ "$got" -eq "$want" ] || echo "note: $got of $want, $missed runs reported missed"
 		return 0
@@ -422,7 +423,7 @@ counted() {
 		fi
 	fi
 	echo "counted $got, truth $want, reported missed $missed;" \
-		"${OTHERS_LOADED:-0} programs loaded by others meanwhile"
+		"$OTHERS_LOADED programs loaded by others meanwhile"
 	return 1
 }
 
